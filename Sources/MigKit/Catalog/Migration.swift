@@ -1,0 +1,28 @@
+/// One versioned change: a version, a name, an up script and an optional down script.
+public struct Migration: Sendable, Hashable, Codable {
+    public let version: Version
+    public let name: String
+    public let layout: Layout
+    public let up: Script
+    public let down: Script?
+    /// Every file (relative to the migration directory) that makes up this migration.
+    public let files: [String]
+
+    public init(version: Version, name: String, layout: Layout, up: Script, down: Script?, files: [String]) {
+        self.version = version
+        self.name = name
+        self.layout = layout
+        self.up = up
+        self.down = down
+        self.files = files
+    }
+
+    /// `version_name`, the identity shown to people.
+    public var identifier: String { "\(version.text)_\(name)" }
+}
+
+/// A Flyway repeatable migration (`R__name.sql`): no version, re-applied when its checksum changes.
+public struct RepeatableMigration: Sendable, Hashable, Codable {
+    public let name: String
+    public let script: Script
+}

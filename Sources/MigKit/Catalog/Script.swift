@@ -1,0 +1,40 @@
+import Crypto
+
+/// One SQL script of a migration (its up or its down), normalised and located in its file.
+///
+/// The script remembers the file and line it starts at, so every later error (a failing
+/// statement in a shadow replay, a database error) can name the line of the file rather
+/// than the line of the section.
+public struct Script: Sendable, Hashable, Codable {
+    /// Path of the file relative to the migration directory.
+    public let path: String
+    /// 1-based line of the file on which the script's first line stands.
+    public let startLine: Int
+    /// The SQL, with any BOM dropped and CRLF turned into LF.
+    public let sql: String
+    /// SHA-256 (lower-case hex) of `sql`'s UTF-8 bytes.
+    public let checksum: String
+    /// Whether a directive asked for the script to run outside a transaction.
+    public let runsOutsideTransaction: Bool
+
+    public init(path: String, startLine: Int, sql: String, runsOutsideTransaction: Bool) {
+        self.path = path
+        self.startLine = startLine
+        self.sql = sql
+        self.checksum = Self.checksum(of: sql)
+        self.runsOutsideTransaction = runsOutsideTransaction
+    }
+
+    /// The line of the file on which the given 1-based line of the script stands.
+    public func fileLine(forScriptLine line: Int) -> Int { startLine + line - 1 }
+
+    /// Whether the script has any SQL beyond comments and white space.
+    public var hasStatements: Bool { SQLText.hasStatements(sql) }
+
+    static func checksum(of sql: String) -> String {
+        SHA256.hash(data: Array(sql.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

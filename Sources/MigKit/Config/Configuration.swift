@@ -1,0 +1,59 @@
+/// The settings of one project, from `.migrate/config.toml`, the environment and flags.
+///
+/// Every key has a default, so a project without a config file still works.
+public struct Configuration: Sendable, Equatable {
+    public var migrations = Migrations()
+    public var git = Git()
+    public var database = Database()
+    public var shadow = Shadow()
+
+    public init() {}
+
+    /// `[migrations]`: where migrations live and how they are named.
+    public struct Migrations: Sendable, Equatable {
+        public var directory = "db/migrations"
+        public var layout = LayoutSetting.auto
+        public var versioning = VersioningScheme.timestamp
+        public var dialect = Dialect.sqlite
+        public var requireDown = true
+        /// Whether `mig new` and `mig fix` keep the merge-conflict guard file up to date.
+        public var guardFile = false
+    }
+
+    /// `[git]`
+    public struct Git: Sendable, Equatable {
+        /// The branch `check` and `fix` compare with; `nil` means the first of origin/HEAD, main, master.
+        public var base: String?
+    }
+
+    /// `[database]`
+    public struct Database: Sendable, Equatable {
+        /// A literal URL or `env:NAME`; `nil` means none configured.
+        public var url: String?
+        public var historyTable = "mig_history"
+        /// PostgreSQL only: the schema of the history table.
+        public var historySchema: String?
+        /// `advisory` (session lock) or `table` (a lease row, for transaction poolers).
+        public var lock = "advisory"
+        /// PostgreSQL `lock_timeout` for migrations, e.g. `"5s"`.
+        public var lockTimeout: String? = "10s"
+        /// PostgreSQL `statement_timeout` for migrations; `nil` leaves the server's.
+        public var statementTimeout: String?
+        /// Seconds to wait for a connection.
+        public var connectTimeout = 10
+    }
+
+    /// `[shadow]`
+    public struct Shadow: Sendable, Equatable {
+        /// Up, down, up again: the rollback test.
+        public var roundtrip = true
+        /// PostgreSQL: a server on which to create throw-away databases instead of a private cluster.
+        public var url: String?
+    }
+}
+
+/// The SQL dialect of the project's databases.
+public enum Dialect: String, Sendable, CaseIterable, Codable {
+    case sqlite
+    case postgres
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// A connection to one database that migrations are applied to (or replayed into).
+///
+/// The runner, the shadow and `status` speak only this protocol, so SQLite and PostgreSQL
+/// behave the same from the user's side. Implementations own their C handle and are not
+/// `Sendable`.
+public protocol DatabaseDriver: AnyObject {
+    var dialect: Dialect { get }
+
+    /// Runs every statement of `script`. A failure throws `DatabaseError` whose `line` is the
+    /// line of the script's file (not of the script) on which the failing statement starts.
+    func execute(_ script: Script) throws
+
+    /// Runs SQL that mig itself wrote (no file to point at).
+    func execute(sql: String) throws
+
+    func beginTransaction() throws
+    func commitTransaction() throws
+    func rollbackTransaction() throws
+
+    /// Takes the lock that keeps two mig runs on this database from applying concurrently,
+    /// waiting for it; returns once held.
+    func acquireMigrationLock() throws
+    func releaseMigrationLock() throws
+
+    /// Creates the history table if it does not exist yet.
+    func ensureHistoryTable() throws
+    /// The history table's rows in version order (none when the table does not exist).
+    func appliedMigrations() throws -> [AppliedMigration]
+    /// Inserts or replaces the history row for `record.version`.
+    func recordApplied(_ record: AppliedMigration) throws
+    func removeAppliedRecord(version: Version) throws
+
+    /// The database's schema, normalised for comparison (the history table left out).
+    func schemaSnapshot() throws -> SchemaSnapshot
+}
+
+/// One row of the history table.
+public struct AppliedMigration: Sendable, Hashable, Codable {
+    public enum State: String, Sendable, Codable {
+        case applied
+        /// Part of a non-transactional migration ran and then a statement failed.
+        case dirty
+    }
+
+    public let version: Version
+    public let name: String
+    public let checksum: String
+    public let appliedAt: Date
+    public let executionMilliseconds: Int
+    public let appliedBy: String
+    /// The HEAD commit mig ran from, if it ran inside a Git repository.
+    public let gitCommit: String?
+    public let state: State
+
+    public init(
+        version: Version, name: String, checksum: String, appliedAt: Date, executionMilliseconds: Int,
+        appliedBy: String, gitCommit: String?, state: State
+    ) {
+        self.version = version
+        self.name = name
+        self.checksum = checksum
+        self.appliedAt = appliedAt
+        self.executionMilliseconds = executionMilliseconds
+        self.appliedBy = appliedBy
+        self.gitCommit = gitCommit
+        self.state = state
+    }
+}
+
+/// An error reported by a database, with everything the database said kept apart.
+/// A connection URL's password never appears in it.
+public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    /// PostgreSQL's SQLSTATE, or SQLite's extended result code as text.
+    public let code: String?
+    public let detail: String?
+    public let hint: String?
+    /// The file (relative to the migration directory) and line of the failing statement, when
+    /// the error came from a migration script.
+    public let path: String?
+    public let line: Int?
+
+    public init(
+        message: String, code: String? = nil, detail: String? = nil, hint: String? = nil, path: String? = nil,
+        line: Int? = nil
+    ) {
+        self.message = message
+        self.code = code
+        self.detail = detail
+        self.hint = hint
+        self.path = path
+        self.line = line
+    }
+
+    public var description: String {
+        var text = ""
+        if let path { text += line.map { "\(path):\($0): " } ?? "\(path): " }
+        text += message
+        if let code { text += " (\(code))" }
+        if let detail { text += "\ndetail: \(detail)" }
+        if let hint { text += "\nhint: \(hint)" }
+        return text
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// Plans and writes new migrations (`mig new`): version, file names, rendered template.
+public struct Scaffolder {
+    public let project: Project
+
+    public init(project: Project) {
+        self.project = project
+    }
+
+    /// What `mig new` was asked for.
+    public struct Request: Sendable {
+        public var description: String
+        public var template: String
+        public var now: Date
+
+        public init(description: String, template: String = "empty", now: Date = Date()) {
+            self.description = description
+            self.template = template
+            self.now = now
+        }
+    }
+
+    /// A file to create, with its path relative to the project root.
+    public struct PlannedFile: Sendable, Equatable, Codable {
+        public let path: String
+        public let contents: String
+    }
+
+    /// The new migration before anything is written.
+    public struct Plan: Sendable, Equatable {
+        public let version: Version
+        public let name: String
+        public let layout: Layout
+        public let files: [PlannedFile]
+    }
+
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        case exists(String)
+        case cannotWrite(path: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .exists(let path): "\(path) already exists: mig never overwrites a file"
+            case .cannotWrite(let path, let reason): "\(path): cannot be written: \(reason)"
+            }
+        }
+    }
+
+    /// Works out the version, names and contents of a new migration; writes nothing.
+    public func plan(_ request: Request) throws -> Plan {
+        let slug = try Slug.make(request.description)
+        let catalog = try project.loadCatalog()
+        let settings = project.configuration.migrations
+        let layout = layoutForNewMigration(catalog)
+        let version = VersionAllocator(scheme: settings.versioning)
+            .next(after: catalog.migrations.map(\.version), now: request.now)
+        let context = TemplateContext.make(
+            version: version, description: request.description, slug: slug, dialect: settings.dialect,
+            now: request.now, repositoryDirectory: project.root)
+        let store = TemplateStore(overrides: project.root.appending(path: ".migrate/templates"))
+        let source = try store.template(named: request.template, dialect: settings.dialect)
+        let text = MigrationText(rendered: try TemplateRenderer(variables: context).render(source))
+        let names = MigrationFiles(layout: layout, version: version, name: slug)
+        let prefix = settings.directory
+        let files: [PlannedFile]
+        if layout == .sections {
+            let style = markerStyle(of: catalog) ?? .mig
+            files = [PlannedFile(path: prefix + "/" + names.upPath, contents: text.sectionsFile(style: style))]
+        } else {
+            files = [
+                PlannedFile(path: prefix + "/" + names.upPath, contents: text.up),
+                PlannedFile(path: prefix + "/" + names.downPath, contents: text.down),
+            ]
+        }
+        for file in files where FileManager.default.fileExists(atPath: project.root.appending(path: file.path).path) {
+            throw Failure.exists(file.path)
+        }
+        return Plan(version: version, name: slug, layout: layout, files: files)
+    }
+
+    /// Creates the planned files, never replacing one that appeared in the meantime.
+    public func write(_ plan: Plan) throws(Failure) {
+        var written: [URL] = []
+        for file in plan.files {
+            let url = project.root.appending(path: file.path)
+            do {
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(file.contents.utf8).write(to: url, options: .withoutOverwriting)
+                written.append(url)
+            } catch {
+                // Leave nothing half-made behind: remove what this plan already created.
+                for url in written { try? FileManager.default.removeItem(at: url) }
+                if FileManager.default.fileExists(atPath: url.path) { throw .exists(file.path) }
+                throw .cannotWrite(path: file.path, reason: error.localizedDescription)
+            }
+        }
+    }
+
+    private func layoutForNewMigration(_ catalog: Catalog) -> Layout {
+        if case .fixed(let layout) = project.configuration.migrations.layout { return layout }
+        return catalog.layout ?? .sections
+    }
+
+    /// The markers the newest sections-layout migration uses, so goose and dbmate projects stay consistent.
+    private func markerStyle(of catalog: Catalog) -> SectionParser.MarkerStyle? {
+        guard let newest = catalog.migrations.last(where: { $0.layout == .sections }),
+            let bytes = try? project.migrationSource.contents(of: newest.up.path),
+            let text = try? SourceText.normalize(bytes)
+        else { return nil }
+        return SectionParser.style(of: text)
+    }
+}
+
+/// The variables a migration template can use.
+enum TemplateContext {
+    static func make(
+        version: Version, description: String, slug: String, dialect: Dialect, now: Date, repositoryDirectory: URL
+    ) -> [String: String] {
+        let repository = try? GitRepository(discoveringFrom: repositoryDirectory)
+        let environment = ProcessInfo.processInfo.environment
+        let author = repository?.configValue("user.name") ?? environment["USER"] ?? "unknown"
+        let hints = NameHints(slug: slug)
+        return [
+            "version": version.text,
+            "name": description,
+            "slug": slug,
+            "created": ISO8601DateFormatter().string(from: now),
+            "author": author,
+            "email": repository?.configValue("user.email") ?? "",
+            "branch": repository?.currentBranch() ?? "",
+            "dialect": dialect.rawValue,
+            "table": hints.table,
+            "column": hints.column,
+        ]
+    }
+}
+
+/// Guesses a table and column from a migration name, for the create-table, add-column and
+/// add-index templates: `create_users` → users; `add_email_to_users` → email on users.
+struct NameHints: Equatable {
+    let table: String
+    let column: String
+
+    init(slug: String) {
+        if let match = slug.wholeMatch(of: /(?:add|index)_(\w+?)_(?:to|on)_(\w+)/) {
+            table = String(match.output.2)
+            column = String(match.output.1)
+        } else if let match = slug.wholeMatch(of: /(?:create|add)_(?:table_)?(\w+)/) {
+            table = String(match.output.1)
+            column = "column_name"
+        } else {
+            table = slug
+            column = "column_name"
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Mustache
+
+/// The built-in migration templates, compiled into the binary from the package's `templates/`
+/// folder by the EmbedTemplates build plugin (`sources` is generated).
+public enum BuiltinTemplates {
+    /// The names a user can pass to `--template` without any template of their own.
+    public static var names: [String] {
+        Set(sources.keys.map { $0.split(separator: "/").last.map(String.init) ?? $0 }).sorted()
+    }
+}
+
+/// Finds a template by name for a dialect: the project's own `.migrate/templates/` first, then
+/// the built-in ones; a dialect's folder (`postgres/add-index`) before the generic one.
+public struct TemplateStore: Sendable {
+    /// The project's template folder, usually `<root>/.migrate/templates`.
+    public let overrides: URL?
+
+    public init(overrides: URL?) {
+        self.overrides = overrides
+    }
+
+    /// A template's text and where it came from (for errors).
+    public struct Source: Sendable, Equatable {
+        public let text: String
+        public let origin: String
+    }
+
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        case unknown(name: String, available: [String])
+        case unreadable(path: String)
+        case invalid(origin: String, message: String)
+        case unknownVariable(origin: String, line: Int, variable: String, known: [String])
+
+        public var description: String {
+            switch self {
+            case .unknown(let name, let available):
+                "no template named `\(name)`: choose one of \(available.joined(separator: ", "))"
+            case .unreadable(let path):
+                "\(path): cannot be read as UTF-8 text"
+            case .invalid(let origin, let message):
+                "\(origin): not a valid Mustache template: \(message)"
+            case .unknownVariable(let origin, let line, let variable, let known):
+                "\(origin):\(line): unknown template variable `\(variable)`: known variables are \(known.joined(separator: ", "))"
+            }
+        }
+    }
+
+    /// Every template name available to the project.
+    public func availableNames() -> [String] {
+        var names = Set(BuiltinTemplates.names)
+        if let overrides, let files = try? FileManager.default.subpathsOfDirectory(atPath: overrides.path) {
+            for file in files where file.hasSuffix(".mustache") {
+                names.insert(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
+            }
+        }
+        return names.sorted()
+    }
+
+    /// The template called `name` for `dialect`.
+    public func template(named name: String, dialect: Dialect) throws(Failure) -> Source {
+        let keys = ["\(dialect.rawValue)/\(name)", name]
+        if let overrides {
+            for key in keys {
+                let file = overrides.appending(path: key + ".mustache")
+                guard FileManager.default.fileExists(atPath: file.path) else { continue }
+                guard let data = FileManager.default.contents(atPath: file.path),
+                    let text = try? SourceText.normalize(data)
+                else { throw .unreadable(path: file.path) }
+                return Source(text: text, origin: file.path)
+            }
+        }
+        for key in keys {
+            if let text = BuiltinTemplates.sources[key] {
+                return Source(text: text, origin: "built-in template \(key)")
+            }
+        }
+        throw .unknown(name: name, available: availableNames())
+    }
+}
+
+/// Renders a template with SQL-safe settings: no HTML escaping, and every variable checked.
+public struct TemplateRenderer: Sendable {
+    /// The values a template can use.
+    public let variables: [String: String]
+
+    public init(variables: [String: String]) {
+        self.variables = variables
+    }
+
+    public func render(_ source: TemplateStore.Source) throws(TemplateStore.Failure) -> String {
+        try checkVariables(of: source)
+        let template: MustacheTemplate
+        do {
+            // Mustache escapes HTML by default, which would turn `'` into `&#39;` in SQL.
+            template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source.text)
+        } catch {
+            throw .invalid(origin: source.origin, message: "\(error)")
+        }
+        return template.render(variables)
+    }
+
+    /// Mustache renders an unknown variable as nothing; a typo in a template must fail loudly instead.
+    private func checkVariables(of source: TemplateStore.Source) throws(TemplateStore.Failure) {
+        let tag = /\{\{\{?\s*[&#^\/]?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}\}/
+        for (offset, line) in source.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for match in line.matches(of: tag) {
+                let name = String(match.output.1)
+                if variables[name] == nil {
+                    throw .unknownVariable(
+                        origin: source.origin, line: offset + 1, variable: name, known: variables.keys.sorted())
+                }
+            }
+        }
+    }
+}

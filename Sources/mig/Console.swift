@@ -1,0 +1,66 @@
+import Foundation
+import MigKit
+
+/// Writes to the terminal: data to stdout, diagnostics to stderr, colour only on a terminal
+/// and only when `NO_COLOR` is unset.
+enum Console {
+    static func print(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((paint("error:", .red) + " " + text + "\n").utf8))
+    }
+
+    static func warning(_ text: String) {
+        FileHandle.standardError.write(Data((paint("warning:", .yellow) + " " + text + "\n").utf8))
+    }
+
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    enum Colour: String {
+        case red = "31", green = "32", yellow = "33", bold = "1", dim = "2"
+    }
+
+    static let usesColour: Bool = {
+        ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
+            && isatty(STDERR_FILENO) == 1
+    }()
+
+    static func paint(_ text: String, _ colour: Colour) -> String {
+        usesColour ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    /// Prints a value as pretty, key-sorted JSON (the stable machine format).
+    static func printJSON(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// Prints findings as `path:line: severity: message [code]` with the hint beneath.
+    static func printDiagnostics(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics {
+            let place = diagnostic.location.map { "\($0): " } ?? ""
+            let label = diagnostic.severity == .error ? paint("error:", .red) : paint("warning:", .yellow)
+            var text = "\(place)\(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]"
+            for related in diagnostic.related { text += "\n    also: \(related)" }
+            if let hint = diagnostic.hint { text += "\n    " + paint("hint: " + hint, .dim) }
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+    }
+
+    /// Lays rows out in columns padded to the widest cell.
+    static func table(_ rows: [[String]]) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
