@@ -56,13 +56,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "MigTestSupport",
+            path: "Tests/MigTestSupport"
+        ),
         .testTarget(
             name: "MigKitTests",
-            dependencies: ["MigKit"]
+            dependencies: ["MigKit", "MigTestSupport"]
         ),
         .testTarget(
             name: "MigEndToEndTests",
-            dependencies: ["mig"]
+            dependencies: ["mig", "MigTestSupport"]
         ),
     ]
 )

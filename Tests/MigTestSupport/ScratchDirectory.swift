@@ -1,0 +1,37 @@
+import Foundation
+
+/// A temporary folder of one test's own, removed when the value is released.
+public final class ScratchDirectory {
+    public let url: URL
+
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appending(path: "mig-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    /// Writes `text` (or raw bytes) at `path`, creating folders on the way.
+    @discardableResult
+    public func write(_ path: String, _ text: String) throws -> URL {
+        try write(path, bytes: Array(text.utf8))
+    }
+
+    @discardableResult
+    public func write(_ path: String, bytes: [UInt8]) throws -> URL {
+        let file = url.appending(path: path)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: file)
+        return file
+    }
+
+    public func read(_ path: String) throws -> String {
+        try String(contentsOf: url.appending(path: path), encoding: .utf8)
+    }
+
+    public func exists(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: url.appending(path: path).path)
+    }
+}
