@@ -1,3 +1,4 @@
+import Foundation
 import MigKit
 import Testing
 
@@ -29,5 +30,23 @@ import Testing
         #expect(Version("20240115120000")?.scheme == .timestamp)
         #expect(Version("0003")?.scheme == .sequential)
         #expect(Version("2024.01.15.2")?.scheme == .hybrid)
+    }
+}
+
+@Suite struct VersionAllocatorTests {
+    let noon = Date(timeIntervalSince1970: 1_705_320_000)
+
+    @Test func timestampGoesPastANewerExistingVersion() {
+        let next = VersionAllocator(scheme: .timestamp).next(after: [Version("20300101000000")!], now: noon)
+        #expect(next.text == "20300101000001")
+    }
+
+    @Test func sequentialIgnoresOtherSchemes() {
+        let next = VersionAllocator(scheme: .sequential).next(after: [Version("0009")!, Version("2024.01.01.1")!], now: noon)
+        #expect(next.text == "0010")
+    }
+
+    @Test func sequentialGrowsPastItsPadding() {
+        #expect(VersionAllocator(scheme: .sequential).next(after: [Version("99")!], now: noon).text == "100")
     }
 }
