@@ -67,7 +67,7 @@ struct SectionParser {
             case .noTransaction:
                 fileOutsideTransaction = true
             case nil:
-                if upStart == nil, sqlBeforeUp == nil, SQLText.hasStatements(String(rawLine)) {
+                if upStart == nil, sqlBeforeUp == nil, LineKind(rawLine.utf8) == .statement {
                     sqlBeforeUp = lineNumber
                 }
             }
@@ -95,8 +95,8 @@ struct SectionParser {
     }
 
     private static func marker(in line: Substring) -> Marker? {
+        guard LineKind(line.utf8) == .comment else { return nil }
         let trimmed = line.trimmingWhitespace()
-        guard trimmed.hasPrefix("--") else { return nil }
         let words = trimmed.dropFirst(2).split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
         guard let first = words.first else { return nil }
         switch first {
@@ -129,15 +129,5 @@ struct SectionParser {
             }
         }
         return nil
-    }
-}
-
-/// Whether a whole-file script asks to run outside a transaction.
-enum Directives {
-    static func runsOutsideTransaction(_ sql: String) -> Bool {
-        sql.split(separator: "\n").contains { line in
-            let words = line.trimmingWhitespace().lowercased()
-            return words == "-- mig:no-transaction" || words == "-- +goose no transaction"
-        }
     }
 }
