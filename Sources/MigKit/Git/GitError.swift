@@ -21,6 +21,9 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether libgit2 reported that the thing looked up does not exist.
     public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
 
+    /// Whether libgit2 found a revision expression malformed (`main..`, `HEAD~x`).
+    public var isInvalidSpec: Bool { code == GIT_EINVALIDSPEC.rawValue }
+
     /// Turns a libgit2 return code into a thrown `GitError` when it is negative.
     @discardableResult
     static func check(_ result: Int32, _ operation: @autoclosure () -> String) throws(GitError) -> Int32 {

@@ -1,0 +1,282 @@
+/// What happened to one file of the migration directory in one commit.
+public struct FileEvent: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        case added, modified, deleted, renamed
+    }
+
+    public let kind: Kind
+    /// The file's path (relative to the migration directory) after the change; before it for a deletion.
+    public let path: String
+    /// For a rename: the path before.
+    public let oldPath: String?
+    public let commit: CommitInfo
+}
+
+/// The life of every migration that a ref's history touched: who added it and when, later
+/// edits, deletions and renames, and when it reached the ref's own line of history.
+///
+/// Built from `FileEvent`s by `MigrationHistoryReader`; `mig history` prints it and `mig check`
+/// reads it to name the commits and authors behind a finding.
+public struct MigrationHistory: Sendable, Codable {
+    /// One migration (`version_name`) over time.
+    public struct Record: Sendable, Codable {
+        public let version: Version
+        public let name: String
+        /// The commit that first added one of its files (or renamed a file to it).
+        public internal(set) var added: CommitInfo?
+        /// Later commits that changed, added or removed one of its files.
+        public internal(set) var modified: [CommitInfo] = []
+        /// The commit that removed its last file, when it is gone.
+        public internal(set) var deleted: CommitInfo?
+        /// The migration it was renamed from, or to.
+        public internal(set) var renamedFrom: String?
+        public internal(set) var renamedTo: String?
+        /// Its files now, relative to the migration directory; empty when deleted.
+        public internal(set) var files: [String] = []
+        /// The commit on the ref's first-parent line at which it arrived (for a branch: its merge).
+        public internal(set) var reached: CommitInfo?
+        /// A higher version that had already reached the ref when this one did: every database
+        /// deployed in between applied this migration out of order.
+        public internal(set) var reachedAfter: String?
+
+        public var identifier: String { "\(version.text)_\(name)" }
+        public var isPresent: Bool { !files.isEmpty }
+        public var isHistoricReorder: Bool { reachedAfter != nil }
+    }
+
+    /// Sorted by version, then name.
+    public internal(set) var records: [Record]
+
+    /// The record of a migration by `version_name`.
+    public func record(_ identifier: String) -> Record? {
+        records.first { $0.identifier == identifier }
+    }
+
+    /// Folds events (oldest first) into one record per migration.
+    init(events: [FileEvent]) {
+        var byIdentifier: [String: Record] = [:]
+        func identity(_ path: String) -> (String, Version, String)? {
+            guard let name = FileName(path: path), let version = name.version else { return nil }
+            return ("\(version.text)_\(name.name)", version, name.name)
+        }
+        func update(_ path: String, _ change: (inout Record) -> Void) {
+            guard let (identifier, version, name) = identity(path) else { return }
+            var record = byIdentifier[identifier] ?? Record(version: version, name: name)
+            change(&record)
+            byIdentifier[identifier] = record
+        }
+        func touch(_ record: inout Record, _ commit: CommitInfo) {
+            if record.added == nil {
+                record.added = commit
+            } else if record.added?.id != commit.id, record.modified.last?.id != commit.id {
+                record.modified.append(commit)
+            }
+        }
+        for event in events {
+            switch event.kind {
+            case .added, .modified:
+                update(event.path) { record in
+                    if record.files.isEmpty, record.deleted != nil {
+                        record.deleted = nil
+                        record.modified.append(event.commit)
+                    } else {
+                        touch(&record, event.commit)
+                    }
+                    if !record.files.contains(event.path) { record.files.append(event.path) }
+                }
+            case .deleted:
+                update(event.path) { record in
+                    record.files.removeAll { $0 == event.path }
+                    if record.files.isEmpty { record.deleted = event.commit } else { touch(&record, event.commit) }
+                }
+            case .renamed:
+                let old = event.oldPath.flatMap(identity)?.0
+                let new = identity(event.path)?.0
+                update(event.oldPath ?? "") { record in
+                    record.files.removeAll { $0 == event.oldPath }
+                    if old != new, record.files.isEmpty {
+                        record.deleted = event.commit
+                        record.renamedTo = new
+                    }
+                }
+                update(event.path) { record in
+                    touch(&record, event.commit)
+                    if old != new, record.renamedFrom == nil, record.added?.id == event.commit.id { record.renamedFrom = old }
+                    if !record.files.contains(event.path) { record.files.append(event.path) }
+                }
+            }
+        }
+        records = byIdentifier.values.sorted { ($0.version, $0.name) < ($1.version, $1.name) }
+    }
+}
+
+/// Why a history could not be read to the end.
+public enum HistoryError: Error, Sendable, CustomStringConvertible {
+    /// The walk reached a commit whose parents a shallow clone left out.
+    case shallow(GitObjectID)
+
+    public var description: String {
+        switch self {
+        case .shallow(let commit):
+            "the history stops at commit \(commit.short) because this is a shallow clone: fetch the full history "
+                + "with `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
+        }
+    }
+}
+
+/// Walks a ref's history and reports the changes to the migration directory.
+///
+/// Only what is needed is read: for each commit the migration directory's tree id is compared
+/// with its parents'; only where it changed are the two trees diffed (with rename detection).
+/// A merge is charged only with changes that differ from every parent (a conflict resolution),
+/// since the rest came in with the merged commits.
+public final class MigrationHistoryReader {
+    private let repository: GitRepository
+    /// The migration directory relative to the repository root (`""` for the root).
+    private let directory: String
+    private let shallowBoundary: Set<GitObjectID>
+    /// Per commit seen: the migration directory's tree id (`nil` when absent), and parents.
+    private var directoryTrees: [GitObjectID: GitObjectID?] = [:]
+    private var parents: [GitObjectID: [GitObjectID]] = [:]
+    /// Changes against the first parent, for the commits where they were computed.
+    private var firstParentChanges: [GitObjectID: [GitFileChange]] = [:]
+    private var infos: [GitObjectID: CommitInfo] = [:]
+
+    public init(repository: GitRepository, directory: String) {
+        self.repository = repository
+        self.directory = directory
+        self.shallowBoundary = repository.shallowBoundary()
+    }
+
+    /// The reader for a project's migration directory, in the repository around its root.
+    public convenience init(project: Project) throws {
+        let repository = try BranchContext.openRepository(at: project.root)
+        guard let projectPath = repository.relativePath(of: project.root) else {
+            throw BranchSetupError.outsideWorkingTree(project.root.path)
+        }
+        self.init(
+            repository: repository,
+            directory: BranchContext.joined(projectPath, project.configuration.migrations.directory))
+    }
+
+    /// The history of the migrations reachable from the commit `spec` names (`HEAD`, `main`, a tag, an id).
+    public func history(of spec: String) throws -> (commit: GitObjectID, history: MigrationHistory) {
+        guard let commit = try repository.existingCommitID(resolving: spec) else {
+            throw BranchSetupError.refNotFound(spec)
+        }
+        return (commit, try history(of: commit))
+    }
+
+    /// Every change to the migration directory in commits reachable from `start` and not from
+    /// any of `hidden`, oldest first.
+    public func events(from start: GitObjectID, hiding hidden: [GitObjectID] = []) throws -> [FileEvent] {
+        let walk = try GitRevisionWalk(from: start, hiding: hidden, in: repository)
+        var events: [FileEvent] = []
+        while let id = try walk.next() {
+            if shallowBoundary.contains(id) { throw HistoryError.shallow(id) }
+            let commit = try GitCommit(id, in: repository)
+            let tree = try directoryTree(of: commit)
+            let parentIDs = commit.parentIDs
+            parents[id] = parentIDs
+            let parentTrees = try parentIDs.map { parent throws -> GitObjectID? in try directoryTree(ofCommit: parent) }
+            if !parentTrees.isEmpty, parentTrees.contains(where: { $0 == tree }) { continue }
+            let changes = try changesCharged(tree: tree, parentTrees: parentTrees, commit: id)
+            guard !changes.isEmpty else { continue }
+            let info = commit.info
+            infos[id] = info
+            events += changes.map { change in
+                FileEvent(
+                    kind: Self.kind(change.kind), path: change.newPath ?? change.oldPath!,
+                    oldPath: change.kind == .renamed ? change.oldPath : nil, commit: info)
+            }
+        }
+        return events
+    }
+
+    /// The full history of the migrations reachable from `ref`, with arrival on its first-parent line.
+    public func history(of ref: GitObjectID) throws -> MigrationHistory {
+        var history = MigrationHistory(events: try events(from: ref))
+        var index: [String: Int] = [:]
+        for (position, record) in history.records.enumerated() { index[record.identifier] = position }
+        var line: [GitObjectID] = []
+        var cursor: GitObjectID? = ref
+        while let id = cursor {
+            line.append(id)
+            cursor = parents[id]?.first
+        }
+        var newest: (version: Version, identifier: String)?
+        for id in line.reversed() {
+            let parent = parents[id]?.first
+            let tree = try directoryTree(ofCommit: id)
+            let parentTree = try parent.map { parent throws -> GitObjectID? in try directoryTree(ofCommit: parent) } ?? nil
+            guard tree != parentTree else { continue }
+            let changes = try firstParentChanges[id] ?? diff(parentTree, tree)
+            for change in changes where change.kind == .added || change.kind == .renamed {
+                guard let path = change.newPath, let name = FileName(path: path), let version = name.version,
+                    let position = index["\(version.text)_\(name.name)"], history.records[position].reached == nil
+                else { continue }
+                history.records[position].reached = try info(id)
+                if let newest, version < newest.version {
+                    history.records[position].reachedAfter = newest.identifier
+                }
+                if newest == nil || version > newest!.version { newest = (version, "\(version.text)_\(name.name)") }
+            }
+        }
+        return history
+    }
+
+    // MARK: - Trees and diffs
+
+    private func changesCharged(tree: GitObjectID?, parentTrees: [GitObjectID?], commit: GitObjectID) throws -> [GitFileChange] {
+        guard let firstTree = parentTrees.first else { return try diff(nil, tree) }
+        let first = try diff(firstTree, tree)
+        firstParentChanges[commit] = first
+        guard parentTrees.count > 1 else { return first }
+        let others = try parentTrees.dropFirst().map { parent throws -> Set<String> in
+            Set(try diff(parent, tree).map { $0.newPath ?? $0.oldPath! })
+        }
+        return first.filter { change in others.allSatisfy { $0.contains(change.newPath ?? change.oldPath!) } }
+    }
+
+    private func diff(_ old: GitObjectID?, _ new: GitObjectID?) throws(GitError) -> [GitFileChange] {
+        let oldTree = try old.map { id throws(GitError) in try GitTree(id, in: repository) }
+        let newTree = try new.map { id throws(GitError) in try GitTree(id, in: repository) }
+        return try GitDiff(from: oldTree, to: newTree, in: repository).changes
+    }
+
+    private func directoryTree(of commit: GitCommit) throws(GitError) -> GitObjectID? {
+        if let known = directoryTrees[commit.id] { return known }
+        let root = try commit.tree()
+        let tree: GitObjectID?
+        if directory.isEmpty {
+            tree = root.id
+        } else if let entry = try root.entry(atPath: directory), entry.kind == .tree {
+            tree = entry.id
+        } else {
+            tree = nil
+        }
+        directoryTrees[commit.id] = tree
+        return tree
+    }
+
+    private func directoryTree(ofCommit id: GitObjectID) throws(GitError) -> GitObjectID? {
+        if let known = directoryTrees[id] { return known }
+        return try directoryTree(of: GitCommit(id, in: repository))
+    }
+
+    private func info(_ id: GitObjectID) throws(GitError) -> CommitInfo {
+        if let known = infos[id] { return known }
+        let info = try repository.commitInfo(id)
+        infos[id] = info
+        return info
+    }
+
+    private static func kind(_ kind: GitFileChange.Kind) -> FileEvent.Kind {
+        switch kind {
+        case .added: .added
+        case .modified: .modified
+        case .deleted: .deleted
+        case .renamed: .renamed
+        }
+    }
+}
