@@ -113,12 +113,12 @@ public struct MigrationHistory: Sendable, Codable {
 /// Why a history could not be read to the end.
 public enum HistoryError: Error, Sendable, CustomStringConvertible {
     /// The walk reached a commit whose parents a shallow clone left out.
-    case shallow(GitObjectID)
+    case shallow
 
     public var description: String {
         switch self {
-        case .shallow(let commit):
-            "the history stops at commit \(commit.short) because this is a shallow clone: fetch the full history "
+        case .shallow:
+            "the history stops early because this is a shallow clone: fetch the full history "
                 + "with `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
         }
     }
@@ -170,10 +170,20 @@ public final class MigrationHistoryReader {
     /// Every change to the migration directory in commits reachable from `start` and not from
     /// any of `hidden`, oldest first.
     public func events(from start: GitObjectID, hiding hidden: [GitObjectID] = []) throws -> [FileEvent] {
+        do {
+            return try walkEvents(from: start, hiding: hidden)
+        } catch let error as GitError {
+            // libgit2 1.5 does not read the shallow file: it fails on the parents a shallow clone left out.
+            if error.isNotFound, repository.isShallow { throw HistoryError.shallow }
+            throw error
+        }
+    }
+
+    private func walkEvents(from start: GitObjectID, hiding hidden: [GitObjectID]) throws -> [FileEvent] {
         let walk = try GitRevisionWalk(from: start, hiding: hidden, in: repository)
         var events: [FileEvent] = []
         while let id = try walk.next() {
-            if shallowBoundary.contains(id) { throw HistoryError.shallow(id) }
+            if shallowBoundary.contains(id) { throw HistoryError.shallow }
             let commit = try GitCommit(id, in: repository)
             let tree = try directoryTree(of: commit)
             let parentIDs = commit.parentIDs
