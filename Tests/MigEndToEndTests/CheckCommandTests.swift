@@ -230,3 +230,31 @@ import Testing
 extension URL {
     var isReachableFile: Bool { FileManager.default.fileExists(atPath: path) }
 }
+
+@Suite struct FixLayoutTests {
+    @Test func fixRenamesEveryFileOfADirectoryLayoutMigration() throws {
+        let repo = try BranchRepository()
+        func add(_ identifier: String) throws {
+            try repo.git.write("db/migrations/\(identifier)/up.sql", "CREATE TABLE t\(identifier.prefix(4)) (id INTEGER);\n")
+            try repo.git.write("db/migrations/\(identifier)/down.sql", "DROP TABLE t\(identifier.prefix(4));\n")
+        }
+        try add("0001_users")
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        try add("0002_orders")
+        try repo.git.commit("orders")
+        try repo.git.checkout("main")
+        try add("0002_invoices")
+        try repo.git.commit("invoices")
+        try repo.git.checkout("feature")
+        #expect(try repo.checkJSON().codes == ["duplicate-version"])
+
+        let fix = try repo.mig(["fix"])
+        #expect(fix.status == 0, "\(fix.stderr)")
+        #expect(fix.stdout.contains("renamed db/migrations/0002_orders/down.sql → db/migrations/0003_orders/down.sql"))
+        #expect(fix.stdout.contains("renamed db/migrations/0002_orders/up.sql → db/migrations/0003_orders/up.sql"))
+        #expect(!FileManager.default.fileExists(atPath: repo.url.appending(path: "db/migrations/0002_orders").path))
+        #expect(try repo.git.read("db/migrations/0003_orders/up.sql") == "CREATE TABLE t0002 (id INTEGER);\n")
+        #expect(try repo.checkJSON().codes == [])
+    }
+}

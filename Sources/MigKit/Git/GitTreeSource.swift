@@ -31,9 +31,6 @@ public final class GitTreeSource: MigrationSource {
         }
     }
 
-    /// The blob id of a file, so callers can tell unchanged files apart without reading them.
-    public func blobID(of path: String) -> GitObjectID? { blobs[path] }
-
     public func filePaths() throws -> [String] { blobs.keys.sorted() }
 
     public func contents(of path: String) throws -> [UInt8] {

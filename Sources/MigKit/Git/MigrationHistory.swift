@@ -40,8 +40,6 @@ public struct MigrationHistory: Sendable, Codable {
         public internal(set) var reachedAfter: String?
 
         public var identifier: String { "\(version.text)_\(name)" }
-        public var isPresent: Bool { !files.isEmpty }
-        public var isHistoricReorder: Bool { reachedAfter != nil }
     }
 
     /// Sorted by version, then name.
