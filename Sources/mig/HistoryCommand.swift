@@ -40,7 +40,7 @@ struct History: ParsableCommand {
             let added = record.added
             rows.append([
                 record.version.text, record.name, added?.id.short ?? "-", added?.author ?? "-",
-                added.map { ISO8601DateFormatter.string(from: $0.time, timeZone: .gmt, formatOptions: [.withFullDate]) } ?? "-",
+                added?.day ?? "-",
                 String(record.modified.count), state(record),
             ])
         }

@@ -74,9 +74,12 @@ while made < commits:
         files.append(("db/migrations/%06d_change_%d.sql" % (edited, edited),
                       "-- mig:up\nCREATE TABLE t%d (id INTEGER, note TEXT);\n-- mig:down\nDROP TABLE t%d;\n" % (edited, edited)))
     if made % 100 == 0 and made + 3 < commits:
-        side = commit("refs/heads/side", "side work %d" % made, [other((made * 13) % others, made)], parent=history[-10])
-        side = commit("refs/heads/side", "side migration %d" % made, [new_migration()] if version < migrations else [], parent=side)
-        main = commit("refs/heads/main", "merge side %d" % made, files, parent=main, merge=side)
+        side_files = [other((made * 13) % others, made)]
+        side = commit("refs/heads/side", "side work %d" % made, side_files, parent=history[-10])
+        side_migration = [new_migration()] if version < migrations else []
+        side = commit("refs/heads/side", "side migration %d" % made, side_migration, parent=side)
+        # fast-import takes a commit's tree from its first parent: bring the side's files in as a merge would.
+        main = commit("refs/heads/main", "merge side %d" % made, files + side_files + side_migration, parent=main, merge=side)
         made += 3
     else:
         main = commit("refs/heads/main", "change %d" % made, files, parent=main)

@@ -20,10 +20,13 @@ public struct CommitInfo: Sendable, Hashable, Codable {
 
     /// `abc1234567 (Ada Lovelace, 2024-01-15)`: how a finding names a commit.
     public var label: String {
-        "\(id.short) (\(author), \(Self.day.string(from: time)))"
+        "\(id.short) (\(author), \(day))"
     }
 
-    private static let day: DateFormatter = {
+    /// The author date in UTC, `2024-01-15`.
+    public var day: String { Self.dayFormatter.string(from: time) }
+
+    private static let dayFormatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

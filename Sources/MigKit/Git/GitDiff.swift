@@ -30,6 +30,9 @@ final class GitDiff {
             git_diff_tree_to_tree(&diff, repository.handle, old?.handle, new?.handle, &options), "compare two trees")
         self.repository = repository
         handle = diff!
+        // A rename pairs a deletion with an addition: without a deletion there is nothing to pair.
+        let deletes = (0..<git_diff_num_deltas(handle)).contains { git_diff_get_delta(handle, $0)!.pointee.status == GIT_DELTA_DELETED }
+        guard deletes else { return }
         var find = git_diff_find_options()
         try GitError.check(git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "set up rename detection")
         find.flags = GIT_DIFF_FIND_RENAMES.rawValue

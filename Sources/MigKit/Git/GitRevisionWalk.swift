@@ -1,7 +1,7 @@
 internal import CGit2
 
-/// A walk over commits, oldest first (parents before children): the one owner of a
-/// `git_revwalk` handle.
+/// A walk over commits in libgit2's cheapest order (no sorting, which would read every commit
+/// before returning the first): the one owner of a `git_revwalk` handle.
 final class GitRevisionWalk {
     let repository: GitRepository
     let handle: OpaquePointer
@@ -12,8 +12,7 @@ final class GitRevisionWalk {
         try GitError.check(git_revwalk_new(&walk, repository.handle), "start a history walk")
         self.repository = repository
         handle = walk!
-        try GitError.check(
-            git_revwalk_sorting(handle, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue), "sort a history walk")
+        try GitError.check(git_revwalk_sorting(handle, GIT_SORT_NONE.rawValue), "set up a history walk")
         var oid = start.oid
         try GitError.check(git_revwalk_push(handle, &oid), "walk from commit \(start.short)")
         for id in hidden {

@@ -124,18 +124,25 @@ public enum HistoryError: Error, Sendable, CustomStringConvertible {
 
 /// Walks a ref's history and reports the changes to the migration directory.
 ///
-/// Only what is needed is read: for each commit the migration directory's tree id is compared
-/// with its parents'; only where it changed are the two trees diffed (with rename detection).
-/// A merge is charged only with changes that differ from every parent (a conflict resolution),
-/// since the rest came in with the merged commits.
+/// Only what is needed is read: each commit once, for its parents and the migration directory's
+/// tree id; then, parents first, that id is compared with the parents' and only where it
+/// changed are the two trees diffed (with rename detection). A merge is charged only with
+/// changes that differ from every parent (a conflict resolution), since the rest came in with
+/// the merged commits.
 public final class MigrationHistoryReader {
     private let repository: GitRepository
     /// The migration directory relative to the repository root (`""` for the root).
     private let directory: String
     private let shallowBoundary: Set<GitObjectID>
-    /// Per commit seen: the migration directory's tree id (`nil` when absent), and parents.
-    private var directoryTrees: [GitObjectID: GitObjectID?] = [:]
-    private var parents: [GitObjectID: [GitObjectID]] = [:]
+    /// What the walk keeps of a commit: the migration directory's tree id (`nil` when absent)
+    /// and the parents.
+    private struct Node {
+        let tree: GitObjectID?
+        let parents: [GitObjectID]
+    }
+
+    /// Every commit read so far; each is parsed once.
+    private var nodes: [GitObjectID: Node] = [:]
     /// Changes against the first parent, for the commits where they were computed.
     private var firstParentChanges: [GitObjectID: [GitFileChange]] = [:]
     private var infos: [GitObjectID: CommitInfo] = [:]
@@ -178,20 +185,23 @@ public final class MigrationHistoryReader {
     }
 
     private func walkEvents(from start: GitObjectID, hiding hidden: [GitObjectID]) throws -> [FileEvent] {
+        // Read every commit once, in libgit2's cheapest order; compare with parents afterwards,
+        // in topological order, when every parent's directory tree is known.
         let walk = try GitRevisionWalk(from: start, hiding: hidden, in: repository)
-        var events: [FileEvent] = []
+        var walked: [GitObjectID] = []
         while let id = try walk.next() {
             if shallowBoundary.contains(id) { throw HistoryError.shallow }
-            let commit = try GitCommit(id, in: repository)
-            let tree = try directoryTree(of: commit)
-            let parentIDs = commit.parentIDs
-            parents[id] = parentIDs
-            let parentTrees = try parentIDs.map { parent throws -> GitObjectID? in try directoryTree(ofCommit: parent) }
-            if !parentTrees.isEmpty, parentTrees.contains(where: { $0 == tree }) { continue }
-            let changes = try changesCharged(tree: tree, parentTrees: parentTrees, commit: id)
+            _ = try node(id)
+            walked.append(id)
+        }
+        var events: [FileEvent] = []
+        for id in topologicalOrder(walked) {
+            let node = try node(id)
+            let parentTrees = try node.parents.map { parent throws -> GitObjectID? in try self.node(parent).tree }
+            if !parentTrees.isEmpty, parentTrees.contains(where: { $0 == node.tree }) { continue }
+            let changes = try changesCharged(tree: node.tree, parentTrees: parentTrees, commit: id)
             guard !changes.isEmpty else { continue }
-            let info = commit.info
-            infos[id] = info
+            let info = try info(id)
             events += changes.map { change in
                 FileEvent(
                     kind: Self.kind(change.kind), path: change.newPath ?? change.oldPath!,
@@ -199,6 +209,29 @@ public final class MigrationHistoryReader {
             }
         }
         return events
+    }
+
+    /// `commits` ordered parents first (a depth-first post-order over the parents among them).
+    private func topologicalOrder(_ commits: [GitObjectID]) -> [GitObjectID] {
+        let members = Set(commits)
+        var visited = Set<GitObjectID>(minimumCapacity: commits.count)
+        var order: [GitObjectID] = []
+        order.reserveCapacity(commits.count)
+        for root in commits where visited.insert(root).inserted {
+            var stack: [(id: GitObjectID, next: Int)] = [(root, 0)]
+            while let (id, next) = stack.last {
+                let parents = nodes[id]!.parents
+                if next < parents.count {
+                    stack[stack.count - 1].next += 1
+                    let parent = parents[next]
+                    if members.contains(parent), visited.insert(parent).inserted { stack.append((parent, 0)) }
+                } else {
+                    stack.removeLast()
+                    order.append(id)
+                }
+            }
+        }
+        return order
     }
 
     /// The full history of the migrations reachable from `ref`, with arrival on its first-parent line.
@@ -210,13 +243,13 @@ public final class MigrationHistoryReader {
         var cursor: GitObjectID? = ref
         while let id = cursor {
             line.append(id)
-            cursor = parents[id]?.first
+            cursor = nodes[id]?.parents.first
         }
         var newest: (version: Version, identifier: String)?
         for id in line.reversed() {
-            let parent = parents[id]?.first
-            let tree = try directoryTree(ofCommit: id)
-            let parentTree = try parent.map { parent throws -> GitObjectID? in try directoryTree(ofCommit: parent) } ?? nil
+            let node = try node(id)
+            let parentTree = try node.parents.first.map { parent throws -> GitObjectID? in try self.node(parent).tree } ?? nil
+            let tree = node.tree
             guard tree != parentTree else { continue }
             let changes = try firstParentChanges[id] ?? diff(parentTree, tree)
             for change in changes where change.kind == .added || change.kind == .renamed {
@@ -240,20 +273,44 @@ public final class MigrationHistoryReader {
         let first = try diff(firstTree, tree)
         firstParentChanges[commit] = first
         guard parentTrees.count > 1 else { return first }
-        let others = try parentTrees.dropFirst().map { parent throws -> Set<String> in
-            Set(try diff(parent, tree).map { $0.newPath ?? $0.oldPath! })
+        // A change came in with another parent when that parent already has the merge's version
+        // of the file (or, for a deletion, already lacks it): look the path up rather than diff again.
+        let others = try parentTrees.dropFirst().map { parent throws(GitError) -> GitTree? in
+            try parent.map { id throws(GitError) in try self.tree(id) }
         }
-        return first.filter { change in others.allSatisfy { $0.contains(change.newPath ?? change.oldPath!) } }
+        return try first.filter { change in
+            let path = change.newPath ?? change.oldPath!
+            return try others.allSatisfy { other in
+                let entry = try other?.entry(atPath: path)
+                return change.newID.map { entry?.id != $0 } ?? (entry != nil)
+            }
+        }
     }
 
     private func diff(_ old: GitObjectID?, _ new: GitObjectID?) throws(GitError) -> [GitFileChange] {
-        let oldTree = try old.map { id throws(GitError) in try GitTree(id, in: repository) }
-        let newTree = try new.map { id throws(GitError) in try GitTree(id, in: repository) }
+        let oldTree = try old.map { id throws(GitError) in try tree(id) }
+        let newTree = try new.map { id throws(GitError) in try tree(id) }
         return try GitDiff(from: oldTree, to: newTree, in: repository).changes
     }
 
-    private func directoryTree(of commit: GitCommit) throws(GitError) -> GitObjectID? {
-        if let known = directoryTrees[commit.id] { return known }
+    /// The migration directory's tree with this id. In topological order each commit's tree is
+    /// the next commit's parent tree, so the last few are kept: a folder of thousands of
+    /// migrations is a large tree to inflate and parse, and libgit2 does not cache large trees.
+    private func tree(_ id: GitObjectID) throws(GitError) -> GitTree {
+        if let index = recentTrees.firstIndex(where: { $0.id == id }) { return recentTrees[index].tree }
+        let tree = try GitTree(id, in: repository)
+        if recentTrees.count == Self.recentTreeLimit { recentTrees.removeFirst() }
+        recentTrees.append((id, tree))
+        return tree
+    }
+
+    private static let recentTreeLimit = 8
+    private var recentTrees: [(id: GitObjectID, tree: GitTree)] = []
+
+    /// The commit's node, reading the commit the first time it is asked for.
+    private func node(_ id: GitObjectID) throws(GitError) -> Node {
+        if let known = nodes[id] { return known }
+        let commit = try GitCommit(id, in: repository)
         let root = try commit.tree()
         let tree: GitObjectID?
         if directory.isEmpty {
@@ -263,13 +320,9 @@ public final class MigrationHistoryReader {
         } else {
             tree = nil
         }
-        directoryTrees[commit.id] = tree
-        return tree
-    }
-
-    private func directoryTree(ofCommit id: GitObjectID) throws(GitError) -> GitObjectID? {
-        if let known = directoryTrees[id] { return known }
-        return try directoryTree(of: GitCommit(id, in: repository))
+        let node = Node(tree: tree, parents: commit.parentIDs)
+        nodes[id] = node
+        return node
     }
 
     private func info(_ id: GitObjectID) throws(GitError) -> CommitInfo {
