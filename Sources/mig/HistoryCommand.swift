@@ -9,18 +9,25 @@ struct History: ParsableCommand {
             For every migration the history of REF touched: the commit that added it, its author \
             and date, later commits that changed it, and deletions and renames. A migration marked \
             "reordered" reached REF's line of history after a higher version already had: every \
-            database deployed in between applied it out of order.
+            database deployed in between applied it out of order. The result is kept under \
+            .migrate/cache (keyed by commit id, git-ignored, safe to delete), so asking again for an \
+            unchanged ref is quick.
             """
     )
 
     @Argument(help: "The branch, tag or commit whose history to read.")
     var ref = "HEAD"
 
+    @Flag(help: "Read the history from Git even when .migrate/cache has it (and do not store it there).")
+    var noCache = false
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try runReportingErrors {
-            let (commit, history) = try MigrationHistoryReader(project: try currentProject()).history(of: ref)
+            let project = try currentProject()
+            let cache = noCache || !project.hasConfigurationFile ? nil : HistoryCache(project: project)
+            let (commit, history) = try MigrationHistoryReader(project: project).history(of: ref, cache: cache)
             switch output.format {
             case .json:
                 try Console.printJSON(HistoryReport(ref: ref, commit: commit, migrations: history.records))

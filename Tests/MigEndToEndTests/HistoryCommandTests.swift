@@ -70,3 +70,34 @@ import Testing
         #expect(try repo.mig(["history", "nope"]).stderr.contains("`nope` names no commit in this repository"))
     }
 }
+
+@Suite struct HistoryCacheTests {
+    @Test func aSecondRunReadsTheCacheWhichIsIgnoredByGitAndSafeToBreak() throws {
+        let repo = try BranchRepository()
+        try repo.commitMigrations("users", "0001_users")
+        try repo.git.commit("config and more", files: ["README": "x\n"])
+        let first = try repo.mig(["history", "--format", "json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try repo.git.git(["status", "--porcelain"]).isEmpty)
+
+        let cache = repo.url.appending(path: ".migrate/cache")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasPrefix("history-") }
+        #expect(entries.count == 1)
+        let entry = cache.appending(path: entries[0])
+        let stored = try String(contentsOf: entry, encoding: .utf8)
+        try Data(stored.replacing("Ada Lovelace", with: "From The Cache").utf8).write(to: entry)
+        #expect(try repo.mig(["history", "--format", "json"]).stdout.contains("From The Cache"))
+        #expect(try repo.mig(["history", "--format", "json", "--no-cache"]).stdout == first.stdout)
+
+        try Data("not json".utf8).write(to: entry)
+        let recomputed = try repo.mig(["history", "--format", "json"])
+        #expect(recomputed.status == 0)
+        #expect(recomputed.stdout == first.stdout)
+
+        try repo.commitMigrations("orders", "0002_orders")
+        let moved = try repo.mig(["history", "--format", "json"])
+        #expect(moved.stdout.contains("0002"))
+        try FileManager.default.removeItem(at: cache)
+        #expect(try repo.mig(["history", "--format", "json"]).stdout == moved.stdout)
+    }
+}

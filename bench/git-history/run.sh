@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks `mig history` and `mig check --base main` against
+# Benchmarks `mig history` (without and with its cache) and `mig check --base main` against
 # `git log --format=%H --name-status -- db/migrations` on one generated repository.
 #
 # usage: bench/git-history/run.sh [COMMITS] [MIGRATIONS] [OTHER_FILES] [RUNS]
@@ -42,9 +42,11 @@ measure() {
 }
 
 measure git-log git -C "$repo" log main --format=%H --name-status -- db/migrations
-measure mig-history "$mig" -C "$repo" history main
+measure mig-history "$mig" -C "$repo" history main --no-cache
+"$mig" -C "$repo" history main >/dev/null   # fills .migrate/cache
+measure mig-history-cached "$mig" -C "$repo" history main
 measure mig-check "$mig" -C "$repo" check --base main
 base=$(cat /tmp/mig-bench-git-log)
-for label in mig-history mig-check; do
+for label in mig-history mig-history-cached mig-check; do
   printf '%-28s %.2fx git log\n' "$label" "$(echo "$(cat /tmp/mig-bench-$label) / $base" | bc -l)"
 done

@@ -164,12 +164,18 @@ public final class MigrationHistoryReader {
             directory: BranchContext.joined(projectPath, project.configuration.migrations.directory))
     }
 
-    /// The history of the migrations reachable from the commit `spec` names (`HEAD`, `main`, a tag, an id).
-    public func history(of spec: String) throws -> (commit: GitObjectID, history: MigrationHistory) {
+    /// The history of the migrations reachable from the commit `spec` names (`HEAD`, `main`, a tag,
+    /// an id), from `cache` when it has it (and stored there when it did not).
+    public func history(
+        of spec: String, cache: HistoryCache? = nil
+    ) throws -> (commit: GitObjectID, history: MigrationHistory) {
         guard let commit = try repository.existingCommitID(resolving: spec) else {
             throw BranchSetupError.refNotFound(spec)
         }
-        return (commit, try history(of: commit))
+        if let cached = cache?.history(at: commit, directory: directory) { return (commit, cached) }
+        let history = try history(of: commit)
+        cache?.store(history, at: commit, directory: directory)
+        return (commit, history)
     }
 
     /// Every change to the migration directory in commits reachable from `start` and not from
