@@ -27,7 +27,7 @@ final class BranchRepository {
     static func path(_ identifier: String) -> String { "db/migrations/\(identifier).sql" }
 
     /// A sections-layout migration creating a table named after it.
-    static func text(_ identifier: String, body: String? = nil) -> String {
+    static func text(_ identifier: String, _ body: String? = nil) -> String {
         let table = "t_" + identifier.filter { $0.isLetter || $0.isNumber }
         return "-- mig:up\n\(body ?? "CREATE TABLE \(table) (id INTEGER);")\n-- mig:down\nDROP TABLE \(table);\n"
     }

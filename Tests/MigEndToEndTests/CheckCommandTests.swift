@@ -87,7 +87,7 @@ import Testing
         try repo.git.commit("windows line endings and a BOM")
         #expect(try repo.checkJSON().status == 0)
 
-        try repo.git.write(BranchRepository.path("0001_users"), BranchRepository.text("0001_users", body: "CREATE TABLE users (id INTEGER, name TEXT);"))
+        try repo.git.write(BranchRepository.path("0001_users"), BranchRepository.text("0001_users", "CREATE TABLE users (id INTEGER, name TEXT);"))
         let edit = try repo.git.commit("add a column in place")
         let result = try repo.mig(["check"])
         #expect(result.status == 1)

@@ -121,3 +121,31 @@ private final class JUnitCollector: NSObject, XMLParserDelegate {
         }
     }
 }
+
+@Suite struct SubfolderProjectTests {
+    @Test func annotationsNamePathsFromTheRepositoryRoot() throws {
+        let scratch = try ScratchDirectory()
+        let git = try GitFixture.initialize(at: scratch.url.appending(path: "repo"))
+        let text = BranchRepository.text
+        try git.commit(
+            "service with migrations",
+            files: [
+                "services/api/.migrate/config.toml": "[migrations]\ndir = \"sql\"\nversioning = \"sequential\"\n",
+                "services/api/sql/0001_users.sql": text("0001_users", nil),
+            ])
+        try git.checkout("feature", create: true)
+        try git.commit("orders", files: ["services/api/sql/0002_orders.sql": text("0002_orders", nil)])
+        try git.checkout("main")
+        try git.commit("invoices", files: ["services/api/sql/0003_invoices.sql": text("0003_invoices", nil)])
+        try git.checkout("feature")
+
+        let project = git.url.appending(path: "services/api")
+        let textResult = try MigProcess.run(["check"], in: project)
+        #expect(textResult.stdout.contains("sql/0002_orders.sql:2: error:"))
+        let github = try MigProcess.run(["check", "--format", "github"], in: project)
+        #expect(github.status == 1)
+        #expect(github.stdout.hasPrefix("::error file=services/api/sql/0002_orders.sql,line=2,"))
+        let fromRoot = try MigProcess.run(["-C", "services/api", "check", "--format", "sarif"], in: git.url)
+        #expect(fromRoot.stdout.contains("\"uri\" : \"services/api/sql/0002_orders.sql\""))
+    }
+}

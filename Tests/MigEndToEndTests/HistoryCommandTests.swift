@@ -20,7 +20,7 @@ import Testing
         let added = try repo.commitMigrations("users", "0001_users", "0002_orders", "0003_items")
         var modified = ""
         try repo.git.as("Grace Hopper", "grace@example.com") {
-            try repo.git.write(BranchRepository.path("0001_users"), BranchRepository.text("0001_users", body: "CREATE TABLE users (name TEXT);"))
+            try repo.git.write(BranchRepository.path("0001_users"), BranchRepository.text("0001_users", "CREATE TABLE users (name TEXT);"))
             modified = try repo.git.commit("change users")
         }
         try repo.git.remove(BranchRepository.path("0002_orders"))
