@@ -37,9 +37,9 @@ public struct GitObjectID: Sendable, Hashable, CustomStringConvertible, Codable 
     /// The full 40-character hex id.
     public var hex: String {
         var value = oid
-        var characters = [CChar](repeating: 0, count: 41)
+        var characters = [CChar](repeating: 0, count: 40)
         git_oid_fmt(&characters, &value)
-        return String(cString: characters)
+        return String(decoding: characters.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The first 10 characters, enough to name a commit to people.
