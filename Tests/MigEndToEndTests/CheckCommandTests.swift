@@ -219,6 +219,10 @@ import Testing
             #expect(check.status == 0, "\(base)")
             #expect(check.report["base"] as? String == base)
         }
+        try repo.git.write(".migrate/config.toml", try repo.git.read(".migrate/config.toml") + "\n[git]\nbase = \"v1\"\n")
+        #expect(try repo.checkJSON().report["base"] as? String == "v1")
+        #expect(try repo.checkJSON(["--base", "main"]).report["base"] as? String == "main")
+        try repo.git.git(["checkout", "-q", "--", ".migrate/config.toml"])
         let clone = repo.scratch.url.appending(path: "clone")
         try repo.git.git(["clone", "-q", "file://" + repo.url.path, clone.path])
         let fromClone = try repo.checkJSON(in: clone)
