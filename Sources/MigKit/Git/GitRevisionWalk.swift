@@ -1,7 +1,8 @@
 internal import CGit2
 
-/// A walk over commits in libgit2's cheapest order (no sorting, which would read every commit
-/// before returning the first): the one owner of a `git_revwalk` handle.
+/// A walk over a range of commits (reachable from one, not from others) in libgit2's cheapest
+/// order — no sorting, which would read every commit before returning the first: the one owner
+/// of a `git_revwalk` handle.
 final class GitRevisionWalk {
     let repository: GitRepository
     let handle: OpaquePointer

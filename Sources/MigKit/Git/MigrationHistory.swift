@@ -124,9 +124,10 @@ public enum HistoryError: Error, Sendable, CustomStringConvertible {
 
 /// Walks a ref's history and reports the changes to the migration directory.
 ///
-/// Only what is needed is read: each commit once, for its parents and the migration directory's
-/// tree id; then, parents first, that id is compared with the parents' and only where it
-/// changed are the two trees diffed (with rename detection). A merge is charged only with
+/// Only what is needed is read: each commit once, from its raw header (tree and parents), with
+/// the few small trees on the way to the migration directory; then, parents first, the
+/// directory's tree id is compared with the parents' and only where it changed are the two
+/// trees diffed (with rename detection). A merge is charged only with
 /// changes that differ from every parent (a conflict resolution), since the rest came in with
 /// the merged commits.
 public final class MigrationHistoryReader {
@@ -191,15 +192,9 @@ public final class MigrationHistoryReader {
     }
 
     private func walkEvents(from start: GitObjectID, hiding hidden: [GitObjectID]) throws -> [FileEvent] {
-        // Read every commit once, in libgit2's cheapest order; compare with parents afterwards,
-        // in topological order, when every parent's directory tree is known.
-        let walk = try GitRevisionWalk(from: start, hiding: hidden, in: repository)
-        var walked: [GitObjectID] = []
-        while let id = try walk.next() {
-            if shallowBoundary.contains(id) { throw HistoryError.shallow }
-            _ = try node(id)
-            walked.append(id)
-        }
+        // Read every commit once, in the cheapest order; compare with parents afterwards, in
+        // topological order, when every parent's directory tree is known.
+        let walked = hidden.isEmpty ? try reachableCommits(from: start) : try rangeCommits(from: start, hiding: hidden)
         var events: [FileEvent] = []
         for id in topologicalOrder(walked) {
             let node = try node(id)
@@ -215,6 +210,33 @@ public final class MigrationHistoryReader {
             }
         }
         return events
+    }
+
+    /// Every commit reachable from `start`, each read once: following parents from the commits'
+    /// own headers needs no second read, as libgit2's walk would make.
+    private func reachableCommits(from start: GitObjectID) throws -> [GitObjectID] {
+        var walked: [GitObjectID] = []
+        var visited: Set<GitObjectID> = [start]
+        var pending = [start]
+        while let id = pending.popLast() {
+            if shallowBoundary.contains(id) { throw HistoryError.shallow }
+            walked.append(id)
+            for parent in try node(id).parents where visited.insert(parent).inserted { pending.append(parent) }
+        }
+        return walked
+    }
+
+    /// The commits reachable from `start` but not from `hidden`, by libgit2's walk, which stops
+    /// early at the hidden side instead of reading its whole history.
+    private func rangeCommits(from start: GitObjectID, hiding hidden: [GitObjectID]) throws -> [GitObjectID] {
+        let walk = try GitRevisionWalk(from: start, hiding: hidden, in: repository)
+        var walked: [GitObjectID] = []
+        while let id = try walk.next() {
+            if shallowBoundary.contains(id) { throw HistoryError.shallow }
+            _ = try node(id)
+            walked.append(id)
+        }
+        return walked
     }
 
     /// `commits` ordered parents first (a depth-first post-order over the parents among them).
@@ -316,20 +338,31 @@ public final class MigrationHistoryReader {
     /// The commit's node, reading the commit the first time it is asked for.
     private func node(_ id: GitObjectID) throws(GitError) -> Node {
         if let known = nodes[id] { return known }
-        let commit = try GitCommit(id, in: repository)
-        let root = try commit.tree()
-        let tree: GitObjectID?
-        if directory.isEmpty {
-            tree = root.id
-        } else if let entry = try root.entry(atPath: directory), entry.kind == .tree {
+        let database = try objectDatabase()
+        let header = try database.read(id).commitHeader()
+        var tree: GitObjectID? = header.tree
+        for name in pathComponents {
+            guard let folder = tree, let entry = try database.read(folder).treeEntry(named: name), entry.isTree else {
+                tree = nil
+                break
+            }
             tree = entry.id
-        } else {
-            tree = nil
         }
-        let node = Node(tree: tree, parents: commit.parentIDs)
+        let node = Node(tree: tree, parents: header.parents)
         nodes[id] = node
         return node
     }
+
+    private lazy var pathComponents = directory.split(separator: "/").map(String.init)
+
+    private func objectDatabase() throws(GitError) -> GitObjectDatabase {
+        if let database { return database }
+        let opened = try GitObjectDatabase(of: repository)
+        database = opened
+        return opened
+    }
+
+    private var database: GitObjectDatabase?
 
     private func info(_ id: GitObjectID) throws(GitError) -> CommitInfo {
         if let known = infos[id] { return known }
