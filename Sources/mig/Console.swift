@@ -41,16 +41,22 @@ enum Console {
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
-    /// Prints findings as `path:line: severity: message [code]` with the hint beneath.
+    /// Prints findings to stderr as `path:line: severity: message [code]` with the hint beneath.
     static func printDiagnostics(_ diagnostics: [Diagnostic]) {
-        for diagnostic in diagnostics {
+        guard !diagnostics.isEmpty else { return }
+        FileHandle.standardError.write(Data((describe(diagnostics) + "\n").utf8))
+    }
+
+    /// Findings as `path:line: severity: message [code]` lines, each with its hint beneath.
+    static func describe(_ diagnostics: [Diagnostic]) -> String {
+        diagnostics.map { diagnostic in
             let place = diagnostic.location.map { "\($0): " } ?? ""
             let label = diagnostic.severity == .error ? paint("error:", .red) : paint("warning:", .yellow)
             var text = "\(place)\(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]"
             for related in diagnostic.related { text += "\n    also: \(related)" }
             if let hint = diagnostic.hint { text += "\n    " + paint("hint: " + hint, .dim) }
-            FileHandle.standardError.write(Data((text + "\n").utf8))
-        }
+            return text
+        }.joined(separator: "\n")
     }
 
     /// Lays rows out in columns padded to the widest cell.

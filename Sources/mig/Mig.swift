@@ -14,6 +14,7 @@ struct Mig: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, New.self, List.self,
+            Check.self, Fix.self, History.self,
         ]
     )
 }

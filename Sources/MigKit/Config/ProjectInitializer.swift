@@ -50,8 +50,8 @@ public struct ProjectInitializer: Sendable {
         var configuration = Configuration()
         configuration.migrations.directory = folder
         configuration.migrations.dialect = dialect
-        let catalog = try CatalogLoader().load(
-            from: DirectorySource(directory: root.appending(path: folder), displayPrefix: folder))
+        let source = DirectorySource(directory: root.appending(path: folder), displayPrefix: folder)
+        let catalog = try CatalogLoader().load(from: source)
         if let layout = catalog.layout {
             configuration.migrations.layout = .fixed(layout)
         }
@@ -60,17 +60,20 @@ public struct ProjectInitializer: Sendable {
         }
         configuration.migrations.requireDown = catalog.migrations.allSatisfy { $0.down != nil }
         configuration.database.url = dialect == .sqlite ? "sqlite:db/dev.sqlite3" : "env:DATABASE_URL"
+        // Two branches that each add a migration then conflict in .migrate/guard when merged.
+        configuration.migrations.guardFile = true
 
         let files = [
             (ConfigurationFile.relativePath, ConfigurationWriter.text(for: configuration)),
             (".migrate/.gitignore", "# Local state of mig: caches and scratch files, never committed.\n/cache/\n/tmp/\n"),
+            (MergeGuard.relativePath, try MergeGuard.text(for: source)),
         ]
         if !dryRun {
             for (path, text) in files {
                 let url = root.appending(path: path)
                 do {
                     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    if path.hasSuffix(".gitignore"), FileManager.default.fileExists(atPath: url.path) { continue }
+                    if path.hasSuffix(".gitignore") || path == MergeGuard.relativePath, FileManager.default.fileExists(atPath: url.path) { continue }
                     try Data(text.utf8).write(to: url, options: .withoutOverwriting)
                 } catch {
                     throw Failure.cannotWrite(path: path, reason: error.localizedDescription)
@@ -112,6 +115,7 @@ enum ConfigurationWriter {
             versioning = "\(migrations.versioning.rawValue)"  # timestamp | sequential | hybrid
             dialect = "\(migrations.dialect.rawValue)"        # sqlite | postgres
             require_down = \(migrations.requireDown)
+            guard = \(migrations.guardFile)          # keep .migrate/guard so branches adding migrations conflict on merge
 
             [git]
             # base = "main"          # default: the first of origin/HEAD, main, master

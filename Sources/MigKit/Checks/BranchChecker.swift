@@ -1,0 +1,198 @@
+import Foundation
+
+/// A finding of `mig check` with the commits behind it, for reports that show who and when.
+public struct Finding: Sendable, Codable {
+    public let diagnostic: Diagnostic
+    /// The commits involved, oldest first; empty when the change is not committed yet.
+    public let commits: [CommitInfo]
+
+    public init(_ diagnostic: Diagnostic, commits: [CommitInfo] = []) {
+        self.diagnostic = diagnostic
+        self.commits = commits
+    }
+}
+
+/// What `mig check` found comparing head with its base; renderers turn it into text, JSON,
+/// GitHub annotations, SARIF or JUnit.
+public struct CheckReport: Sendable, Codable {
+    public let base: String
+    public let baseCommit: GitObjectID
+    public let headCommit: GitObjectID
+    public let mergeBase: GitObjectID
+    /// The project root relative to the repository root, for tools that resolve paths from there.
+    public let pathPrefix: String
+    public let findings: [Finding]
+
+    public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
+
+    /// A finding's path as the repository root sees it.
+    public func repositoryPath(_ location: SourceLocation) -> String {
+        pathPrefix.isEmpty ? location.path : pathPrefix + "/" + location.path
+    }
+}
+
+/// The three catalogs a branch comparison needs, and the migrations head adds.
+///
+/// Shared by `mig check` (which reports) and `mig fix` (which renumbers), so both agree on
+/// what "added by this branch" means.
+public struct BranchCatalogs: Sendable {
+    public let mergeBase: Catalog
+    public let base: Catalog
+    /// The working tree on top of HEAD.
+    public let head: Catalog
+
+    public init(_ context: BranchContext) throws {
+        mergeBase = try context.catalog(at: context.mergeBase)
+        base = context.base == context.mergeBase ? mergeBase : try context.catalog(at: context.base)
+        head = try context.workingCatalog()
+    }
+
+    /// Head's migrations that neither the merge base nor the base has, in version order.
+    public var added: [Migration] {
+        let known = Set(mergeBase.migrations.map(\.identifier)).union(base.migrations.map(\.identifier))
+        return head.migrations.filter { !known.contains($0.identifier) }
+    }
+}
+
+/// Compares head with its base and reports, with DESIGN.md's codes, what would go wrong on merge:
+/// duplicate and reordered versions, edited and deleted merged migrations, the head catalog's
+/// own findings, and a stale merge-conflict guard.
+public struct BranchChecker {
+    private let context: BranchContext
+
+    public init(context: BranchContext) {
+        self.context = context
+    }
+
+    public func run() throws -> CheckReport {
+        let catalogs = try BranchCatalogs(context)
+        let reader = context.historyReader()
+        let headHistory = MigrationHistory(events: try reader.events(from: context.head, hiding: [context.mergeBase]))
+        let baseHistory = MigrationHistory(events: try reader.events(from: context.base, hiding: [context.mergeBase]))
+        let rules = Rules(
+            catalogs: catalogs, headHistory: headHistory, baseHistory: baseHistory, baseName: context.baseName,
+            directory: context.project.configuration.migrations.directory)
+        var findings = rules.findings()
+        findings += catalogs.head.diagnostics.map { Finding($0) }
+        if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
+            findings.append(Finding(stale))
+        }
+        findings.sort { Self.order($0) < Self.order($1) }
+        return CheckReport(
+            base: context.baseName, baseCommit: context.base, headCommit: context.head, mergeBase: context.mergeBase,
+            pathPrefix: context.projectPathInRepository, findings: findings)
+    }
+
+    private static func order(_ finding: Finding) -> (String, Int, String) {
+        let location = finding.diagnostic.location
+        return (location?.path ?? "", location?.line ?? 0, finding.diagnostic.code.rawValue)
+    }
+}
+
+/// The comparison rules proper, on plain values.
+private struct Rules {
+    let catalogs: BranchCatalogs
+    let headHistory: MigrationHistory
+    let baseHistory: MigrationHistory
+    let baseName: String
+    /// The migration directory as configured (relative to the project root).
+    let directory: String
+
+    func findings() -> [Finding] {
+        let mergeBase = Self.index(catalogs.mergeBase)
+        let base = Self.index(catalogs.base)
+        let head = Self.index(catalogs.head)
+        var added = catalogs.added
+        var findings: [Finding] = []
+        for old in catalogs.mergeBase.migrations where base[old.identifier] != nil {
+            if let now = head[old.identifier] {
+                if now.up.checksum != old.up.checksum || now.down?.checksum != old.down?.checksum {
+                    findings.append(edited(now))
+                }
+            } else {
+                let renamedTo = added.firstIndex { $0.up.checksum == old.up.checksum }.map { added.remove(at: $0) }
+                findings.append(deleted(old, renamedTo: renamedTo))
+            }
+        }
+        let newestOnBase = catalogs.base.migrations.last
+        for migration in added {
+            if let other = catalogs.base.migrations.first(where: { $0.version == migration.version }) {
+                findings.append(duplicate(migration, other: other, inMergeBase: mergeBase[other.identifier] != nil))
+            } else if let newestOnBase, migration.version < newestOnBase.version {
+                findings.append(reordered(migration, newest: newestOnBase))
+            }
+        }
+        return findings
+    }
+
+    private static func index(_ catalog: Catalog) -> [String: Migration] {
+        Dictionary(catalog.migrations.map { ($0.identifier, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Catalog paths are relative to the migration directory; findings show them from the project root.
+    private func location(_ migration: Migration) -> SourceLocation {
+        let path = directory.isEmpty || directory == "." ? migration.up.path : directory + "/" + migration.up.path
+        return SourceLocation(path: path, line: migration.up.startLine)
+    }
+
+    private func addedLabel(_ identifier: String, in history: MigrationHistory) -> String {
+        history.record(identifier)?.added.map { "added in \($0.label)" } ?? "not committed yet"
+    }
+
+    // MARK: - Findings
+
+    private func edited(_ migration: Migration) -> Finding {
+        let record = headHistory.record(migration.identifier)
+        let commits = (record.map { [$0.added].compactMap { $0 } + $0.modified }) ?? []
+        let by = commits.isEmpty ? "in uncommitted changes" : "in " + commits.map(\.label).joined(separator: ", ")
+        return Finding(
+            Diagnostic(
+                code: .editedMigration, location: location(migration),
+                message: "\(migration.identifier) is already on \(baseName), but this branch changes it \(by)",
+                hint: "revert the change and write a new migration instead: databases that ran it will not run it again"),
+            commits: commits)
+    }
+
+    private func deleted(_ migration: Migration, renamedTo: Migration?) -> Finding {
+        let record = headHistory.record(migration.identifier)
+        let commit = record?.deleted
+        let when = commit.map { "in \($0.label)" } ?? "in uncommitted changes"
+        let what = renamedTo.map { "renames it to \($0.identifier)" } ?? "deletes it"
+        return Finding(
+            Diagnostic(
+                code: .deletedMigration, location: location(migration),
+                related: renamedTo.map { [location($0)] } ?? [],
+                message: "\(migration.identifier) is already on \(baseName), but this branch \(what) \(when)",
+                hint: "restore it as it is on \(baseName); to undo what it did, write a new migration"),
+            commits: commit.map { [$0] } ?? [])
+    }
+
+    private func duplicate(_ migration: Migration, other: Migration, inMergeBase: Bool) -> Finding {
+        let ours = headHistory.record(migration.identifier)?.added
+        let theirs = baseHistory.record(other.identifier)?.added
+        let theirLabel = inMergeBase ? "already there before this branch" : addedLabel(other.identifier, in: baseHistory)
+        return Finding(
+            Diagnostic(
+                code: .duplicateVersion, location: location(migration),
+                related: [location(other)],
+                message: "version \(migration.version) of \(migration.identifier) (\(addedLabel(migration.identifier, in: headHistory))) "
+                    + "is also used by \(other.identifier) on \(baseName) (\(theirLabel))",
+                hint: "run `mig fix` to renumber this branch's migrations after \(baseName)'s newest"),
+            commits: [ours, theirs].compactMap { $0 })
+    }
+
+    private func reordered(_ migration: Migration, newest: Migration) -> Finding {
+        let ours = headHistory.record(migration.identifier)?.added
+        let theirs = baseHistory.record(newest.identifier)?.added
+        let theirLabel = theirs.map { "added in \($0.label)" } ?? "already there before this branch"
+        return Finding(
+            Diagnostic(
+                code: .reorderedVersion, location: location(migration),
+                related: [location(newest)],
+                message: "\(migration.identifier) (\(addedLabel(migration.identifier, in: headHistory))) sorts before "
+                    + "\(newest.identifier), already on \(baseName) (\(theirLabel)): every database that ran "
+                    + "\(newest.identifier) would apply it out of order",
+                hint: "run `mig fix` to give it a version after \(newest.version)"),
+            commits: [ours, theirs].compactMap { $0 })
+    }
+}

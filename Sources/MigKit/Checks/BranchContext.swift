@@ -1,0 +1,141 @@
+import Foundation
+
+/// Why `mig check`, `mig fix` or `mig history` cannot compare branches here, each with what to do.
+public enum BranchSetupError: Error, Sendable, CustomStringConvertible {
+    case notARepository(String)
+    case bareRepository(String)
+    case outsideWorkingTree(String)
+    case unbornHead(branch: String?)
+    case refNotFound(String)
+    case baseNotFound(String, shallow: Bool)
+    case noDefaultBase
+    case noCommonHistory(base: String)
+    case shallowBeforeMergeBase(base: String)
+
+    public var description: String {
+        switch self {
+        case .notARepository(let path):
+            return "\(path) is not inside a Git repository: run mig inside a clone (or `mig -C DIR`), or run `git init`"
+        case .bareRepository(let path):
+            return "\(path) is a bare repository, which has no working tree to check: run mig in a clone with a checkout"
+        case .outsideWorkingTree(let path):
+            return "\(path) is outside the repository's working tree: run mig inside the working tree"
+        case .unbornHead(let branch):
+            return "no commits yet on \(branch.map { "branch \($0)" } ?? "HEAD"): commit your migrations first "
+                + "(`git add` and `git commit`), then run mig again"
+        case .refNotFound(let spec):
+            return "`\(spec)` names no commit in this repository: give a branch, tag or commit id (`git branch -a` lists them)"
+        case .baseNotFound(let spec, let shallow):
+            return "the base `\(spec)` is not in this repository: fetch it (`git fetch origin \(spec)`), or name "
+                + "another with --base or [git] base in .migrate/config.toml"
+                + (shallow ? "; this is a shallow clone: fetch with full depth (`git fetch --unshallow`)" : "")
+        case .noDefaultBase:
+            return "found none of origin/HEAD, main or master to compare with: pass --base REF, or set "
+                + "[git] base in .migrate/config.toml"
+        case .noCommonHistory(let base):
+            return "HEAD and `\(base)` share no history, so there is nothing to compare from: pick another --base"
+        case .shallowBeforeMergeBase(let base):
+            return "this is a shallow clone whose history stops before the merge base of HEAD and `\(base)`: "
+                + "fetch with full depth (`git fetch --unshallow`, or actions/checkout with `fetch-depth: 0`)"
+        }
+    }
+}
+
+/// The repository and commits a branch comparison reads: head (the working tree on top of
+/// `HEAD`), the base, and their merge base — resolved once, with every set-up problem turned
+/// into a `BranchSetupError` that says how to fix it.
+public final class BranchContext {
+    public let project: Project
+    public let repository: GitRepository
+    /// The base as named (`main`, `origin/main`, ...).
+    public let baseName: String
+    public let head: GitObjectID
+    public let base: GitObjectID
+    public let mergeBase: GitObjectID
+    /// The migration directory relative to the repository root.
+    public let directoryInRepository: String
+    /// The project root relative to the repository root (`""` when they are the same), which
+    /// prefixes paths in annotations that code hosts resolve from the repository root.
+    public let projectPathInRepository: String
+
+    public init(project: Project, base requestedBase: String?) throws {
+        let repository = try Self.openRepository(at: project.root)
+        self.project = project
+        self.repository = repository
+        guard let projectPath = repository.relativePath(of: project.root) else {
+            throw BranchSetupError.outsideWorkingTree(project.root.path)
+        }
+        projectPathInRepository = projectPath
+        directoryInRepository = Self.joined(projectPath, project.configuration.migrations.directory)
+        head = try repository.commitID(resolving: "HEAD")
+        let shallow = repository.isShallow
+        (baseName, base) = try Self.resolveBase(
+            requestedBase ?? project.configuration.git.base, in: repository, shallow: shallow)
+        guard let mergeBase = try repository.mergeBase(head, base) else {
+            throw shallow ? BranchSetupError.shallowBeforeMergeBase(base: baseName) : .noCommonHistory(base: baseName)
+        }
+        if repository.shallowBoundary().contains(mergeBase) {
+            throw BranchSetupError.shallowBeforeMergeBase(base: baseName)
+        }
+        self.mergeBase = mergeBase
+    }
+
+    /// Opens the repository around `root`, refusing what has no history or no working tree to check.
+    static func openRepository(at root: URL) throws -> GitRepository {
+        let repository: GitRepository
+        do {
+            repository = try GitRepository(discoveringFrom: root)
+        } catch {
+            throw error.isNotFound ? BranchSetupError.notARepository(root.path) : error
+        }
+        if repository.isBare { throw BranchSetupError.bareRepository(root.path) }
+        if repository.isHeadUnborn { throw BranchSetupError.unbornHead(branch: repository.currentBranch()) }
+        return repository
+    }
+
+    private static func resolveBase(
+        _ requested: String?, in repository: GitRepository, shallow: Bool
+    ) throws -> (String, GitObjectID) {
+        let candidates = requested.map { [$0] } ?? ["origin/HEAD", "main", "master"]
+        for name in candidates {
+            if let commit = try repository.existingCommitID(resolving: name) { return (name, commit) }
+        }
+        if let requested { throw BranchSetupError.baseNotFound(requested, shallow: shallow) }
+        throw BranchSetupError.noDefaultBase
+    }
+
+    static func joined(_ prefix: String, _ path: String) -> String {
+        let parts = (prefix.split(separator: "/") + path.split(separator: "/")).filter { $0 != "." }
+        return parts.joined(separator: "/")
+    }
+
+    // MARK: - Catalogs
+
+    private var loader: CatalogLoader {
+        CatalogLoader(
+            layout: project.configuration.migrations.layout, requireDown: project.configuration.migrations.requireDown)
+    }
+
+    /// The catalog of the migration directory as committed in `commit`.
+    public func catalog(at commit: GitObjectID) throws -> Catalog {
+        try loader.load(
+            from: GitTreeSource(
+                repository: repository, commit: commit, directory: directoryInRepository,
+                displayPrefix: project.configuration.migrations.directory))
+    }
+
+    /// The catalog of the working tree: what head will hold once everything is committed.
+    public func workingCatalog() throws -> Catalog {
+        try loader.load(from: workingSource)
+    }
+
+    /// The migration directory in the working tree, without ignored files.
+    public var workingSource: WorkingTreeSource {
+        WorkingTreeSource(files: project.migrationSource, repository: repository, repositoryPath: directoryInRepository)
+    }
+
+    /// A reader of this repository's migration history.
+    public func historyReader() -> MigrationHistoryReader {
+        MigrationHistoryReader(repository: repository, directory: directoryInRepository)
+    }
+}

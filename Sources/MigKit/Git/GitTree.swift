@@ -1,0 +1,95 @@
+internal import CGit2
+
+/// A tree (a folder in some commit): the one owner of a `git_tree` handle.
+final class GitTree {
+    /// What a tree entry points at.
+    enum EntryKind {
+        case tree
+        case blob
+        /// A submodule commit or anything else a migration directory cannot hold.
+        case other
+    }
+
+    struct Entry {
+        let name: String
+        let kind: EntryKind
+        let id: GitObjectID
+    }
+
+    let repository: GitRepository
+    let handle: OpaquePointer
+
+    init(_ id: GitObjectID, in repository: GitRepository) throws(GitError) {
+        var tree: OpaquePointer?
+        var oid = id.oid
+        try GitError.check(git_tree_lookup(&tree, repository.handle, &oid), "read tree \(id.short)")
+        self.repository = repository
+        handle = tree!
+    }
+
+    deinit {
+        git_tree_free(handle)
+    }
+
+    var id: GitObjectID { GitObjectID(git_tree_id(handle)) }
+
+    var entries: [Entry] {
+        (0..<git_tree_entrycount(handle)).map { index in
+            let entry = git_tree_entry_byindex(handle, index)!
+            return Entry(
+                name: String(cString: git_tree_entry_name(entry)), kind: Self.kind(git_tree_entry_type(entry)),
+                id: GitObjectID(git_tree_entry_id(entry)))
+        }
+    }
+
+    /// The entry at a `/`-separated path below this tree, or `nil` when nothing is there.
+    func entry(atPath path: String) throws(GitError) -> Entry? {
+        var found: OpaquePointer?
+        let result = git_tree_entry_bypath(&found, handle, path)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try GitError.check(result, "look up \(path) in tree \(id.short)")
+        defer { git_tree_entry_free(found) }
+        return Entry(
+            name: String(cString: git_tree_entry_name(found)), kind: Self.kind(git_tree_entry_type(found)),
+            id: GitObjectID(git_tree_entry_id(found)))
+    }
+
+    /// The folder at `path` as a tree, or `nil` when there is none (or a file stands there).
+    func subtree(atPath path: String) throws(GitError) -> GitTree? {
+        if path.isEmpty || path == "." { return self }
+        guard let entry = try entry(atPath: path), entry.kind == .tree else { return nil }
+        return try GitTree(entry.id, in: repository)
+    }
+
+    private static func kind(_ type: git_object_t) -> EntryKind {
+        switch type {
+        case GIT_OBJECT_TREE: .tree
+        case GIT_OBJECT_BLOB: .blob
+        default: .other
+        }
+    }
+}
+
+/// A file's contents in the object database: the one owner of a `git_blob` handle.
+final class GitBlob {
+    let repository: GitRepository
+    let handle: OpaquePointer
+
+    init(_ id: GitObjectID, in repository: GitRepository) throws(GitError) {
+        var blob: OpaquePointer?
+        var oid = id.oid
+        try GitError.check(git_blob_lookup(&blob, repository.handle, &oid), "read file contents \(id.short)")
+        self.repository = repository
+        handle = blob!
+    }
+
+    deinit {
+        git_blob_free(handle)
+    }
+
+    var bytes: [UInt8] {
+        let size = Int(git_blob_rawsize(handle))
+        guard size > 0, let raw = git_blob_rawcontent(handle) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: raw, count: size))
+    }
+}

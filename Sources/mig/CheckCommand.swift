@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import MigKit
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that this branch's migrations can merge into the base branch.",
+        discussion: """
+            Compares head (the working tree on top of HEAD, uncommitted migrations included) with \
+            the base (--base, else [git] base, else the first of origin/HEAD, main, master) from \
+            their merge base, reading history straight from Git. Reports duplicate-version, \
+            reordered-version, edited-migration, deleted-migration, missing-down, unparseable-name \
+            and stale-guard. Exit status: 0 clean, 1 findings at error level, 2 when the check \
+            cannot run (not a repository, missing base, shallow clone, no commits).
+            """
+    )
+
+    @Option(help: "The branch or commit this branch will merge into (default: [git] base, origin/HEAD, main, master).")
+    var base: String?
+
+    @Option(help: "Output format: text, json, github (workflow annotations), sarif (SARIF 2.1.0) or junit (JUnit XML).")
+    var format: CheckFormat = .text
+
+    func run() throws {
+        var report: CheckReport?
+        try runReportingErrors {
+            let context = try BranchContext(project: try currentProject(), base: base)
+            report = try BranchChecker(context: context).run()
+        }
+        guard let report else { return }
+        switch format {
+        case .text: printText(report)
+        case .json: Console.print(try CheckReportRenderer.json(report))
+        case .github:
+            let annotations = CheckReportRenderer.github(report)
+            if !annotations.isEmpty { Console.print(annotations) }
+        case .sarif: Console.print(try CheckReportRenderer.sarif(report))
+        case .junit: Console.print(CheckReportRenderer.junit(report))
+        }
+        if report.hasErrors { throw ExitCode(1) }
+    }
+
+    private func printText(_ report: CheckReport) {
+        let compared = "head \(report.headCommit.short) against \(report.base) \(report.baseCommit.short) "
+            + "(merge base \(report.mergeBase.short))"
+        guard !report.findings.isEmpty else {
+            Console.print("ok: no problems found comparing \(compared)")
+            return
+        }
+        Console.print(Console.describe(report.findings.map(\.diagnostic)))
+        let errors = report.findings.filter { $0.diagnostic.severity == .error }.count
+        let warnings = report.findings.count - errors
+        Console.print("\(errors) error(s), \(warnings) warning(s) comparing \(compared)")
+    }
+}
+
+/// The formats `mig check` writes: CI systems read the last three.
+enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, github, sarif, junit
+}
