@@ -21,6 +21,7 @@ public final class SQLiteDriver: DatabaseDriver {
     public let historyTable: String
     let connection: SQLiteConnection
     private let lock: SQLiteLock?
+    private lazy var schemaReader = SQLiteSchemaReader(connection: connection, historyTable: historyTable)
 
     /// How long SQLite waits for another connection's write lock before it reports `SQLITE_BUSY`.
     static let busyTimeoutMilliseconds: Int32 = 10_000
@@ -189,7 +190,7 @@ public final class SQLiteDriver: DatabaseDriver {
     // MARK: - Schema and copies
 
     public func schemaSnapshot() throws -> SchemaSnapshot {
-        try SQLiteSchemaReader(connection: connection, historyTable: historyTable).snapshot()
+        try schemaReader.snapshot()
     }
 
     /// An in-memory copy of this database (schema, data and history) made with the backup API.
