@@ -40,6 +40,17 @@ import Testing
     }
 
     @Test func eightConcurrentRunsApplyEachMigrationOnce() throws {
+        // A slow first migration, so that all eight runs start while the first one is still at work.
+        try scratch.write(
+            "db/migrations/0001_log.sql",
+            """
+            -- mig:up
+            CREATE TABLE log (version TEXT);
+            CREATE TABLE filler (n INTEGER);
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 400000)
+            INSERT INTO filler SELECT x FROM c;
+
+            """)
         for number in 2...6 {
             try scratch.write(
                 "db/migrations/000\(number)_step.sql",

@@ -32,10 +32,10 @@ public struct DeployOrderDrift {
                 diagnostics: diagnostics, deployOrder: deployOrder.map(\.identifier),
                 versionOrder: versionOrder.map(\.identifier))
         }
-        let deployed = try replay.run(deployOrder, roundtrip: false)
+        let deployed = try replay.run(deployOrder, roundtrip: false, capturingSchema: true)
         if !deployed.diagnostics.isEmpty { return report(deployed.diagnostics.map { Self.labelled($0, "deploy order") }) }
         guard deployOrder != versionOrder else { return report([]) }
-        let fresh = try replay.run(versionOrder, roundtrip: false)
+        let fresh = try replay.run(versionOrder, roundtrip: false, capturingSchema: true)
         if !fresh.diagnostics.isEmpty { return report(fresh.diagnostics.map { Self.labelled($0, "version order") }) }
         guard let deployedSchema = deployed.schema, let freshSchema = fresh.schema, deployedSchema != freshSchema else {
             return report([])
