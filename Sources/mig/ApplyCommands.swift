@@ -89,8 +89,9 @@ private struct ApplyCommand {
 
     func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
         try runReportingErrors {
-            let (project, url, driver) = try options.database.open(readOnly: options.dryRun)
+            let project = try currentProject()
             let catalog = try catalogForApplying(project)
+            let (url, driver) = try options.database.open(project, readOnly: options.dryRun)
             let runner = MigrationRunner(
                 driver: driver, catalog: catalog,
                 context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))

@@ -178,3 +178,24 @@ import Testing
         #expect(!scratch.exists("db/app.db"))
     }
 }
+
+@Suite struct ApplyRefusalTests {
+    @Test func refusesToApplyWhenTheMigrationDirectoryHasErrors() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/migrations/0001_a.sql", "-- mig:up\nCREATE TABLE a (id INTEGER);\n")
+        try scratch.write("db/migrations/0001_b.sql", "-- mig:up\nCREATE TABLE b (id INTEGER);\n")
+        let result = try MigProcess.run(["up"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:app.db"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("[duplicate-version]"))
+        #expect(result.stderr.contains("fix them before applying migrations"))
+        #expect(!scratch.exists("app.db"))
+    }
+
+    @Test func saysWhereToPutTheDatabaseURL() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/migrations/0001_a.sql", "-- mig:up\nCREATE TABLE a (id INTEGER);\n")
+        let result = try MigProcess.run(["status"], in: scratch.url)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("pass --database URL, set MIG_DATABASE_URL"))
+    }
+}
