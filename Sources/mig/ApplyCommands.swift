@@ -100,7 +100,9 @@ private struct ApplyCommand {
             do {
                 report = try runner.run(.init(rehearse: !options.noShadow, dryRun: options.dryRun)) { event in
                     if text { Self.show(event) }
-                } plan: { try plan($0) }
+                } plan: {
+                    try plan($0)
+                }
             } catch let error as MigrationFailure {
                 Console.error(error.description)
                 throw ExitCode(1)
@@ -140,7 +142,8 @@ private struct ApplyCommand {
             Console.note("nothing to do: the database is up to date")
         } else if report.dryRun {
             for step in report.plan.steps {
-                Console.print(Console.paint("would \(step.isApply ? "apply" : "revert") \(step.migration.identifier)", .bold))
+                Console.print(
+                    Console.paint("would \(step.isApply ? "apply" : "revert") \(step.migration.identifier)", .bold))
                 if let script = step.script { Console.print(script.sql) }
             }
         }

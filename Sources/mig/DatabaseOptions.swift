@@ -6,7 +6,8 @@ import MigKit
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
-        help: "The database URL (sqlite:path, sqlite::memory:). Default: MIG_DATABASE_URL, DATABASE_URL, [database] url.")
+        help:
+            "The database URL (sqlite:path, sqlite::memory:). Default: MIG_DATABASE_URL, DATABASE_URL, [database] url.")
     var url: String?
 
     /// The project's database URL (flag, environment, config) and the database opened on it.

@@ -80,7 +80,10 @@ import Testing
             CREATE INDEX big_s ON big (s);
 
             """)
-        #expect(try MigProcess.run(["up", "--to", "1"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:db/app.db"]).status == 0)
+        #expect(
+            try MigProcess.run(
+                ["up", "--to", "1"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:db/app.db"]
+            ).status == 0)
         let (process, _) = try start(["up", "--no-shadow"])
         // The rollback journal appears with the migration's first write: kill it in the middle.
         let journal = scratch.url.appending(path: "db/app.db-journal").path

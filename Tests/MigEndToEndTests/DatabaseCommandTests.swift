@@ -10,7 +10,8 @@ import Testing
     init() throws {
         scratch = try ScratchDirectory()
         try scratch.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\n")
-        try migration("0001", "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);", down: "DROP TABLE users;")
+        try migration(
+            "0001", "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);", down: "DROP TABLE users;")
         try migration(
             "0002", "posts", up: "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));",
             down: "DROP TABLE posts;")
@@ -63,8 +64,9 @@ import Testing
         #expect(up.stdout.contains("applied 0002_posts"))
         #expect(up.stderr.contains("rehearsing 2 step(s)"))
         #expect(try states() == ["0001:applied", "0002:applied"])
-        #expect(try sqlite("SELECT version, state, applied_by <> '', execution_ms >= 0 FROM mig_history ORDER BY version")
-            == "0001|applied|1|1\n0002|applied|1|1")
+        #expect(
+            try sqlite("SELECT version, state, applied_by <> '', execution_ms >= 0 FROM mig_history ORDER BY version")
+                == "0001|applied|1|1\n0002|applied|1|1")
 
         let down = try mig("down")
         #expect(down.status == 0, "\(down.stderr)")
@@ -78,7 +80,9 @@ import Testing
 
         let redo = try mig("redo")
         #expect(redo.status == 0, "\(redo.stderr)")
-        #expect(redo.stdout == "reverted 0002_posts (\(ms(redo.stdout, 0)) ms)\napplied 0002_posts (\(ms(redo.stdout, 1)) ms)\n")
+        #expect(
+            redo.stdout
+                == "reverted 0002_posts (\(ms(redo.stdout, 0)) ms)\napplied 0002_posts (\(ms(redo.stdout, 1)) ms)\n")
 
         let all = try mig("down", "--to", "0")
         #expect(all.status == 0)
@@ -116,10 +120,13 @@ import Testing
     @Test func aSyntaxErrorNamesFileAndLineAndChangesNothing() throws {
         try scratch.write(
             "db/migrations/0003_broken.sql",
-            "-- the third migration\n-- mig:up\nCREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n\nCREATE TABLE c (id INTEGER,);\n")
+            "-- the third migration\n-- mig:up\nCREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n\nCREATE TABLE c (id INTEGER,);\n"
+        )
         let result = try mig("up")
         #expect(result.status == 1)
-        #expect(result.stderr.contains("db/migrations/0003_broken.sql:6: migration 0003_broken (up) failed: near \")\": syntax error"))
+        #expect(
+            result.stderr.contains(
+                "db/migrations/0003_broken.sql:6: migration 0003_broken (up) failed: near \")\": syntax error"))
         #expect(result.stderr.contains("the database was not changed"))
         #expect(try sqlite("SELECT count(*) FROM sqlite_schema") == "0")
 
@@ -143,7 +150,9 @@ import Testing
         let diagnostics = try json(leaky)["diagnostics"] as? [[String: Any]]
         #expect(diagnostics?.first?["code"] as? String == "shadow-failed")
         #expect((diagnostics?.first?["message"] as? String)?.contains("0003_nick does not fully revert") == true)
-        #expect(try sqlite("SELECT count(*) FROM pragma_table_info('users') WHERE name = 'nick'", database: "kept.db") == "1")
+        #expect(
+            try sqlite("SELECT count(*) FROM pragma_table_info('users') WHERE name = 'nick'", database: "kept.db")
+                == "1")
 
         let noRoundtrip = try mig("shadow", "--no-roundtrip")
         #expect(noRoundtrip.status == 0)

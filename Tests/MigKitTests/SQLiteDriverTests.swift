@@ -69,7 +69,8 @@ import Testing
         let driver = try SQLiteDriver(path: path, historyTable: "odd \"history\"")
         try driver.ensureHistoryTable()
         let record = AppliedMigration(
-            version: Version("0002")!, name: "it's", checksum: "abc", appliedAt: Date(timeIntervalSince1970: 1_700_000_000.5),
+            version: Version("0002")!, name: "it's", checksum: "abc",
+            appliedAt: Date(timeIntervalSince1970: 1_700_000_000.5),
             executionMilliseconds: 12, appliedBy: "O'Brien", gitCommit: nil, state: .applied)
         try driver.recordApplied(record)
         #expect(try driver.appliedMigrations() == [record])

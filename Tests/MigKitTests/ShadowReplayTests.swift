@@ -36,7 +36,9 @@ import Testing
     }
 
     @Test func reportsAFailingUpWithFileAndLine() throws {
-        try fixture.add("0002", "bad", up: "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\nCREATE TABLE users (id INTEGER);")
+        try fixture.add(
+            "0002", "bad",
+            up: "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\nCREATE TABLE users (id INTEGER);")
         let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: false)
         let finding = try #require(report.diagnostics.first)
         #expect(finding.code == .shadowFailed)
@@ -60,7 +62,8 @@ import Testing
             down: "DROP TABLE settings;")
         let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true)
         #expect(report.diagnostics.isEmpty, "the rows go with the table in 0001's down")
-        try fixture.add("0003", "keep", up: "CREATE TABLE audit (id INTEGER PRIMARY KEY);\nINSERT INTO audit VALUES (1);",
+        try fixture.add(
+            "0003", "keep", up: "CREATE TABLE audit (id INTEGER PRIMARY KEY);\nINSERT INTO audit VALUES (1);",
             down: "SELECT 1;")
         let leaky = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true)
         #expect(leaky.diagnostics.first?.message.contains("0003_keep does not fully revert") == true)

@@ -119,7 +119,9 @@ public struct ShadowReplay {
     }
 
     private func location(of script: Script?) -> SourceLocation? {
-        script.map { SourceLocation(path: RunContext.displayPath(of: $0.path, under: directoryPrefix), line: $0.startLine) }
+        script.map {
+            SourceLocation(path: RunContext.displayPath(of: $0.path, under: directoryPrefix), line: $0.startLine)
+        }
     }
 
     private func notReverting(_ migration: Migration, expected: SchemaSnapshot, actual: SchemaSnapshot) -> Diagnostic {
@@ -130,11 +132,14 @@ public struct ShadowReplay {
             hint: "make the down script undo everything the up script does")
     }
 
-    private func secondUpDiffers(_ migration: Migration, expected: SchemaSnapshot, actual: SchemaSnapshot) -> Diagnostic {
+    private func secondUpDiffers(_ migration: Migration, expected: SchemaSnapshot, actual: SchemaSnapshot) -> Diagnostic
+    {
         Diagnostic(
             code: .shadowFailed, location: location(of: migration.up),
             message: "after up, down and up again, the schema after \(migration.identifier) differs from the first up "
                 + "(- first up, + second up):\n" + expected.difference(to: actual).joined(separator: "\n"),
-            hint: "a down script left something behind that this migration's up builds on; make the downs undo everything")
+            hint:
+                "a down script left something behind that this migration's up builds on; make the downs undo everything"
+        )
     }
 }

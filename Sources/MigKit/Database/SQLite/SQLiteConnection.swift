@@ -1,5 +1,5 @@
-import Foundation
 internal import CSQLite
+import Foundation
 
 /// `SQLITE_TRANSIENT` is a C macro casting -1 to a destructor pointer, which Swift cannot import:
 /// it tells SQLite to copy a bound value before the bind call returns.

@@ -1,5 +1,5 @@
-import Foundation
 internal import CSQLite
+import Foundation
 
 /// mig's SQLite database: a file or an in-memory database behind the `DatabaseDriver` protocol.
 ///
@@ -27,7 +27,8 @@ public final class SQLiteDriver: DatabaseDriver {
     static let busyTimeoutMilliseconds: Int32 = 10_000
 
     /// Opens the database at `path` (`nil`: a fresh in-memory database).
-    public init(path: String?, historyTable: String = "mig_history", access: Access = .readWrite) throws(DatabaseError) {
+    public init(path: String?, historyTable: String = "mig_history", access: Access = .readWrite) throws(DatabaseError)
+    {
         self.historyTable = historyTable
         self.path = path
         let exists = path.map { FileManager.default.fileExists(atPath: $0) } ?? false
@@ -43,7 +44,8 @@ public final class SQLiteDriver: DatabaseDriver {
             // SQLite silently opens a file it cannot write read-only; say so before anything is attempted.
             guard !connection.isReadOnly else {
                 throw DatabaseError(
-                    message: "\(path) is read-only: mig cannot change it; check the file's and its folder's permissions")
+                    message: "\(path) is read-only: mig cannot change it; check the file's and its folder's permissions"
+                )
             }
             lock = SQLiteLock(databasePath: path)
         case (let path?, .readOnly) where exists:
@@ -60,7 +62,8 @@ public final class SQLiteDriver: DatabaseDriver {
             try connection.execute("PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_schema;")
         } catch {
             let file = path ?? ":memory:"
-            throw DatabaseError(message: "\(file) cannot be read as a SQLite database: \(error.message)", code: error.code)
+            throw DatabaseError(
+                message: "\(file) cannot be read as a SQLite database: \(error.message)", code: error.code)
         }
     }
 

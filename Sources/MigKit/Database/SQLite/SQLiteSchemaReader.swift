@@ -34,7 +34,8 @@ final class SQLiteSchemaReader {
         let rows = try statement.rows {
             Row(kind: $0.text(0) ?? "", name: $0.text(1) ?? "", table: $0.text(2) ?? "", sql: $0.text(3) ?? "")
         }
-        let tableSQL = Dictionary(rows.filter { $0.kind == "table" }.map { ($0.name, $0.sql) }, uniquingKeysWith: { a, _ in a })
+        let tableSQL = Dictionary(
+            rows.filter { $0.kind == "table" }.map { ($0.name, $0.sql) }, uniquingKeysWith: { a, _ in a })
         var objects: [SchemaSnapshot.Object] = []
         objects.reserveCapacity(rows.count)
         for row in rows {
@@ -48,7 +49,9 @@ final class SQLiteSchemaReader {
             switch row.kind {
             case "table": object = try table(row.name)
             case "index": object = try index(row)
-            case "trigger": object = .init(kind: "trigger", name: row.name, details: ["on \(row.table)", SQLNormalizer.normalize(row.sql)])
+            case "trigger":
+                object = .init(
+                    kind: "trigger", name: row.name, details: ["on \(row.table)", SQLNormalizer.normalize(row.sql)])
             default: object = .init(kind: row.kind, name: row.name, details: [SQLNormalizer.normalize(row.sql)])
             }
             cache[key] = object
@@ -95,8 +98,10 @@ final class SQLiteSchemaReader {
             "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq",
             table
         ) { row in
-            (id: row.integer(0), target: row.text(1) ?? "", from: row.text(2) ?? "", to: row.text(3),
-             onUpdate: row.text(4) ?? "", onDelete: row.text(5) ?? "")
+            (
+                id: row.integer(0), target: row.text(1) ?? "", from: row.text(2) ?? "", to: row.text(3),
+                onUpdate: row.text(4) ?? "", onDelete: row.text(5) ?? ""
+            )
         }
         return Dictionary(grouping: rows, by: \.id).values.map { keys in
             let first = keys[0]
@@ -123,7 +128,9 @@ final class SQLiteSchemaReader {
         let normalized = SQLNormalizer.normalize(row.sql)
         var details = ["on \(row.table) (\(try indexColumns(row.name).joined(separator: ", ")))"]
         if normalized.hasPrefix("create unique ") { details.append("unique") }
-        if let clause = normalized.range(of: " where ") { details.append(String(normalized[clause.lowerBound...].dropFirst())) }
+        if let clause = normalized.range(of: " where ") {
+            details.append(String(normalized[clause.lowerBound...].dropFirst()))
+        }
         return SchemaSnapshot.Object(kind: "index", name: row.name, details: details)
     }
 
