@@ -208,3 +208,25 @@ import Testing
         #expect(result.stderr.contains("pass --database URL, set MIG_DATABASE_URL"))
     }
 }
+
+@Suite struct HistoryProvenanceTests {
+    @Test func recordsTheHeadCommitAndTheGitUser() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/migrations/0001_a.sql", "-- mig:up\nCREATE TABLE a (id INTEGER);\n")
+        try GitCommand.run(["init", "-q", "-b", "main"], in: scratch.url)
+        try GitCommand.run(["config", "user.name", "Ada Lovelace"], in: scratch.url)
+        try GitCommand.run(["add", "."], in: scratch.url)
+        try GitCommand.run(["commit", "-q", "-m", "first"], in: scratch.url)
+        let head = try GitCommand.run(["rev-parse", "HEAD"], in: scratch.url).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let result = try MigProcess.run(
+            ["up", "--format", "json"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:app.db"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let status = try MigProcess.run(
+            ["status", "--format", "json"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:app.db"])
+        let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        let entry = try #require((report?["migrations"] as? [[String: Any]])?.first)
+        #expect(entry["gitCommit"] as? String == head)
+        #expect(entry["appliedBy"] as? String == "Ada Lovelace")
+    }
+}
