@@ -106,6 +106,11 @@ final class SQLiteStatement {
         try connection.check(sqlite3_step(handle)) == SQLITE_ROW
     }
 
+    /// Makes the statement ready to run again (with new bindings).
+    func reset() throws(DatabaseError) {
+        try connection.check(sqlite3_reset(handle))
+    }
+
     /// Steps until done, ignoring any rows.
     func run() throws(DatabaseError) {
         while try step() {}

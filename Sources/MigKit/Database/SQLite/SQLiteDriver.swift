@@ -185,9 +185,14 @@ public final class SQLiteDriver: DatabaseDriver {
     }
 
     public func removeAppliedRecord(version: Version) throws {
-        let statement = try connection.prepare("DELETE FROM \(quotedHistoryTable) WHERE version = ?")
-        try statement.bind([.text(version.text)])
-        try statement.run()
+        // Versions compare by number, so `0003` in the table is the row of a file now named `3_…`.
+        let texts = try connection.prepare("SELECT version FROM \(quotedHistoryTable)").rows { $0.text(0) ?? "" }
+        let delete = try connection.prepare("DELETE FROM \(quotedHistoryTable) WHERE version = ?")
+        for text in texts where Version(text) == version {
+            try delete.bind([.text(text)])
+            try delete.run()
+            try delete.reset()
+        }
     }
 
     // MARK: - Schema and copies
