@@ -64,8 +64,10 @@ final class SQLiteConnection {
     /// Copies this database's whole content into `target` with the online backup API.
     func copy(into target: SQLiteConnection) throws(DatabaseError) {
         guard let backup = sqlite3_backup_init(target.handle, "main", handle, "main") else {
+            // "If an error occurs within sqlite3_backup_init(), then NULL is returned and an error
+            // code and error message are stored in the destination database connection."
             try target.check(sqlite3_errcode(target.handle))
-            return
+            throw DatabaseError(message: "SQLite could not start copying the database")
         }
         let stepped = sqlite3_backup_step(backup, -1)
         // sqlite3_backup_finish frees the backup object whatever happened; errors show on the target.
