@@ -30,10 +30,16 @@ public protocol DatabaseDriver: AnyObject {
     func appliedMigrations() throws -> [AppliedMigration]
     /// Inserts or replaces the history row for `record.version`.
     func recordApplied(_ record: AppliedMigration) throws
+    /// Deletes the history row whose version equals `version` (as versions compare: `0003` is `3`).
     func removeAppliedRecord(version: Version) throws
 
     /// The database's schema, normalised for comparison (the history table left out).
     func schemaSnapshot() throws -> SchemaSnapshot
+
+    /// A throw-away database holding the same schema, data and history as this one, on which
+    /// `mig up` rehearses its plan before touching this one (SQLite: an in-memory copy made with
+    /// the backup API). Dropping the returned driver discards the copy.
+    func makeShadowCopy() throws -> any DatabaseDriver
 }
 
 /// One row of the history table.

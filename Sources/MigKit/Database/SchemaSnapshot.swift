@@ -2,9 +2,9 @@
 /// normalised definition lines, independent of the engine that produced it.
 ///
 /// Two databases that went through different migration orders are compared through this.
-public struct SchemaSnapshot: Sendable, Equatable, Codable {
+public struct SchemaSnapshot: Sendable, Hashable, Codable {
     /// One table, index, view, trigger, sequence, function or type.
-    public struct Object: Sendable, Equatable, Codable, Comparable {
+    public struct Object: Sendable, Hashable, Codable, Comparable {
         public let kind: String
         public let name: String
         /// Normalised facts, one per line (`column email text not null`), in a stable order.
@@ -32,7 +32,8 @@ public struct SchemaSnapshot: Sendable, Equatable, Codable {
     public func difference(to other: SchemaSnapshot) -> [String] {
         var lines: [String] = []
         let mine = Dictionary(objects.map { ("\($0.kind) \($0.name)", $0) }, uniquingKeysWith: { first, _ in first })
-        let theirs = Dictionary(other.objects.map { ("\($0.kind) \($0.name)", $0) }, uniquingKeysWith: { first, _ in first })
+        let theirs = Dictionary(
+            other.objects.map { ("\($0.kind) \($0.name)", $0) }, uniquingKeysWith: { first, _ in first })
         for key in Set(mine.keys).union(theirs.keys).sorted() {
             switch (mine[key], theirs[key]) {
             case (let left?, nil):
