@@ -10,7 +10,8 @@ struct Check: ParsableCommand {
             the base (--base, else [git] base, else the first of origin/HEAD, main, master) from \
             their merge base, reading history straight from Git. Reports duplicate-version, \
             reordered-version, edited-migration, deleted-migration, missing-down, unparseable-name \
-            and stale-guard. Exit status: 0 clean, 1 findings at error level, 2 when the check \
+            and stale-guard; with --shadow also shadow-failed and order-drift (the schema a deployed \
+            database gets, running the branch's migrations after base's, against version order). Exit status: 0 clean, 1 findings at error level, 2 when the check \
             cannot run (not a repository, missing base, shallow clone, no commits).
             """
     )
@@ -18,14 +19,18 @@ struct Check: ParsableCommand {
     @Option(help: "The branch or commit this branch will merge into (default: [git] base, origin/HEAD, main, master).")
     var base: String?
 
+    @Flag(help: "Also replay the migrations into shadows in deploy order and in version order, and report order-drift.")
+    var shadow = false
+
     @Option(help: "Output format: text, json, github (workflow annotations), sarif (SARIF 2.1.0) or junit (JUnit XML).")
     var format: CheckFormat = .text
 
     func run() throws {
         var report: CheckReport?
         try runReportingErrors {
-            let context = try BranchContext(project: try currentProject(), base: base)
-            report = try BranchChecker(context: context).run()
+            let project = try currentProject()
+            let context = try BranchContext(project: project, base: base)
+            report = try BranchChecker(context: context, drift: shadow ? DeployOrderDrift(replay: try shadowReplay(for: project)) : nil).run()
         }
         guard let report else { return }
         switch format {

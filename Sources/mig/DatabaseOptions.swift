@@ -30,3 +30,11 @@ func catalogForApplying(_ project: Project) throws -> Catalog {
     }
     return catalog
 }
+
+/// A shadow replay into throw-away databases of the project's dialect.
+func shadowReplay(for project: Project) throws -> ShadowReplay {
+    let connector = DatabaseConnector(root: project.root, configuration: project.configuration.database)
+    return ShadowReplay(
+        directoryPrefix: project.configuration.migrations.directory,
+        makeDatabase: try connector.shadowFactory(for: project.configuration.migrations.dialect))
+}

@@ -6,7 +6,10 @@ struct Shadow: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay every migration into a throw-away database and report what fails.",
         discussion: """
-            Runs every up script in version order in a fresh in-memory database. With \
+            Runs every up script in version order in a fresh in-memory database. With --base REF it \
+            also replays base's migrations followed by this branch's new ones (the order a deployed \
+            database runs them in) and reports order-drift when that schema differs from version \
+            order. With \
             [shadow] roundtrip (or --roundtrip) it then runs every down in reverse — each must \
             bring the schema back to what it was before its up — and every up again, which must \
             give the same schema as the first time. Exits 1 when the replay finds a problem.
@@ -19,20 +22,21 @@ struct Shadow: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run up, down, up again (default: [shadow] roundtrip).")
     var roundtrip: Bool?
 
+    @Option(help: "Also compare deploy order with version order against this base branch (order-drift).")
+    var base: String?
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         var report: ShadowReport?
+        var driftReport: DeployOrderDrift.Report?
         var count = 0
         try runReportingErrors {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
             count = catalog.migrations.count
             Console.printDiagnostics(catalog.diagnostics)
-            let connector = DatabaseConnector(root: project.root, configuration: project.configuration.database)
-            let replay = ShadowReplay(
-                directoryPrefix: project.configuration.migrations.directory,
-                makeDatabase: try connector.shadowFactory(for: project.configuration.migrations.dialect))
+            let replay = try shadowReplay(for: project)
             let keepPath = keep.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             let text = output.format == .text
             report = try replay.run(
@@ -51,13 +55,26 @@ struct Shadow: ParsableCommand {
                         try sqlite.save(to: path)
                     }
                 })
+            if let base {
+                let catalogs = try BranchCatalogs(BranchContext(project: project, base: base))
+                driftReport = try DeployOrderDrift(replay: replay).check(base: catalogs.base, head: catalogs.head)
+            }
         }
         guard let report else { return }
+        let diagnostics = report.diagnostics + (driftReport?.diagnostics ?? [])
         switch output.format {
+        case .json where driftReport != nil:
+            try Console.printJSON(ReplayAndDrift(replay: report, drift: driftReport))
         case .json:
             try Console.printJSON(report)
         case .text:
-            Console.printDiagnostics(report.diagnostics)
+            Console.printDiagnostics(diagnostics)
+            if let driftReport, driftReport.diagnostics.isEmpty {
+                Console.note(
+                    driftReport.deployOrder == driftReport.versionOrder
+                        ? "deploy order against \(base ?? "base") is version order: no drift possible"
+                        : "deploy order against \(base ?? "base") gives the same schema as version order")
+            }
             if let reason = report.roundtripSkipped { Console.warning("roundtrip skipped: \(reason)") }
             if report.diagnostics.isEmpty {
                 Console.note(
@@ -65,6 +82,12 @@ struct Shadow: ParsableCommand {
                         + (report.roundtripCompleted ? ", every down reverts its up" : ""))
             }
         }
-        if report.diagnostics.hasErrors { throw ExitCode(1) }
+        if diagnostics.hasErrors { throw ExitCode(1) }
     }
+}
+
+/// `mig shadow --base REF --format json`: the replay and the deploy-order comparison.
+private struct ReplayAndDrift: Encodable {
+    let replay: ShadowReport
+    let drift: DeployOrderDrift.Report?
 }

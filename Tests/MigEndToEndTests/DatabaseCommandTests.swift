@@ -213,12 +213,9 @@ import Testing
     @Test func recordsTheHeadCommitAndTheGitUser() throws {
         let scratch = try ScratchDirectory()
         try scratch.write("db/migrations/0001_a.sql", "-- mig:up\nCREATE TABLE a (id INTEGER);\n")
-        try GitCommand.run(["init", "-q", "-b", "main"], in: scratch.url)
-        try GitCommand.run(["config", "user.name", "Ada Lovelace"], in: scratch.url)
-        try GitCommand.run(["add", "."], in: scratch.url)
-        try GitCommand.run(["commit", "-q", "-m", "first"], in: scratch.url)
-        let head = try GitCommand.run(["rev-parse", "HEAD"], in: scratch.url).trimmingCharacters(
-            in: .whitespacesAndNewlines)
+        let git = try GitFixture.initialize(at: scratch.url)
+        try git.git(["config", "user.name", "Ada Lovelace"])
+        let head = try git.commit("first")
         let result = try MigProcess.run(
             ["up", "--format", "json"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:app.db"])
         #expect(result.status == 0, "\(result.stderr)")

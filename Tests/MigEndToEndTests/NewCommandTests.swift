@@ -49,9 +49,10 @@ import Testing
     @Test func readsAuthorAndBranchFromGit() throws {
         let scratch = try project(versioning: "sequential", layout: "sections")
         try scratch.write(".migrate/templates/signed.mustache", "-- mig:up\n-- {{author}} <{{email}}> on {{branch}}\nSELECT 1;\n")
-        try GitCommand.run(["init", "-q", "-b", "feature/x"], in: scratch.url)
-        try GitCommand.run(["config", "user.name", "Ada Lovelace"], in: scratch.url)
-        try GitCommand.run(["config", "user.email", "ada@example.com"], in: scratch.url)
+        let git = try GitFixture.initialize(at: scratch.url)
+        try git.git(["symbolic-ref", "HEAD", "refs/heads/feature/x"])
+        try git.git(["config", "user.name", "Ada Lovelace"])
+        try git.git(["config", "user.email", "ada@example.com"])
         let result = try MigProcess.run(["new", "signed", "-t", "signed"], in: scratch.url)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try scratch.read("db/migrations/0001_signed.sql").contains("-- Ada Lovelace <ada@example.com> on feature/x"))

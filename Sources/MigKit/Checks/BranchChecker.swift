@@ -56,12 +56,15 @@ public struct BranchCatalogs: Sendable {
 
 /// Compares head with its base and reports, with DESIGN.md's codes, what would go wrong on merge:
 /// duplicate and reordered versions, edited and deleted merged migrations, the head catalog's
-/// own findings, and a stale merge-conflict guard.
+/// own findings, and a stale merge-conflict guard — and, given a shadow replay, whether the
+/// order a deployed database runs the migrations in gives a different schema (`order-drift`).
 public struct BranchChecker {
     private let context: BranchContext
+    private let drift: DeployOrderDrift?
 
-    public init(context: BranchContext) {
+    public init(context: BranchContext, drift: DeployOrderDrift? = nil) {
         self.context = context
+        self.drift = drift
     }
 
     public func run() throws -> CheckReport {
@@ -76,6 +79,9 @@ public struct BranchChecker {
         findings += catalogs.head.diagnostics.map { Finding($0) }
         if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
             findings.append(Finding(stale))
+        }
+        if let drift, !catalogs.head.diagnostics.hasErrors {
+            findings += try drift.check(base: catalogs.base, head: catalogs.head).diagnostics.map { Finding($0) }
         }
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(

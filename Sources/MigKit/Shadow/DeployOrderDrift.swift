@@ -21,12 +21,13 @@ public struct DeployOrderDrift {
         public let versionOrder: [String]
     }
 
-    /// Replays both orders and reports `shadow-failed` or `order-drift`; nothing when they agree.
+    /// Replays both orders and reports (`head` may or may not already contain base's migrations) `shadow-failed` or `order-drift`; nothing when they agree.
     public func check(base: Catalog, head: Catalog) throws -> Report {
         let baseVersions = Set(base.migrations.map(\.version))
         let added = head.migrations.filter { !baseVersions.contains($0.version) }
         let deployOrder = base.migrations + added
-        let versionOrder = head.migrations
+        // After the merge, a fresh database runs base's and head's migrations together in version order.
+        let versionOrder = deployOrder.sorted { ($0.version, $0.name) < ($1.version, $1.name) }
         let report = { (diagnostics: [Diagnostic]) in
             Report(
                 diagnostics: diagnostics, deployOrder: deployOrder.map(\.identifier),
