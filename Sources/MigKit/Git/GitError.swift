@@ -39,6 +39,8 @@ public struct GitError: Error, Sendable, Equatable, CustomStringConvertible {
 enum GitRuntime {
     private static let initialized: Bool = {
         git_libgit2_init()
+        // The options below only tune speed and memory: if libgit2 refuses one, mig is still
+        // correct, so their return codes are deliberately not turned into errors.
         // Objects are read from the local object database that Git itself wrote; verifying each
         // object's hash again doubles the cost of a history walk.
         mig_git_disable_strict_hash_verification()
