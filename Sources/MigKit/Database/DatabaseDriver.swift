@@ -15,6 +15,15 @@ public protocol DatabaseDriver: AnyObject {
     /// Runs SQL that mig itself wrote (no file to point at).
     func execute(sql: String) throws
 
+    /// The statements of `script` in the order they run, for scripts that must run one statement
+    /// at a time (a no-transaction migration that may stop half-way and resume).
+    func statements(of script: Script) -> [SQLStatement]
+    /// Runs one statement of `script`; a failure names the statement's line of the file.
+    func execute(_ statement: SQLStatement, of script: Script) throws
+
+    /// Messages the database sent besides results (PostgreSQL notices) since the last call.
+    func takeNotices() -> [String]
+
     func beginTransaction() throws
     func commitTransaction() throws
     func rollbackTransaction() throws
@@ -36,6 +45,19 @@ public protocol DatabaseDriver: AnyObject {
     func schemaSnapshot() throws -> SchemaSnapshot
 }
 
+extension DatabaseDriver {
+    public func statements(of script: Script) -> [SQLStatement] { StatementSplitter.split(script.sql) }
+
+    public func execute(_ statement: SQLStatement, of script: Script) throws {
+        try execute(
+            Script(
+                path: script.path, startLine: script.fileLine(forScriptLine: statement.startLine), sql: statement.text,
+                runsOutsideTransaction: true))
+    }
+
+    public func takeNotices() -> [String] { [] }
+}
+
 /// One row of the history table.
 public struct AppliedMigration: Sendable, Hashable, Codable {
     public enum State: String, Sendable, Codable {
@@ -53,10 +75,13 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
     /// The HEAD commit mig ran from, if it ran inside a Git repository.
     public let gitCommit: String?
     public let state: State
+    /// For a `dirty` migration: the digest (`SQLStatement.digest`) of each statement that succeeded,
+    /// in order, so a rerun can resume after them when they are unchanged.
+    public let completedStatements: [String]
 
     public init(
         version: Version, name: String, checksum: String, appliedAt: Date, executionMilliseconds: Int,
-        appliedBy: String, gitCommit: String?, state: State
+        appliedBy: String, gitCommit: String?, state: State, completedStatements: [String] = []
     ) {
         self.version = version
         self.name = name
@@ -66,6 +91,7 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
         self.appliedBy = appliedBy
         self.gitCommit = gitCommit
         self.state = state
+        self.completedStatements = completedStatements
     }
 }
 
@@ -92,6 +118,11 @@ public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible
         self.hint = hint
         self.path = path
         self.line = line
+    }
+
+    /// The same error placed at `line` of `path`.
+    public func located(path: String, line: Int?) -> DatabaseError {
+        DatabaseError(message: message, code: code, detail: detail, hint: hint, path: path, line: line)
     }
 
     public var description: String {
