@@ -10,7 +10,7 @@ import Foundation
 /// queueing every other query of production behind it.
 public final class PostgresDriver: DatabaseDriver {
     public let dialect = Dialect.postgres
-    private let connection: PostgresConnection
+    let connection: PostgresConnection
     private let history: PostgresHistoryTable
     private let lock: PostgresMigrationLock
 
