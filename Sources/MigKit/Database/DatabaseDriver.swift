@@ -43,6 +43,11 @@ public protocol DatabaseDriver: AnyObject {
 
     /// The database's schema, normalised for comparison (the history table left out).
     func schemaSnapshot() throws -> SchemaSnapshot
+
+    /// A throw-away database holding the same schema, data and history as this one, on which
+    /// `mig up` rehearses its plan before touching this one (SQLite: an in-memory copy made with
+    /// the backup API). Dropping the returned driver discards the copy.
+    func makeShadowCopy() throws -> any DatabaseDriver
 }
 
 extension DatabaseDriver {

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Opens the database a URL names with the driver for its scheme.
+///
+/// The one place that knows which schemes exist; commands hand it the URL that
+/// `Project.databaseURL(flag:environment:)` chose.
+public struct DatabaseConnector: Sendable {
+    /// The project root, against which relative SQLite paths are resolved.
+    public let root: URL
+    public let configuration: Configuration.Database
+
+    public init(root: URL, configuration: Configuration.Database) {
+        self.root = root
+        self.configuration = configuration
+    }
+
+    /// Opens `url`; `readOnly` access never creates or changes anything (status, dry runs).
+    public func open(_ url: String, readOnly: Bool = false) throws -> any DatabaseDriver {
+        let location = try DatabaseLocation(url, root: root)
+        switch location {
+        case .sqlite(let path):
+            return try SQLiteDriver(
+                path: path, historyTable: configuration.historyTable, access: readOnly ? .readOnly : .readWrite)
+        case .postgres:
+            throw DatabaseError(message: "PostgreSQL databases are not supported by this build of mig yet")
+        }
+    }
+}
+
+/// What a database URL points at.
+public enum DatabaseLocation: Sendable, Equatable {
+    /// A SQLite file (absolute path), or `nil` for `sqlite::memory:`.
+    case sqlite(path: String?)
+    case postgres(url: String)
+
+    /// Parses `sqlite:path`, `sqlite://path`, `sqlite:///absolute/path`, `sqlite::memory:` and
+    /// `postgres://…`/`postgresql://…`. Relative SQLite paths are relative to `root`.
+    public init(_ url: String, root: URL) throws(DatabaseError) {
+        guard let colon = url.firstIndex(of: ":") else {
+            throw DatabaseError(
+                message: "'\(DatabaseLocation.redacted(url))' is not a database URL: write sqlite:path/to/file.db or postgres://…")
+        }
+        let scheme = url[..<colon].lowercased()
+        var rest = String(url[url.index(after: colon)...])
+        switch scheme {
+        case "sqlite", "sqlite3":
+            if rest.hasPrefix("//") { rest.removeFirst(2) }
+            if let query = rest.firstIndex(of: "?") { rest = String(rest[..<query]) }
+            if rest == ":memory:" {
+                self = .sqlite(path: nil)
+            } else if rest.isEmpty {
+                throw DatabaseError(message: "'\(url)' names no file: write sqlite:path/to/file.db")
+            } else {
+                let path = rest.hasPrefix("/") ? rest : root.appending(path: rest).path
+                self = .sqlite(path: URL(fileURLWithPath: path).standardizedFileURL.path)
+            }
+        case "postgres", "postgresql":
+            self = .postgres(url: url)
+        default:
+            throw DatabaseError(
+                message: "unknown database scheme '\(scheme)' in '\(DatabaseLocation.redacted(url))': use sqlite: or postgres://")
+        }
+    }
+
+    /// The URL with any password replaced by `***`, for messages.
+    public static func redacted(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].lastIndex(of: "@"),
+            let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":")
+        else { return url }
+        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+    }
+}

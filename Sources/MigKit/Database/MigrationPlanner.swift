@@ -1,0 +1,174 @@
+/// Where one migration stands between the migration directory and the history table.
+public struct MigrationStatus: Sendable, Hashable, Codable {
+    public enum State: String, Sendable, Codable, CaseIterable {
+        case applied
+        /// Not applied yet, newer than everything applied.
+        case pending
+        /// Not applied yet, but older than a migration that is: applying it runs it out of order.
+        case outOfOrder = "out-of-order"
+        /// In the history table, but no file for it in the migration directory.
+        case missingFile = "missing-file"
+        /// Applied, but its up script has changed since (the checksums differ).
+        case changed
+        /// A migration outside a transaction failed (or was killed) part-way.
+        case dirty
+    }
+
+    public let version: Version
+    public let name: String
+    public let state: State
+    /// The history row, for anything that was applied.
+    public let applied: AppliedMigration?
+    /// The up script's file, relative to the migration directory, when the migration has files.
+    public let path: String?
+}
+
+/// A change to apply to a database, one migration at a time.
+public struct MigrationPlan: Sendable {
+    public enum Step: Sendable, Hashable {
+        case apply(Migration)
+        case revert(Migration)
+
+        public var migration: Migration {
+            switch self {
+            case .apply(let migration), .revert(let migration): migration
+            }
+        }
+
+        /// The script this step runs: the up of an apply, the down of a revert.
+        public var script: Script? {
+            switch self {
+            case .apply(let migration): migration.up
+            case .revert(let migration): migration.down
+            }
+        }
+    }
+
+    public let steps: [Step]
+
+    public init(steps: [Step]) {
+        self.steps = steps
+    }
+
+    public var isEmpty: Bool { steps.isEmpty }
+}
+
+/// Why a plan cannot be made; each case says which migrations and what to do.
+public enum PlanError: Error, Sendable, Equatable, CustomStringConvertible {
+    case changed([MigrationStatus])
+    case outOfOrder([MigrationStatus])
+    case dirty([MigrationStatus])
+    case unknownVersion(Version)
+    case noDownScript(Migration)
+    case missingFiles(AppliedMigration)
+    case nothingApplied
+
+    public var description: String {
+        switch self {
+        case .changed(let migrations):
+            "\(list(migrations)) changed since \(migrations.count == 1 ? "it was" : "they were") applied "
+                + "(the checksum of the up script differs from the history table's): "
+                + "restore the applied version and put the change in a new migration, or pass --allow-changed"
+        case .outOfOrder(let migrations):
+            "\(list(migrations)) \(migrations.count == 1 ? "is" : "are") older than a migration already applied, "
+                + "so applying now runs out of version order: renumber with `mig fix`, or pass --allow-out-of-order"
+        case .dirty(let migrations):
+            "\(list(migrations)) ran outside a transaction and failed part-way (state dirty): repair the database "
+                + "by hand, then delete the migration's row from the history table to run it again"
+        case .unknownVersion(let version):
+            "no migration has version \(version): see `mig status` for the versions"
+        case .noDownScript(let migration):
+            "\(migration.identifier) has no down script, so it cannot be reverted: write one, or revert by hand"
+        case .missingFiles(let record):
+            "\(record.version.text)_\(record.name) is applied but its files are gone from the migration directory, "
+                + "so it cannot be reverted: restore them from Git"
+        case .nothingApplied:
+            "nothing is applied, so there is nothing to revert"
+        }
+    }
+
+    private func list(_ migrations: [MigrationStatus]) -> String {
+        let names = migrations.map { "\($0.version.text)_\($0.name)" }
+        return (names.count == 1 ? "migration " : "migrations ") + names.joined(separator: ", ")
+    }
+}
+
+/// Compares a catalog with a database's history and plans `up`, `down` and `redo`, without
+/// changing anything: the read-only half of applying migrations (`MigrationRunner` writes).
+public struct MigrationPlanner: Sendable {
+    public let catalog: Catalog
+    /// History rows in version order.
+    public let applied: [AppliedMigration]
+
+    public init(catalog: Catalog, applied: [AppliedMigration]) {
+        self.catalog = catalog
+        self.applied = applied.sorted { $0.version < $1.version }
+    }
+
+    /// Every migration of the catalog and every history row, in version order.
+    public func status() -> [MigrationStatus] {
+        let records = Dictionary(applied.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+        let newestApplied = applied.last?.version
+        var statuses: [MigrationStatus] = catalog.migrations.map { migration in
+            let record = records[migration.version]
+            let state: MigrationStatus.State
+            switch record {
+            case let record? where record.state == .dirty: state = .dirty
+            case let record? where record.checksum != migration.up.checksum: state = .changed
+            case .some: state = .applied
+            case nil where newestApplied.map { migration.version < $0 } == true: state = .outOfOrder
+            case nil: state = .pending
+            }
+            return MigrationStatus(
+                version: migration.version, name: migration.name, state: state, applied: record, path: migration.up.path)
+        }
+        let known = Set(catalog.migrations.map(\.version))
+        for record in applied where !known.contains(record.version) {
+            statuses.append(
+                MigrationStatus(
+                    version: record.version, name: record.name, state: record.state == .dirty ? .dirty : .missingFile,
+                    applied: record, path: nil))
+        }
+        return statuses.sorted { $0.version < $1.version }
+    }
+
+    /// Applies the pending migrations in version order, up to and including `target`.
+    public func upPlan(to target: Version? = nil, allowOutOfOrder: Bool = false, allowChanged: Bool = false)
+        throws(PlanError) -> MigrationPlan
+    {
+        let statuses = status()
+        let dirty = statuses.filter { $0.state == .dirty }
+        guard dirty.isEmpty else { throw .dirty(dirty) }
+        let changed = statuses.filter { $0.state == .changed }
+        guard changed.isEmpty || allowChanged else { throw .changed(changed) }
+        if let target, !statuses.contains(where: { $0.version == target }) { throw .unknownVersion(target) }
+        let chosen = statuses.filter { status in
+            (status.state == .pending || status.state == .outOfOrder) && (target.map { status.version <= $0 } ?? true)
+        }
+        let outOfOrder = chosen.filter { $0.state == .outOfOrder }
+        guard outOfOrder.isEmpty || allowOutOfOrder else { throw .outOfOrder(outOfOrder) }
+        return MigrationPlan(steps: chosen.compactMap { catalog.migration($0.version) }.map { .apply($0) })
+    }
+
+    /// Reverts the newest `steps` applied migrations, or every applied migration newer than `target`.
+    public func downPlan(steps: Int = 1, to target: Version? = nil) throws(PlanError) -> MigrationPlan {
+        if let target, target != Version("0"), !status().contains(where: { $0.version == target }) {
+            throw .unknownVersion(target)
+        }
+        let reverting = target.map { limit in applied.filter { $0.version > limit } } ?? Array(applied.suffix(steps))
+        var plan: [MigrationPlan.Step] = []
+        for record in reverting.reversed() {
+            guard let migration = catalog.migration(record.version) else { throw .missingFiles(record) }
+            guard migration.down != nil else { throw .noDownScript(migration) }
+            plan.append(.revert(migration))
+        }
+        return MigrationPlan(steps: plan)
+    }
+
+    /// Reverts the newest applied migration and applies it again.
+    public func redoPlan() throws(PlanError) -> MigrationPlan {
+        guard !applied.isEmpty else { throw .nothingApplied }
+        let revert = try downPlan(steps: 1)
+        return MigrationPlan(steps: revert.steps + revert.steps.map { .apply($0.migration) })
+    }
+}

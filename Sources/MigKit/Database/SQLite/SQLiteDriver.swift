@@ -1,0 +1,220 @@
+import Foundation
+internal import CSQLite
+
+/// mig's SQLite database: a file or an in-memory database behind the `DatabaseDriver` protocol.
+///
+/// Opening turns foreign keys on and sets a busy timeout; scripts run statement by statement
+/// with SQLite's own splitting (`sqlite3_prepare_v2`'s tail), so triggers, strings and comments
+/// need no parser of mig's. The migration lock is a `flock` on a sidecar file `<db>.lock`
+/// (see `SQLiteLock`). Not `Sendable`: one connection, one thread.
+public final class SQLiteDriver: DatabaseDriver {
+    /// Whether a command may change the database.
+    public enum Access: Sendable {
+        case readWrite
+        /// For `status` and `--dry-run`: opened read-only, and a missing file reads as empty.
+        case readOnly
+    }
+
+    public var dialect: Dialect { .sqlite }
+    /// The database file, or `nil` for an in-memory database.
+    public let path: String?
+    public let historyTable: String
+    let connection: SQLiteConnection
+    private let lock: SQLiteLock?
+
+    /// How long SQLite waits for another connection's write lock before it reports `SQLITE_BUSY`.
+    static let busyTimeoutMilliseconds: Int32 = 10_000
+
+    /// Opens the database at `path` (`nil`: a fresh in-memory database).
+    public init(path: String?, historyTable: String = "mig_history", access: Access = .readWrite) throws(DatabaseError) {
+        self.historyTable = historyTable
+        self.path = path
+        let exists = path.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        if let path, access == .readWrite {
+            let folder = (path as NSString).deletingLastPathComponent
+            guard folder.isEmpty || FileManager.default.fileExists(atPath: folder) else {
+                throw DatabaseError(message: "\(path): the folder \(folder) does not exist; create it first")
+            }
+        }
+        switch (path, access) {
+        case (let path?, .readWrite):
+            connection = try Self.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            // SQLite silently opens a file it cannot write read-only; say so before anything is attempted.
+            guard !connection.isReadOnly else {
+                throw DatabaseError(
+                    message: "\(path) is read-only: mig cannot change it; check the file's and its folder's permissions")
+            }
+            lock = SQLiteLock(databasePath: path)
+        case (let path?, .readOnly) where exists:
+            connection = try Self.open(path, SQLITE_OPEN_READONLY)
+            lock = nil
+        default:
+            // No file yet reads as an empty database, without creating one.
+            connection = try Self.open(":memory:", SQLITE_OPEN_READWRITE)
+            lock = nil
+        }
+        try connection.check(sqlite3_busy_timeout(connection.handle, Self.busyTimeoutMilliseconds))
+        do {
+            // Also the first read of the file: a file that is not a database fails here, unchanged.
+            try connection.execute("PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_schema;")
+        } catch {
+            let file = path ?? ":memory:"
+            throw DatabaseError(message: "\(file) cannot be read as a SQLite database: \(error.message)", code: error.code)
+        }
+    }
+
+    private static func open(_ path: String, _ flags: Int32) throws(DatabaseError) -> SQLiteConnection {
+        do {
+            return try SQLiteConnection(path: path, flags: flags)
+        } catch {
+            throw DatabaseError(message: "cannot open \(path): \(error.message)", code: error.code)
+        }
+    }
+
+    /// A fresh, empty in-memory database: a shadow.
+    public static func inMemory(historyTable: String = "mig_history") throws(DatabaseError) -> SQLiteDriver {
+        try SQLiteDriver(path: nil, historyTable: historyTable)
+    }
+
+    // MARK: - Scripts
+
+    public func execute(_ script: Script) throws {
+        try ScriptExecutor(connection: connection).run(script)
+    }
+
+    public func execute(sql: String) throws {
+        try connection.execute(sql)
+    }
+
+    // MARK: - Transactions
+
+    public func beginTransaction() throws {
+        // IMMEDIATE takes the write lock now, so a migration never fails half-way on SQLITE_BUSY.
+        try connection.execute("BEGIN IMMEDIATE")
+    }
+
+    public func commitTransaction() throws {
+        try connection.execute("COMMIT")
+    }
+
+    public func rollbackTransaction() throws {
+        // A failed statement may already have rolled the transaction back (SQLITE_FULL, SQLITE_IOERR…).
+        if connection.isInTransaction { try connection.execute("ROLLBACK") }
+    }
+
+    // MARK: - Lock
+
+    public func acquireMigrationLock() throws {
+        try lock?.acquire()
+    }
+
+    public func releaseMigrationLock() throws {
+        lock?.release()
+    }
+
+    // MARK: - History
+
+    private var quotedHistoryTable: String { SQLiteSchemaReader.quoted(historyTable) }
+
+    public func ensureHistoryTable() throws {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS \(quotedHistoryTable) (
+                version TEXT NOT NULL PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                execution_ms INTEGER NOT NULL,
+                applied_by TEXT NOT NULL,
+                git_commit TEXT,
+                state TEXT NOT NULL CHECK (state IN ('applied', 'dirty'))
+            )
+            """)
+    }
+
+    private func historyTableExists() throws -> Bool {
+        let statement = try connection.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
+        try statement.bind([.text(historyTable)])
+        return try statement.step()
+    }
+
+    public func appliedMigrations() throws -> [AppliedMigration] {
+        guard try historyTableExists() else { return [] }
+        let statement = try connection.prepare(
+            """
+            SELECT version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state
+            FROM \(quotedHistoryTable)
+            """)
+        var records: [AppliedMigration] = []
+        while try statement.step() {
+            let versionText = statement.text(0) ?? ""
+            guard let version = Version(versionText),
+                let state = AppliedMigration.State(rawValue: statement.text(7) ?? ""),
+                let appliedAt = HistoryDate.parse(statement.text(3) ?? "")
+            else {
+                throw DatabaseError(
+                    message: "the history table \(historyTable) has a row mig cannot read (version '\(versionText)'); "
+                        + "was it written by another tool? Point [database] history_table at a table of mig's own")
+            }
+            records.append(
+                AppliedMigration(
+                    version: version, name: statement.text(1) ?? "", checksum: statement.text(2) ?? "",
+                    appliedAt: appliedAt, executionMilliseconds: Int(statement.integer(4)),
+                    appliedBy: statement.text(5) ?? "", gitCommit: statement.text(6), state: state))
+        }
+        return records.sorted { $0.version < $1.version }
+    }
+
+    public func recordApplied(_ record: AppliedMigration) throws {
+        let statement = try connection.prepare(
+            """
+            INSERT OR REPLACE INTO \(quotedHistoryTable)
+                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try statement.bind([
+            .text(record.version.text), .text(record.name), .text(record.checksum),
+            .text(HistoryDate.format(record.appliedAt)), .integer(Int64(record.executionMilliseconds)),
+            .text(record.appliedBy), record.gitCommit.map { .text($0) } ?? .null, .text(record.state.rawValue),
+        ])
+        try statement.run()
+    }
+
+    public func removeAppliedRecord(version: Version) throws {
+        let statement = try connection.prepare("DELETE FROM \(quotedHistoryTable) WHERE version = ?")
+        try statement.bind([.text(version.text)])
+        try statement.run()
+    }
+
+    // MARK: - Schema and copies
+
+    public func schemaSnapshot() throws -> SchemaSnapshot {
+        try SQLiteSchemaReader(connection: connection, historyTable: historyTable).snapshot()
+    }
+
+    /// An in-memory copy of this database (schema, data and history) made with the backup API.
+    public func makeShadowCopy() throws -> any DatabaseDriver {
+        let copy = try SQLiteDriver.inMemory(historyTable: historyTable)
+        try connection.copy(into: copy.connection)
+        return copy
+    }
+
+    /// Writes this database's content to the file at `path`, replacing it (`mig shadow --keep`).
+    public func save(to path: String) throws {
+        try? FileManager.default.removeItem(atPath: path)
+        let file = try SQLiteDriver(path: path, historyTable: historyTable)
+        try connection.copy(into: file.connection)
+    }
+}
+
+/// The text form of `applied_at`: ISO 8601 in UTC with milliseconds, which also sorts as text.
+enum HistoryDate {
+    static func format(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    }
+
+    static func parse(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
+}
