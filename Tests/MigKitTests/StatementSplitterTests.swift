@@ -66,3 +66,22 @@ import Testing
         #expect(first[0].digest == StatementSplitter.split("  SELECT 1  ;")[0].digest)
     }
 }
+
+@Suite struct StatementSplitterBodyTests {
+    @Test func keepsBeginEndBodiesOfCreateStatementsWhole() {
+        let sql = """
+            CREATE TRIGGER t AFTER INSERT ON a BEGIN
+              UPDATE b SET n = CASE WHEN n > 0 THEN n + 1 ELSE 1 END;
+              INSERT INTO c VALUES (1);
+            END;
+            CREATE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;
+            BEGIN;
+            SELECT 2;
+            """
+        let statements = StatementSplitter.split(sql)
+        #expect(statements.count == 4)
+        #expect(statements[0].text.hasSuffix("END"))
+        #expect(statements[1].text.hasPrefix("CREATE FUNCTION"))
+        #expect(statements.map(\.startLine) == [1, 5, 6, 7])
+    }
+}

@@ -21,8 +21,8 @@ public struct DatabaseConnector: Sendable {
         case .sqlite(let path):
             return try SQLiteDriver(
                 path: path, historyTable: configuration.historyTable, access: readOnly ? .readOnly : .readWrite)
-        case .postgres:
-            throw DatabaseError(message: "PostgreSQL databases are not supported by this build of mig yet")
+        case .postgres(let url):
+            return try PostgresDriver(url: url, settings: configuration)
         }
     }
 }

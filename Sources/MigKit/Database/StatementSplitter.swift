@@ -18,8 +18,8 @@ public struct SQLStatement: Sendable, Hashable {
 /// `CREATE INDEX CONCURRENTLY` refuses), and an error without a position is mapped back to the line
 /// of the statement that failed. A `;` ends a statement only outside strings (`'…'`, `E'…'` with
 /// backslash escapes, `$tag$…$tag$`), quoted identifiers (`"…"`), comments (`--`, nested `/* */`)
-/// and goose's `-- +goose StatementBegin` … `-- +goose StatementEnd` blocks (which a SQL-standard
-/// `BEGIN ATOMIC … END` function body needs in a no-transaction migration).
+/// goose's `-- +goose StatementBegin` … `-- +goose StatementEnd` blocks, and the `BEGIN … END` body
+/// of a `CREATE` statement (a SQL-standard `BEGIN ATOMIC` function body, a SQLite trigger).
 public enum StatementSplitter {
     public static func split(_ sql: String) -> [SQLStatement] {
         var scanner = Scanner(Array(sql.unicodeScalars))
@@ -34,6 +34,11 @@ public enum StatementSplitter {
         /// Where the current statement's first token is, once one was seen.
         var start: (index: Int, line: Int)?
         var insideGooseBlock = false
+        /// Whether the current statement starts with `CREATE`: only then do `BEGIN … END` bodies
+        /// (SQLite triggers, `BEGIN ATOMIC`) keep their `;`s.
+        var isCreateStatement = false
+        /// Open `BEGIN`/`CASE` words awaiting their `END` in a `CREATE` statement.
+        var blockDepth = 0
 
         init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
@@ -45,7 +50,7 @@ public enum StatementSplitter {
                     lineComment()
                 case "/" where peek(1) == "*":
                     blockComment()
-                case ";" where !insideGooseBlock:
+                case ";" where !insideGooseBlock && blockDepth == 0:
                     finish(at: index)
                     index += 1
                 case "'":
@@ -62,7 +67,7 @@ public enum StatementSplitter {
                     index += 1
                 default:
                     if !scalar.properties.isWhitespace { markStart() }
-                    index += 1
+                    if isIdentifierCharacter(scalar), !previousIsIdentifierCharacter() { word() } else { index += 1 }
                 }
             }
             finish(at: index)
@@ -84,6 +89,24 @@ public enum StatementSplitter {
                 found.append(SQLStatement(text: text, startLine: start.line))
             }
             start = nil
+            isCreateStatement = false
+            blockDepth = 0
+        }
+
+        /// Reads a keyword or identifier, tracking the `BEGIN`/`CASE` … `END` nesting of `CREATE` statements.
+        mutating func word() {
+            let begin = index
+            while index < scalars.count, isIdentifierCharacter(scalars[index]) { index += 1 }
+            let word = String(String.UnicodeScalarView(scalars[begin..<index])).uppercased()
+            if start?.index == begin {
+                isCreateStatement = word == "CREATE"
+            } else if isCreateStatement {
+                switch word {
+                case "BEGIN", "CASE": blockDepth += 1
+                case "END": blockDepth = max(blockDepth - 1, 0)
+                default: break
+                }
+            }
         }
 
         mutating func lineComment() {

@@ -122,4 +122,9 @@ public final class PostgresDriver: DatabaseDriver {
     public func schemaSnapshot() throws -> SchemaSnapshot {
         try PostgresSchemaReader(connection: connection, excluding: history.ownTables).snapshot()
     }
+
+    /// This database inside a transaction that is rolled back (see `PostgresRehearsal`).
+    public func makeShadowCopy() throws -> any DatabaseDriver {
+        try PostgresRehearsal(driver: self)
+    }
 }
