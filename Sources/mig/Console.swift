@@ -24,6 +24,9 @@ enum Console {
         case red = "31", green = "32", yellow = "33", bold = "1", dim = "2"
     }
 
+    /// Whether stderr is a terminal: progress lines are shown only there.
+    static let isTerminal = isatty(STDERR_FILENO) == 1
+
     static let usesColour: Bool = {
         ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) == 1
             && isatty(STDERR_FILENO) == 1

@@ -9,8 +9,33 @@ public final class ScratchDirectory {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
+    private var immutableFiles: [String] = []
+
     deinit {
+        for path in immutableFiles { try? Self.chattr("-i", path) }
         try? FileManager.default.removeItem(at: url)
+    }
+
+    /// Makes the file at `path` unwritable: mode 0444, and for root (whom modes do not stop) also
+    /// the immutable attribute (`chattr +i`), removed again when the scratch folder goes.
+    public func makeReadOnly(_ path: String) throws {
+        let file = url.appending(path: path).path
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file)
+        if getuid() == 0 {
+            try Self.chattr("+i", file)
+            immutableFiles.append(file)
+        }
+    }
+
+    private static func chattr(_ flag: String, _ file: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+        process.arguments = [flag, file]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: file])
+        }
     }
 
     /// Writes `text` (or raw bytes) at `path`, creating folders on the way.

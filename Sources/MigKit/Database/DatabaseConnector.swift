@@ -27,6 +27,19 @@ public struct DatabaseConnector: Sendable {
     }
 }
 
+extension DatabaseConnector {
+    /// Where shadows of `dialect` come from: fresh in-memory SQLite databases for SQLite projects.
+    public func shadowFactory(for dialect: Dialect) throws -> ShadowDatabaseFactory {
+        switch dialect {
+        case .sqlite:
+            let historyTable = configuration.historyTable
+            return { try SQLiteDriver.inMemory(historyTable: historyTable) }
+        case .postgres:
+            throw DatabaseError(message: "PostgreSQL shadows are not supported by this build of mig yet")
+        }
+    }
+}
+
 /// What a database URL points at.
 public enum DatabaseLocation: Sendable, Equatable {
     /// A SQLite file (absolute path), or `nil` for `sqlite::memory:`.

@@ -2,9 +2,9 @@
 /// normalised definition lines, independent of the engine that produced it.
 ///
 /// Two databases that went through different migration orders are compared through this.
-public struct SchemaSnapshot: Sendable, Equatable, Codable {
+public struct SchemaSnapshot: Sendable, Hashable, Codable {
     /// One table, index, view, trigger, sequence, function or type.
-    public struct Object: Sendable, Equatable, Codable, Comparable {
+    public struct Object: Sendable, Hashable, Codable, Comparable {
         public let kind: String
         public let name: String
         /// Normalised facts, one per line (`column email text not null`), in a stable order.

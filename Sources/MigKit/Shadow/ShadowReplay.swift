@@ -1,0 +1,136 @@
+/// Makes a fresh, empty shadow database (SQLite: in memory).
+public typealias ShadowDatabaseFactory = () throws -> any DatabaseDriver
+
+/// One migration replayed in a shadow, with its time.
+public struct ShadowStep: Sendable, Codable {
+    public let version: Version
+    public let name: String
+    public let direction: Direction
+    public let milliseconds: Int
+}
+
+/// What `mig shadow` found: every step replayed and the findings.
+public struct ShadowReport: Sendable, Codable {
+    public internal(set) var steps: [ShadowStep] = []
+    public internal(set) var diagnostics: [Diagnostic] = []
+    /// Whether the up/down/up roundtrip ran to its end.
+    public internal(set) var roundtripCompleted = false
+    /// Why the roundtrip did not run, when it was asked for but could not.
+    public internal(set) var roundtripSkipped: String?
+    /// The schema after the first up of everything.
+    public internal(set) var schema: SchemaSnapshot?
+}
+
+/// Replays a catalog's migrations into a throw-away database: every up in version order, and
+/// with `roundtrip` every down in reverse (each must bring the schema back to what it was before
+/// its up) and every up again (the schema must equal the first up's).
+///
+/// Engine-neutral: it speaks `DatabaseDriver` only and gets its databases from `makeDatabase`.
+/// To name the down that does not revert, it remembers a hash of the schema before each up,
+/// not the schema itself, so a thousand migrations do not hold a thousand schemas in memory;
+/// on a mismatch it rebuilds the expected schema once to print the difference.
+public struct ShadowReplay {
+    public let makeDatabase: ShadowDatabaseFactory
+    /// The migration directory relative to the project root, for the paths in findings.
+    public let directoryPrefix: String
+
+    public init(directoryPrefix: String, makeDatabase: @escaping ShadowDatabaseFactory) {
+        self.makeDatabase = makeDatabase
+        self.directoryPrefix = directoryPrefix
+    }
+
+    /// Replays `migrations` (in the order given). `progress` sees each step as it completes;
+    /// `afterFirstUp` sees the database once every up has run (to keep it as a file).
+    public func run(
+        _ migrations: [Migration], roundtrip: Bool, progress: (ShadowStep) -> Void = { _ in },
+        afterFirstUp: ((any DatabaseDriver) throws -> Void)? = nil
+    ) throws -> ShadowReport {
+        var report = ShadowReport()
+        let database = try makeDatabase()
+        var schemaBefore: [Int] = []
+        func perform(_ step: MigrationPlan.Step) throws(MigrationFailure) {
+            let milliseconds = try executor(for: database).perform(step)
+            let direction: Direction = if case .apply = step { .up } else { .down }
+            let done = ShadowStep(
+                version: step.migration.version, name: step.migration.name, direction: direction,
+                milliseconds: milliseconds)
+            report.steps.append(done)
+            progress(done)
+        }
+        do {
+            for migration in migrations {
+                if roundtrip { schemaBefore.append(try database.schemaSnapshot().hashValue) }
+                try perform(.apply(migration))
+            }
+        } catch let failure as MigrationFailure {
+            report.diagnostics.append(failure.diagnostic)
+            return report
+        }
+        let firstUp = try database.schemaSnapshot()
+        report.schema = firstUp
+        try afterFirstUp?(database)
+        guard roundtrip else { return report }
+        if let missing = migrations.first(where: { $0.down == nil }) {
+            report.roundtripSkipped = "\(missing.identifier) has no down script"
+            return report
+        }
+        do {
+            for (index, migration) in migrations.enumerated().reversed() {
+                try perform(.revert(migration))
+                let after = try database.schemaSnapshot()
+                guard after.hashValue == schemaBefore[index] else {
+                    let expected = try schema(after: Array(migrations[..<index]))
+                    report.diagnostics.append(notReverting(migration, expected: expected, actual: after))
+                    return report
+                }
+            }
+            for (index, migration) in migrations.enumerated() {
+                try perform(.apply(migration))
+                let expected = index + 1 < migrations.count ? schemaBefore[index + 1] : firstUp.hashValue
+                let after = try database.schemaSnapshot()
+                guard after.hashValue == expected else {
+                    let wanted = index + 1 < migrations.count ? try schema(after: Array(migrations[...index])) : firstUp
+                    report.diagnostics.append(secondUpDiffers(migration, expected: wanted, actual: after))
+                    return report
+                }
+            }
+        } catch let failure as MigrationFailure {
+            report.diagnostics.append(failure.diagnostic)
+            return report
+        }
+        report.roundtripCompleted = true
+        return report
+    }
+
+    /// The schema a fresh shadow has after `migrations`' ups.
+    func schema(after migrations: [Migration]) throws -> SchemaSnapshot {
+        let database = try makeDatabase()
+        let executor = executor(for: database)
+        for migration in migrations { _ = try executor.perform(.apply(migration)) }
+        return try database.schemaSnapshot()
+    }
+
+    private func executor(for database: any DatabaseDriver) -> MigrationStepExecutor {
+        MigrationStepExecutor(driver: database, context: nil, directoryPrefix: directoryPrefix, inShadow: true)
+    }
+
+    private func location(of script: Script?) -> SourceLocation? {
+        script.map { SourceLocation(path: RunContext.displayPath(of: $0.path, under: directoryPrefix), line: $0.startLine) }
+    }
+
+    private func notReverting(_ migration: Migration, expected: SchemaSnapshot, actual: SchemaSnapshot) -> Diagnostic {
+        Diagnostic(
+            code: .shadowFailed, location: location(of: migration.down),
+            message: "the down script of \(migration.identifier) does not fully revert its up "
+                + "(- before the up, + after the down):\n" + expected.difference(to: actual).joined(separator: "\n"),
+            hint: "make the down script undo everything the up script does")
+    }
+
+    private func secondUpDiffers(_ migration: Migration, expected: SchemaSnapshot, actual: SchemaSnapshot) -> Diagnostic {
+        Diagnostic(
+            code: .shadowFailed, location: location(of: migration.up),
+            message: "after up, down and up again, the schema after \(migration.identifier) differs from the first up "
+                + "(- first up, + second up):\n" + expected.difference(to: actual).joined(separator: "\n"),
+            hint: "a down script left something behind that this migration's up builds on; make the downs undo everything")
+    }
+}

@@ -1,0 +1,186 @@
+import ArgumentParser
+import Foundation
+import MigKit
+
+/// Flags that `up`, `down` and `redo` share.
+struct ApplyOptions: ParsableArguments {
+    @Flag(help: "Print the plan and its SQL; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Skip the rehearsal of the plan on a shadow copy of the database.")
+    var noShadow = false
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+}
+
+struct Up: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the pending migrations in version order.",
+        discussion: """
+            Takes the database's migration lock, rehearses the plan on a shadow copy of the database \
+            (stopping, with nothing changed, if a migration fails there) and applies each migration \
+            together with its history row in one transaction (outside one for `-- mig:no-transaction`). \
+            Refuses migrations changed since they were applied and pending migrations older than \
+            applied ones unless told otherwise.
+            """
+    )
+
+    @Option(help: "Apply up to and including this version.")
+    var to: Version?
+
+    @Flag(help: "Apply pending migrations older than the newest applied one too.")
+    var allowOutOfOrder = false
+
+    @Flag(help: "Apply even though applied migrations changed since they were applied.")
+    var allowChanged = false
+
+    @OptionGroup var options: ApplyOptions
+
+    func run() throws {
+        try ApplyCommand(options: options).run { planner in
+            try planner.upPlan(to: to, allowOutOfOrder: allowOutOfOrder, allowChanged: allowChanged)
+        }
+    }
+}
+
+struct Down: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Revert applied migrations with their down scripts, newest first.",
+        discussion: "Reverts one migration unless --steps or --to says otherwise; --to 0 reverts everything."
+    )
+
+    @Option(help: "How many migrations to revert.")
+    var steps: Int?
+
+    @Option(help: "Revert every migration newer than this version (it stays applied).")
+    var to: Version?
+
+    @OptionGroup var options: ApplyOptions
+
+    func validate() throws {
+        if steps != nil, to != nil { throw ValidationError("give --steps or --to, not both") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+    }
+
+    func run() throws {
+        try ApplyCommand(options: options).run { planner in try planner.downPlan(steps: steps ?? 1, to: to) }
+    }
+}
+
+struct Redo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Revert the newest applied migration and apply it again (for iterating on it).")
+
+    @OptionGroup var options: ApplyOptions
+
+    func run() throws {
+        try ApplyCommand(options: options).run { planner in try planner.redoPlan() }
+    }
+}
+
+extension Version: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+/// Runs a plan for `up`, `down` or `redo` and prints what happened.
+private struct ApplyCommand {
+    let options: ApplyOptions
+
+    func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
+        try runReportingErrors {
+            let (project, url, driver) = try options.database.open(readOnly: options.dryRun)
+            let catalog = try catalogForApplying(project)
+            let runner = MigrationRunner(
+                driver: driver, catalog: catalog,
+                context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))
+            let text = options.output.format == .text
+            let report: RunReport
+            do {
+                report = try runner.run(.init(rehearse: !options.noShadow, dryRun: options.dryRun)) { event in
+                    if text { Self.show(event) }
+                } plan: { try plan($0) }
+            } catch let error as MigrationFailure {
+                Console.error(error.description)
+                throw ExitCode(1)
+            } catch let error as PlanError {
+                Console.error(error.description)
+                throw ExitCode(1)
+            }
+            switch options.output.format {
+            case .json: try Console.printJSON(ApplyReport(report, database: DatabaseLocation.redacted(url)))
+            case .text: Self.summarise(report)
+            }
+        }
+    }
+
+    private static func show(_ event: MigrationRunner.Event) {
+        switch event {
+        case .rehearsing(let plan):
+            Console.note("rehearsing \(plan.steps.count) step(s) on a shadow copy of the database…")
+        case .started(let step) where Console.isTerminal:
+            Console.note("\(verb(step, done: false)) \(step.migration.identifier)…")
+        case .finished(let step, let milliseconds):
+            Console.print("\(verb(step, done: true)) \(step.migration.identifier) (\(milliseconds) ms)")
+        default:
+            break
+        }
+    }
+
+    private static func verb(_ step: MigrationPlan.Step, done: Bool) -> String {
+        switch step {
+        case .apply: done ? "applied" : "applying"
+        case .revert: done ? "reverted" : "reverting"
+        }
+    }
+
+    private static func summarise(_ report: RunReport) {
+        if report.plan.isEmpty {
+            Console.note("nothing to do: the database is up to date")
+        } else if report.dryRun {
+            for step in report.plan.steps {
+                Console.print(Console.paint("would \(step.isApply ? "apply" : "revert") \(step.migration.identifier)", .bold))
+                if let script = step.script { Console.print(script.sql) }
+            }
+        }
+    }
+}
+
+extension MigrationPlan.Step {
+    var isApply: Bool { if case .apply = self { true } else { false } }
+}
+
+/// `up`/`down`/`redo --format json`: stable field names.
+private struct ApplyReport: Encodable {
+    struct Step: Encodable {
+        let version: String
+        let name: String
+        let direction: String
+        let milliseconds: Int?
+        let sql: String?
+    }
+
+    let database: String
+    let dryRun: Bool
+    let rehearsed: Bool
+    let steps: [Step]
+
+    init(_ report: RunReport, database: String) {
+        self.database = database
+        dryRun = report.dryRun
+        rehearsed = report.rehearsed
+        if report.dryRun {
+            steps = report.plan.steps.map {
+                Step(
+                    version: $0.migration.version.text, name: $0.migration.name, direction: $0.isApply ? "up" : "down",
+                    milliseconds: nil, sql: $0.script?.sql)
+            }
+        } else {
+            steps = report.completed.map {
+                Step(
+                    version: $0.step.migration.version.text, name: $0.step.migration.name,
+                    direction: $0.step.isApply ? "up" : "down", milliseconds: $0.milliseconds, sql: nil)
+            }
+        }
+    }
+}

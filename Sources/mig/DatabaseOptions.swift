@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import MigKit
+
+/// `--database URL`, shared by every command that talks to a database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database"),
+        help: "The database URL (sqlite:path, sqlite::memory:). Default: MIG_DATABASE_URL, DATABASE_URL, [database] url.")
+    var url: String?
+
+    /// The project, its URL (flag, environment, config) and the database opened on it.
+    func open(readOnly: Bool) throws -> (project: Project, url: String, driver: any DatabaseDriver) {
+        let project = try currentProject()
+        let url = try project.databaseURL(flag: url, environment: ProcessInfo.processInfo.environment)
+        let driver = try DatabaseConnector(root: project.root, configuration: project.configuration.database)
+            .open(url, readOnly: readOnly)
+        return (project, url, driver)
+    }
+}
+
+/// Reads the catalog for a command that changes a database: its problems are printed, and
+/// errors among them stop the command (exit 1) before anything is opened.
+func catalogForApplying(_ project: Project) throws -> Catalog {
+    let catalog = try project.loadCatalog()
+    Console.printDiagnostics(catalog.diagnostics)
+    if catalog.diagnostics.hasErrors {
+        Console.error("the migration directory has the problems above: fix them before applying migrations")
+        throw ExitCode(1)
+    }
+    return catalog
+}

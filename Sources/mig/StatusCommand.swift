@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import MigKit
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show which migrations a database has applied and which are pending.",
+        discussion: """
+            States: applied, pending, out-of-order (pending but older than an applied one), \
+            missing-file (applied, but its files are gone), changed (applied, but its up script \
+            changed since) and dirty (a migration outside a transaction failed part-way). \
+            Reads only: opens the database read-only and never creates it.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try runReportingErrors {
+            let (project, url, driver) = try database.open(readOnly: true)
+            let catalog = try project.loadCatalog()
+            let statuses = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations()).status()
+            switch output.format {
+            case .json:
+                try Console.printJSON(
+                    StatusReport(
+                        database: DatabaseLocation.redacted(url), migrations: statuses.map(StatusReport.Entry.init),
+                        diagnostics: catalog.diagnostics))
+            case .text:
+                var rows = [["VERSION", "NAME", "STATE", "APPLIED AT", "BY"].map { Console.paint($0, .bold) }]
+                for status in statuses {
+                    rows.append([
+                        status.version.text, status.name, Self.paint(status.state),
+                        status.applied.map { HistoryText.date($0.appliedAt) } ?? "", status.applied?.appliedBy ?? "",
+                    ])
+                }
+                if statuses.isEmpty {
+                    Console.note("no migrations yet: create one with `mig new <name>`")
+                } else {
+                    Console.print(Console.table(rows))
+                }
+                let counts = MigrationStatus.State.allCases.compactMap { state in
+                    let count = statuses.filter { $0.state == state }.count
+                    return count == 0 ? nil : "\(count) \(state.rawValue)"
+                }
+                if !counts.isEmpty { Console.note(counts.joined(separator: ", ")) }
+            }
+            Console.printDiagnostics(catalog.diagnostics)
+        }
+    }
+
+    private static func paint(_ state: MigrationStatus.State) -> String {
+        switch state {
+        case .applied: Console.paint(state.rawValue, .green)
+        case .pending: state.rawValue
+        case .outOfOrder, .missingFile, .changed: Console.paint(state.rawValue, .yellow)
+        case .dirty: Console.paint(state.rawValue, .red)
+        }
+    }
+}
+
+/// Dates as people read them in tables: UTC, to the second.
+enum HistoryText {
+    static func date(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(dateSeparator: .dash, dateTimeSeparator: .space, timeZone: .gmt))
+    }
+}
+
+/// `mig status --format json`: stable field names.
+private struct StatusReport: Encodable {
+    struct Entry: Encodable {
+        let version: String
+        let name: String
+        let state: String
+        let path: String?
+        let appliedAt: Date?
+        let appliedBy: String?
+        let gitCommit: String?
+        let checksum: String?
+        let executionMs: Int?
+
+        init(_ status: MigrationStatus) {
+            version = status.version.text
+            name = status.name
+            state = status.state.rawValue
+            path = status.path
+            appliedAt = status.applied?.appliedAt
+            appliedBy = status.applied?.appliedBy
+            gitCommit = status.applied?.gitCommit
+            checksum = status.applied?.checksum
+            executionMs = status.applied?.executionMilliseconds
+        }
+    }
+
+    let database: String
+    let migrations: [Entry]
+    let diagnostics: [Diagnostic]
+}

@@ -1,0 +1,64 @@
+import Foundation
+import MigKit
+import Testing
+
+@Suite struct MigrationPlannerTests {
+    let fixture: MigrationFixture
+
+    init() throws {
+        fixture = try MigrationFixture()
+        try fixture.add("0001", "one", up: "CREATE TABLE one (id INTEGER);", down: "DROP TABLE one;")
+        try fixture.add("0002", "two", up: "CREATE TABLE two (id INTEGER);", down: "DROP TABLE two;")
+        try fixture.add("0003", "three", up: "CREATE TABLE three (id INTEGER);", down: "DROP TABLE three;")
+    }
+
+    private func record(_ version: String, _ name: String, checksum: String, state: AppliedMigration.State = .applied)
+        -> AppliedMigration
+    {
+        AppliedMigration(
+            version: Version(version)!, name: name, checksum: checksum, appliedAt: Date(), executionMilliseconds: 1,
+            appliedBy: "me", gitCommit: nil, state: state)
+    }
+
+    @Test func classifiesOutOfOrderChangedMissingAndDirty() throws {
+        let catalog = try fixture.catalog()
+        let planner = MigrationPlanner(
+            catalog: catalog,
+            applied: [
+                record("0001", "one", checksum: "edited elsewhere"),
+                record("0003", "three", checksum: catalog.migrations[2].up.checksum),
+                record("0004", "gone", checksum: "x"),
+            ])
+        let states = planner.status().map { "\($0.version.text):\($0.state.rawValue)" }
+        #expect(states == ["0001:changed", "0002:out-of-order", "0003:applied", "0004:missing-file"])
+        #expect(throws: PlanError.changed([planner.status()[0]])) { try planner.upPlan() }
+        let error = try #require(throws: PlanError.self) { try planner.upPlan(allowChanged: true) }
+        #expect(error.description.contains("0002_two"))
+        #expect(error.description.contains("--allow-out-of-order"))
+        let plan = try planner.upPlan(allowOutOfOrder: true, allowChanged: true)
+        #expect(plan.steps.map(\.migration.identifier) == ["0002_two"])
+    }
+
+    @Test func refusesToApplyPastADirtyMigration() throws {
+        let catalog = try fixture.catalog()
+        let planner = MigrationPlanner(
+            catalog: catalog, applied: [record("0001", "one", checksum: catalog.migrations[0].up.checksum, state: .dirty)])
+        #expect(planner.status().first?.state == .dirty)
+        #expect(throws: PlanError.self) { try planner.upPlan() }
+    }
+
+    @Test func plansUpToAVersionAndDownByStepsOrVersion() throws {
+        let catalog = try fixture.catalog()
+        let empty = MigrationPlanner(catalog: catalog, applied: [])
+        #expect(try empty.upPlan(to: Version("2")).steps.map(\.migration.version.text) == ["0001", "0002"])
+        #expect(throws: PlanError.unknownVersion(Version("9")!)) { try empty.upPlan(to: Version("9")) }
+        #expect(throws: PlanError.nothingApplied) { try empty.redoPlan() }
+        let all = MigrationPlanner(
+            catalog: catalog, applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) })
+        #expect(try all.downPlan().steps == [.revert(catalog.migrations[2])])
+        #expect(try all.downPlan(steps: 2).steps.map(\.migration.version.text) == ["0003", "0002"])
+        #expect(try all.downPlan(to: Version("1")).steps.map(\.migration.version.text) == ["0003", "0002"])
+        #expect(try all.downPlan(to: Version("0")).steps.count == 3)
+        #expect(try all.redoPlan().steps == [.revert(catalog.migrations[2]), .apply(catalog.migrations[2])])
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import MigKit
+import Testing
+
+@Suite struct MigrationRunnerTests {
+    let fixture: MigrationFixture
+
+    init() throws {
+        fixture = try MigrationFixture()
+        try fixture.add("0001", "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY);", down: "DROP TABLE users;")
+        try fixture.add(
+            "0002", "emails", up: "ALTER TABLE users ADD COLUMN email TEXT;\nCREATE INDEX users_email ON users (email);",
+            down: "DROP INDEX users_email;\nALTER TABLE users DROP COLUMN email;")
+    }
+
+    private func runner(_ driver: SQLiteDriver) throws -> MigrationRunner {
+        MigrationRunner(driver: driver, catalog: try fixture.catalog(), context: fixture.context)
+    }
+
+    @Test func appliesAndRecordsEachMigration() throws {
+        let database = try fixture.database()
+        let report = try runner(database).run { try $0.upPlan() }
+        #expect(report.completed.count == 2)
+        #expect(report.rehearsed)
+        let history = try database.appliedMigrations()
+        #expect(history.map(\.version.text) == ["0001", "0002"])
+        #expect(history.allSatisfy { $0.appliedBy == "tester" && $0.gitCommit == "abc123" && $0.state == .applied })
+        #expect(history[1].checksum == (try fixture.catalog().migrations[1].up.checksum))
+        #expect(try runner(database).run { try $0.upPlan() }.plan.isEmpty)
+    }
+
+    @Test func aFailureInTheRehearsalChangesNothing() throws {
+        try fixture.add("0003", "broken", up: "CREATE TABLE a (id INTEGER);\nCREATE TABLE a (id INTEGER);")
+        let database = try fixture.database()
+        let failure = try #require(throws: MigrationFailure.self) { try runner(database).run { try $0.upPlan() } }
+        #expect(failure.inShadow)
+        #expect(failure.location == .init(path: "db/migrations/0003_broken.sql", line: 3))
+        #expect(failure.description.contains("table a already exists"))
+        #expect(try database.schemaSnapshot().isEmpty)
+        #expect(try database.appliedMigrations().isEmpty)
+    }
+
+    @Test func aFailureWithoutRehearsalRollsBackOnlyThatMigration() throws {
+        try fixture.add("0003", "broken", up: "CREATE TABLE a (id INTEGER);\nINSERT INTO nowhere VALUES (1);")
+        let database = try fixture.database()
+        let failure = try #require(throws: MigrationFailure.self) {
+            try runner(database).run(.init(rehearse: false)) { try $0.upPlan() }
+        }
+        #expect(!failure.inShadow)
+        #expect(failure.location?.line == 3)
+        #expect(try database.appliedMigrations().map(\.version.text) == ["0001", "0002"])
+        #expect(!(try database.schemaSnapshot().objects.contains { $0.name == "a" }))
+    }
+
+    @Test func revertsAndRedoes() throws {
+        let database = try fixture.database()
+        _ = try runner(database).run { try $0.upPlan() }
+        let reverted = try runner(database).run { try $0.downPlan(steps: 2) }
+        #expect(reverted.completed.map(\.step.migration.version.text) == ["0002", "0001"])
+        #expect(try database.schemaSnapshot().isEmpty)
+        #expect(try database.appliedMigrations().isEmpty)
+        _ = try runner(database).run { try $0.upPlan() }
+        _ = try runner(database).run { try $0.redoPlan() }
+        #expect(try database.appliedMigrations().count == 2)
+    }
+
+    @Test func dryRunChangesNothing() throws {
+        let database = try fixture.database()
+        let report = try runner(database).run(.init(dryRun: true)) { try $0.upPlan() }
+        #expect(report.plan.steps.count == 2)
+        #expect(report.completed.isEmpty)
+        #expect(try database.schemaSnapshot().isEmpty)
+        #expect(try database.appliedMigrations().isEmpty)
+    }
+
+    @Test func aFailedNoTransactionMigrationStaysDirty() throws {
+        try fixture.add(
+            "0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id INTEGER);\nSELECT * FROM nowhere;")
+        let database = try fixture.database()
+        #expect(throws: MigrationFailure.self) { try runner(database).run(.init(rehearse: false)) { try $0.upPlan() } }
+        let history = try database.appliedMigrations()
+        #expect(history.last?.state == .dirty)
+        #expect(try database.schemaSnapshot().objects.contains { $0.name == "kept" })
+        #expect(throws: PlanError.self) { try runner(database).run { try $0.upPlan() } }
+    }
+}

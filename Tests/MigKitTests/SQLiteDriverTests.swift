@@ -1,0 +1,146 @@
+import Foundation
+import MigKit
+import MigTestSupport
+import Testing
+
+@Suite struct SQLiteDriverTests {
+    let scratch: ScratchDirectory
+
+    init() throws {
+        scratch = try ScratchDirectory()
+    }
+
+    private func catalog() throws -> Catalog {
+        try CatalogLoader().load(from: DirectorySource(directory: scratch.url.appending(path: "m"), displayPrefix: "m"))
+    }
+
+    @Test func parsesDatabaseURLs() throws {
+        let root = URL(fileURLWithPath: "/project")
+        #expect(try DatabaseLocation("sqlite:db/dev.db", root: root) == .sqlite(path: "/project/db/dev.db"))
+        #expect(try DatabaseLocation("sqlite://db/dev.db", root: root) == .sqlite(path: "/project/db/dev.db"))
+        #expect(try DatabaseLocation("sqlite:///tmp/x.db", root: root) == .sqlite(path: "/tmp/x.db"))
+        #expect(try DatabaseLocation("sqlite::memory:", root: root) == .sqlite(path: nil))
+        #expect(throws: DatabaseError.self) { try DatabaseLocation("mysql://x", root: root) }
+        #expect(DatabaseLocation.redacted("postgres://me:secret@host/db") == "postgres://me:***@host/db")
+    }
+
+    @Test func reportsTheFileLineOfTheFailingStatement() throws {
+        try scratch.write(
+            "m/0001_three.up.sql",
+            """
+            -- first a comment; with a semicolon
+            CREATE TABLE a (id INTEGER);
+            CREATE TRIGGER t AFTER INSERT ON a BEGIN
+              INSERT INTO a VALUES (1); SELECT ';';
+            END;
+
+            /* a block
+               comment */ INSERT INTO a VALUES ('it''s;'); CREAT TABLE b (id INTEGER);
+            """)
+        let migration = try #require(try catalog().migrations.first)
+        let driver = try SQLiteDriver.inMemory()
+        let error = try #require(throws: DatabaseError.self) { try driver.execute(migration.up) }
+        #expect(error.path == "0001_three.up.sql")
+        #expect(error.line == 8)
+        #expect(error.message.contains("syntax error"))
+    }
+
+    @Test func countsLinesFromTheUpSectionOfASectionsFile() throws {
+        try scratch.write(
+            "m/0001_sections.sql",
+            """
+            -- a header comment
+            -- mig:up
+            CREATE TABLE a (id INTEGER);
+            CREATE TABLE b (id INTEGER);
+
+            CREATE TABLE c (id INTEGER) oops;
+            -- mig:down
+            DROP TABLE a;
+            """)
+        let migration = try #require(try catalog().migrations.first)
+        let error = try #require(throws: DatabaseError.self) { try SQLiteDriver.inMemory().execute(migration.up) }
+        #expect(error.line == 6)
+        #expect(error.path == "0001_sections.sql")
+    }
+
+    @Test func keepsTheHistoryWithBoundValuesAndAQuotedTableName() throws {
+        let path = scratch.url.appending(path: "h.db").path
+        let driver = try SQLiteDriver(path: path, historyTable: "odd \"history\"")
+        try driver.ensureHistoryTable()
+        let record = AppliedMigration(
+            version: Version("0002")!, name: "it's", checksum: "abc", appliedAt: Date(timeIntervalSince1970: 1_700_000_000.5),
+            executionMilliseconds: 12, appliedBy: "O'Brien", gitCommit: nil, state: .applied)
+        try driver.recordApplied(record)
+        #expect(try driver.appliedMigrations() == [record])
+        #expect(try driver.schemaSnapshot().isEmpty, "the history table is not part of the schema")
+        try driver.removeAppliedRecord(version: record.version)
+        #expect(try driver.appliedMigrations().isEmpty)
+    }
+
+    @Test func snapshotIgnoresLayoutButNotMeaning() throws {
+        let tidy = try SQLiteDriver.inMemory()
+        try tidy.execute(
+            sql: """
+                CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x', p INTEGER REFERENCES t (id));
+                CREATE UNIQUE INDEX t_name ON t (name DESC) WHERE name <> 'y';
+                CREATE VIEW v AS SELECT name FROM t;
+                """)
+        let messy = try SQLiteDriver.inMemory()
+        try messy.execute(
+            sql: """
+                create table t (
+                  id integer primary key,
+                  name text not null default 'x',
+                  p integer references t(id)
+                );
+                create unique index t_name on t(name desc) where name <> 'y';
+                create view v as
+                  select name   -- the name
+                  from t;
+                """)
+        #expect(try tidy.schemaSnapshot() == messy.schemaSnapshot())
+        try messy.execute(sql: "ALTER TABLE t ADD COLUMN extra TEXT")
+        let difference = try tidy.schemaSnapshot().difference(to: messy.schemaSnapshot())
+        #expect(difference == ["  table t", "+     column extra text"])
+    }
+
+    @Test func refusesACorruptFileWithoutChangingIt() throws {
+        let file = try scratch.write("corrupt.db", String(repeating: "this is not a database\n", count: 300))
+        let before = try Data(contentsOf: file)
+        let error = try #require(throws: DatabaseError.self) { try SQLiteDriver(path: file.path) }
+        #expect(error.message.contains("cannot be read as a SQLite database"))
+        #expect(error.message.contains("file is not a database"))
+        #expect(try Data(contentsOf: file) == before)
+        #expect(!scratch.exists("corrupt.db.lock"))
+    }
+
+    @Test func refusesToWriteAReadOnlyFile() throws {
+        let path = scratch.url.appending(path: "ro.db").path
+        try SQLiteDriver(path: path).execute(sql: "CREATE TABLE t (id INTEGER)")
+        try scratch.makeReadOnly("ro.db")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let error = try #require(throws: DatabaseError.self) { try SQLiteDriver(path: path) }
+        #expect(error.message.contains("is read-only"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(!scratch.exists("ro.db.lock"))
+        // Reading still works.
+        #expect(try SQLiteDriver(path: path, access: .readOnly).schemaSnapshot().objects.map(\.name) == ["t"])
+    }
+
+    @Test func readOnlyAccessToAMissingFileCreatesNothing() throws {
+        let path = scratch.url.appending(path: "missing.db").path
+        let driver = try SQLiteDriver(path: path, access: .readOnly)
+        #expect(try driver.appliedMigrations().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func shadowCopyHoldsTheDataButIsIndependent() throws {
+        let driver = try SQLiteDriver(path: scratch.url.appending(path: "c.db").path)
+        try driver.execute(sql: "CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (1);")
+        let copy = try driver.makeShadowCopy()
+        try copy.execute(sql: "DROP TABLE t")
+        #expect(try copy.schemaSnapshot().isEmpty)
+        #expect(try driver.schemaSnapshot().objects.map(\.name) == ["t"])
+    }
+}

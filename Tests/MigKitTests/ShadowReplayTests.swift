@@ -1,0 +1,103 @@
+import Foundation
+import MigKit
+import Testing
+
+@Suite struct ShadowReplayTests {
+    let fixture: MigrationFixture
+
+    init() throws {
+        fixture = try MigrationFixture()
+        try fixture.add("0001", "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY);", down: "DROP TABLE users;")
+    }
+
+    @Test func replaysEveryUpAndRoundtripsCleanly() throws {
+        try fixture.add(
+            "0002", "names", up: "ALTER TABLE users ADD COLUMN name TEXT;", down: "ALTER TABLE users DROP COLUMN name;")
+        var seen: [String] = []
+        let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true) {
+            seen.append("\($0.direction.rawValue) \($0.version)")
+        }
+        #expect(report.diagnostics.isEmpty)
+        #expect(report.roundtripCompleted)
+        #expect(seen == ["up 0001", "up 0002", "down 0002", "down 0001", "up 0001", "up 0002"])
+    }
+
+    @Test func namesTheDownThatLeavesAColumnBehind() throws {
+        try fixture.add("0002", "names", up: "ALTER TABLE users ADD COLUMN name TEXT;", down: "SELECT 1;")
+        try fixture.add("0003", "posts", up: "CREATE TABLE posts (id INTEGER);", down: "DROP TABLE posts;")
+        let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true)
+        let finding = try #require(report.diagnostics.first)
+        #expect(report.diagnostics.count == 1)
+        #expect(finding.code == .shadowFailed)
+        #expect(finding.location == .init(path: "db/migrations/0002_names.sql", line: 4))
+        #expect(finding.message.contains("0002_names does not fully revert"))
+        #expect(finding.message.contains("+     column name text"))
+        #expect(!report.roundtripCompleted)
+    }
+
+    @Test func reportsAFailingUpWithFileAndLine() throws {
+        try fixture.add("0002", "bad", up: "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\nCREATE TABLE users (id INTEGER);")
+        let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: false)
+        let finding = try #require(report.diagnostics.first)
+        #expect(finding.code == .shadowFailed)
+        #expect(finding.location == .init(path: "db/migrations/0002_bad.sql", line: 4))
+        #expect(finding.message.contains("table users already exists"))
+    }
+
+    @Test func skipsTheRoundtripWithoutDownScripts() throws {
+        try fixture.add("0002", "oneway", up: "CREATE TABLE t (id INTEGER);")
+        let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true)
+        #expect(report.diagnostics.isEmpty)
+        #expect(report.roundtripSkipped == "0002_oneway has no down script")
+    }
+}
+
+@Suite struct DeployOrderDriftTests {
+    @Test func findsAReorderThatChangesTheSchema() throws {
+        // Base: 0001 creates t, 0003 copies t's columns into a snapshot table.
+        let base = try MigrationFixture()
+        try base.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")
+        try base.add("0003", "copy", up: "CREATE TABLE t_copy AS SELECT * FROM t;")
+        let head = try MigrationFixture()
+        try head.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")
+        try head.add("0003", "copy", up: "CREATE TABLE t_copy AS SELECT * FROM t;")
+        // Head adds 0002 (older than base's 0003): deployed after 0003, but before it on a fresh database.
+        try head.add("0002", "add_name", up: "ALTER TABLE t ADD COLUMN name TEXT;")
+        let report = try DeployOrderDrift(replay: head.replay()).check(base: base.catalog(), head: head.catalog())
+        #expect(report.deployOrder == ["0001_t", "0003_copy", "0002_add_name"])
+        #expect(report.versionOrder == ["0001_t", "0002_add_name", "0003_copy"])
+        let finding = try #require(report.diagnostics.first)
+        #expect(finding.code == .orderDrift)
+        #expect(finding.location?.path == "db/migrations/0002_add_name.sql")
+        #expect(finding.message.contains("table t_copy"))
+        #expect(finding.message.contains("+     column name"))
+    }
+
+    @Test func acceptsAReorderThatDoesNotChangeTheSchema() throws {
+        let base = try MigrationFixture()
+        try base.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")
+        try base.add("0003", "u", up: "CREATE TABLE u (id INTEGER);")
+        let head = try MigrationFixture()
+        try head.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")
+        try head.add("0003", "u", up: "CREATE TABLE u (id INTEGER);")
+        try head.add("0002", "v", up: "CREATE TABLE v (id INTEGER);")
+        let report = try DeployOrderDrift(replay: head.replay()).check(base: base.catalog(), head: head.catalog())
+        #expect(report.diagnostics.isEmpty)
+        #expect(report.deployOrder != report.versionOrder)
+    }
+
+    @Test func reportsAReorderThatFailsInOneOrder() throws {
+        let base = try MigrationFixture()
+        try base.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")
+        try base.add("0003", "drop", up: "DROP TABLE t;")
+        let head = try MigrationFixture()
+        try head.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")
+        try head.add("0003", "drop", up: "DROP TABLE t;")
+        try head.add("0002", "index", up: "CREATE INDEX t_id ON t (id);")
+        let report = try DeployOrderDrift(replay: head.replay()).check(base: base.catalog(), head: head.catalog())
+        let finding = try #require(report.diagnostics.first)
+        #expect(finding.code == .shadowFailed)
+        #expect(finding.message.contains("deploy order"))
+        #expect(finding.location == .init(path: "db/migrations/0002_index.sql", line: 2))
+    }
+}
