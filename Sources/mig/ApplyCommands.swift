@@ -99,8 +99,10 @@ private struct ApplyCommand {
             do {
                 report = try runner.run(.init(rehearse: !options.noShadow, dryRun: options.dryRun)) { event in
                     if text { Self.show(event) }
+                    Self.showNotices(of: driver)
                 } plan: { try plan($0) }
             } catch let error as MigrationFailure {
+                Self.showNotices(of: driver)
                 Console.error(error.description)
                 throw ExitCode(1)
             } catch let error as PlanError {
@@ -127,6 +129,11 @@ private struct ApplyCommand {
         }
     }
 
+    /// What the database said besides results (PostgreSQL's `RAISE NOTICE`, `… skipping`), on stderr.
+    private static func showNotices(of driver: any DatabaseDriver) {
+        for notice in driver.takeNotices() { Console.note(notice) }
+    }
+
     private static func verb(_ step: MigrationPlan.Step, done: Bool) -> String {
         switch step {
         case .apply: done ? "applied" : "applying"
@@ -141,6 +148,12 @@ private struct ApplyCommand {
             for step in report.plan.steps {
                 Console.print(Console.paint("would \(step.isApply ? "apply" : "revert") \(step.migration.identifier)", .bold))
                 if let script = step.script { Console.print(script.sql) }
+            }
+            if report.rehearsed {
+                Console.note("dry run: rehearsed \(report.plan.steps.count) step(s) on a shadow copy; the database was not changed")
+            }
+            for path in report.unrehearsed {
+                Console.warning("\(path) runs outside a transaction, so the dry run could not rehearse it")
             }
         }
     }
@@ -163,12 +176,15 @@ private struct ApplyReport: Encodable {
     let database: String
     let dryRun: Bool
     let rehearsed: Bool
+    /// Scripts the rehearsal could not run (no-transaction scripts on PostgreSQL).
+    let unrehearsed: [String]
     let steps: [Step]
 
     init(_ report: RunReport, database: String) {
         self.database = database
         dryRun = report.dryRun
         rehearsed = report.rehearsed
+        unrehearsed = report.unrehearsed
         if report.dryRun {
             steps = report.plan.steps.map {
                 Step(

@@ -48,6 +48,9 @@ public protocol DatabaseDriver: AnyObject {
     /// `mig up` rehearses its plan before touching this one (SQLite: an in-memory copy made with
     /// the backup API). Dropping the returned driver discards the copy.
     func makeShadowCopy() throws -> any DatabaseDriver
+    /// For a shadow copy: the scripts (paths relative to the migration directory) it skipped
+    /// because it cannot run them as they would run for real.
+    var unrehearsedScripts: [String] { get }
 }
 
 extension DatabaseDriver {
@@ -61,6 +64,8 @@ extension DatabaseDriver {
     }
 
     public func takeNotices() -> [String] { [] }
+
+    public var unrehearsedScripts: [String] { [] }
 }
 
 /// One row of the history table.
@@ -83,6 +88,10 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
     /// For a `dirty` migration: the digest (`SQLStatement.digest`) of each statement that succeeded,
     /// in order, so a rerun can resume after them when they are unchanged.
     public let completedStatements: [String]
+
+    /// The `completedStatements` of a dirty row left by a down script that failed part-way: it matches
+    /// no statement digest, so `mig up` never resumes such a migration; a person resolves it.
+    public static let failedRevertMarker = "failed-revert"
 
     public init(
         version: Version, name: String, checksum: String, appliedAt: Date, executionMilliseconds: Int,

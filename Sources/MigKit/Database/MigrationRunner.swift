@@ -45,16 +45,13 @@ public struct MigrationRunner {
         if !options.dryRun { try driver.acquireMigrationLock() }
         defer { if !options.dryRun { try? driver.releaseMigrationLock() } }
         let plan = try makePlan(MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations()))
-        guard !options.dryRun, !plan.isEmpty else {
-            return RunReport(plan: plan, completed: [], rehearsed: false, dryRun: options.dryRun)
+        guard !plan.isEmpty else {
+            return RunReport(plan: plan, completed: [], rehearsed: false, dryRun: options.dryRun, unrehearsed: [])
         }
-        if options.rehearse {
-            progress(.rehearsing(plan))
-            let copy = try driver.makeShadowCopy()
-            try copy.ensureHistoryTable()
-            let executor = MigrationStepExecutor(
-                driver: copy, context: context, directoryPrefix: context.directoryPrefix, inShadow: true)
-            for step in plan.steps { _ = try executor.perform(step) }
+        let unrehearsed = options.rehearse ? try rehearse(plan, progress: progress) : []
+        guard !options.dryRun else {
+            return RunReport(
+                plan: plan, completed: [], rehearsed: options.rehearse, dryRun: true, unrehearsed: unrehearsed)
         }
         try driver.ensureHistoryTable()
         let executor = MigrationStepExecutor(
@@ -66,7 +63,20 @@ public struct MigrationRunner {
             progress(.finished(step, milliseconds: milliseconds))
             completed.append(RunReport.Completed(step: step, milliseconds: milliseconds))
         }
-        return RunReport(plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false)
+        return RunReport(
+            plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false, unrehearsed: unrehearsed)
+    }
+
+    /// Runs `plan` on a shadow copy of the database (a dry run stops after this) and returns the
+    /// scripts the copy could not run (PostgreSQL cannot rehearse a no-transaction script).
+    private func rehearse(_ plan: MigrationPlan, progress: (Event) -> Void) throws -> [String] {
+        progress(.rehearsing(plan))
+        let copy = try driver.makeShadowCopy()
+        try copy.ensureHistoryTable()
+        let executor = MigrationStepExecutor(
+            driver: copy, context: context, directoryPrefix: context.directoryPrefix, inShadow: true)
+        for step in plan.steps { _ = try executor.perform(step) }
+        return copy.unrehearsedScripts.map(context.displayPath(of:))
     }
 }
 
@@ -81,4 +91,7 @@ public struct RunReport: Sendable {
     public let completed: [Completed]
     public let rehearsed: Bool
     public let dryRun: Bool
+    /// Scripts (relative to the project root) the rehearsal had to skip: no-transaction scripts on
+    /// PostgreSQL, which cannot run inside the rehearsal's transaction.
+    public let unrehearsed: [String]
 }

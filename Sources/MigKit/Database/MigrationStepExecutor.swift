@@ -43,7 +43,8 @@ struct MigrationStepExecutor {
             if transactional {
                 try? driver.rollbackTransaction()
             } else if case .revert = step, context != nil {
-                try? driver.recordApplied(record(migration, milliseconds: 0, state: .dirty))
+                try? driver.recordApplied(
+                    record(migration, milliseconds: 0, state: .dirty, completed: [AppliedMigration.failedRevertMarker]))
             }
             throw failure(error, step: step, script: script)
         }

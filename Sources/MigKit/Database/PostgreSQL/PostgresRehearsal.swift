@@ -4,14 +4,14 @@
 /// PostgreSQL's DDL is transactional, so running the plan in a transaction that never commits is an
 /// exact rehearsal against the real schema and data, without copying anything. The migrations'
 /// own transactions become savepoints. A script that must run outside a transaction
-/// (`CREATE INDEX CONCURRENTLY`) cannot run here: it is skipped and listed in `skippedScripts`.
+/// (`CREATE INDEX CONCURRENTLY`) cannot run here: it is skipped and listed in `unrehearsedScripts`.
 /// Locks taken by the rehearsal's DDL are held until the rollback, bounded by `lock_timeout`.
 final class PostgresRehearsal: DatabaseDriver {
     let dialect = Dialect.postgres
     private let driver: PostgresDriver
     private var savepoint = 0
     /// Paths of the no-transaction scripts that were not rehearsed, in order.
-    private(set) var skippedScripts: [String] = []
+    private(set) var unrehearsedScripts: [String] = []
 
     init(driver: PostgresDriver) throws {
         self.driver = driver
@@ -24,7 +24,7 @@ final class PostgresRehearsal: DatabaseDriver {
 
     func execute(_ script: Script) throws {
         guard !script.runsOutsideTransaction else {
-            skippedScripts.append(script.path)
+            unrehearsedScripts.append(script.path)
             return
         }
         try driver.execute(script)
@@ -32,7 +32,7 @@ final class PostgresRehearsal: DatabaseDriver {
 
     func execute(_ statement: SQLStatement, of script: Script) throws {
         guard !script.runsOutsideTransaction else {
-            if skippedScripts.last != script.path { skippedScripts.append(script.path) }
+            if unrehearsedScripts.last != script.path { unrehearsedScripts.append(script.path) }
             return
         }
         try driver.execute(statement, of: script)
