@@ -62,7 +62,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MigKitTests",
-            dependencies: ["MigKit", "MigTestSupport"]
+            dependencies: ["MigKit", "MigTestSupport"],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "MigEndToEndTests",

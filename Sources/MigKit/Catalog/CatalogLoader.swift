@@ -150,7 +150,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
     }
 
     private func wholeFile(_ path: String, _ text: String) -> Script {
-        Script(path: path, startLine: 1, sql: text, runsOutsideTransaction: Directives.runsOutsideTransaction(text))
+        Script(path: path, startLine: 1, sql: text)
     }
 
     private mutating func read(_ path: String) -> String? {

@@ -17,24 +17,33 @@ public struct Script: Sendable, Hashable, Codable {
     /// Whether a directive asked for the script to run outside a transaction.
     public let runsOutsideTransaction: Bool
 
-    public init(path: String, startLine: Int, sql: String, runsOutsideTransaction: Bool) {
+    /// Whether the script has any SQL beyond comments and white space.
+    public let hasStatements: Bool
+
+    /// A script whose directives are read from its own text; `runsOutsideTransaction` adds one
+    /// given elsewhere (a marker line or a file header in the sections layout).
+    public init(path: String, startLine: Int, sql: String, runsOutsideTransaction outsideTransaction: Bool = false) {
+        let facts = ScriptFacts(sql)
         self.path = path
         self.startLine = startLine
         self.sql = sql
         self.checksum = Self.checksum(of: sql)
-        self.runsOutsideTransaction = runsOutsideTransaction
+        self.runsOutsideTransaction = outsideTransaction || facts.runsOutsideTransaction
+        self.hasStatements = facts.hasStatements
     }
 
     /// The line of the file on which the given 1-based line of the script stands.
     public func fileLine(forScriptLine line: Int) -> Int { startLine + line - 1 }
 
-    /// Whether the script has any SQL beyond comments and white space.
-    public var hasStatements: Bool { SQLText.hasStatements(sql) }
-
     static func checksum(of sql: String) -> String {
-        SHA256.hash(data: Array(sql.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digest = SHA256.hash(data: Array(sql.utf8))
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in digest {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }

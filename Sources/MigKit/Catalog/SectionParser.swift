@@ -46,6 +46,7 @@ struct SectionParser {
         var downStart: (line: Int, outside: Bool)?
         var fileOutsideTransaction = false
         var upEnd = lines.count
+        var sqlBeforeUp: Int?
 
         for (offset, rawLine) in lines.enumerated() {
             let lineNumber = offset + 1
@@ -66,15 +67,16 @@ struct SectionParser {
             case .noTransaction:
                 fileOutsideTransaction = true
             case nil:
-                if upStart == nil, SQLText.hasStatements(String(rawLine)) {
-                    throw Failure(
-                        line: lineNumber,
-                        message: "SQL before the up marker: start the file with `-- mig:up` (or goose's or dbmate's marker)")
+                if upStart == nil, sqlBeforeUp == nil, LineKind(rawLine.utf8) == .statement {
+                    sqlBeforeUp = lineNumber
                 }
             }
         }
         guard let upStart else {
             throw Failure(line: 1, message: "no up marker: add a `-- mig:up` line above the migration's SQL")
+        }
+        if let sqlBeforeUp {
+            throw Failure(line: sqlBeforeUp, message: "SQL before the up marker: move it below `\(lines[upStart.line - 1].trimmingWhitespace())`")
         }
         let up = script(lines, from: upStart.line, to: upEnd, outside: upStart.outside || fileOutsideTransaction)
         guard up.hasStatements else {
@@ -93,8 +95,8 @@ struct SectionParser {
     }
 
     private static func marker(in line: Substring) -> Marker? {
+        guard LineKind(line.utf8) == .comment else { return nil }
         let trimmed = line.trimmingWhitespace()
-        guard trimmed.hasPrefix("--") else { return nil }
         let words = trimmed.dropFirst(2).split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
         guard let first = words.first else { return nil }
         switch first {
@@ -127,15 +129,5 @@ struct SectionParser {
             }
         }
         return nil
-    }
-}
-
-/// Whether a whole-file script asks to run outside a transaction.
-enum Directives {
-    static func runsOutsideTransaction(_ sql: String) -> Bool {
-        sql.split(separator: "\n").contains { line in
-            let words = line.trimmingWhitespace().lowercased()
-            return words == "-- mig:no-transaction" || words == "-- +goose no transaction"
-        }
     }
 }

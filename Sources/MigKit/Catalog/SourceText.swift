@@ -14,7 +14,7 @@ public enum SourceText {
         guard let text = String(validating: body, as: UTF8.self) else {
             throw InvalidEncoding(line: firstInvalidLine(in: body))
         }
-        return text.contains("\r\n") ? text.replacing("\r\n", with: "\n") : text
+        return body.contains(UInt8(ascii: "\r")) ? text.replacing("\r\n", with: "\n") : text
     }
 
     private static func firstInvalidLine(in bytes: [UInt8]) -> Int {
@@ -29,14 +29,36 @@ public enum SourceText {
     }
 }
 
-/// Small facts about SQL text that do not need a parser.
-enum SQLText {
-    /// Whether any line holds something other than white space or a `--` comment.
-    static func hasStatements(_ sql: String) -> Bool {
-        sql.split(separator: "\n", omittingEmptySubsequences: true).contains { line in
-            let trimmed = line.trimmingWhitespace()
-            return !trimmed.isEmpty && !trimmed.hasPrefix("--")
+/// What one pass over a script's lines finds out without a SQL parser: whether it holds any
+/// SQL beyond comments and white space, and whether a directive takes it out of transactions.
+struct ScriptFacts {
+    private(set) var hasStatements = false
+    private(set) var runsOutsideTransaction = false
+
+    init(_ sql: String) {
+        for line in sql.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            switch LineKind(line) {
+            case .blank: continue
+            case .statement: hasStatements = true
+            case .comment:
+                let text = String(decoding: line, as: UTF8.self).trimmingWhitespace().lowercased()
+                if text == "-- mig:no-transaction" || text == "-- +goose no transaction" { runsOutsideTransaction = true }
+            }
         }
+    }
+}
+
+/// A line of SQL judged by its first characters, on bytes (this runs for every line of every file).
+enum LineKind {
+    case blank, comment, statement
+
+    init(_ line: some Collection<UInt8>) {
+        guard let start = line.firstIndex(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else {
+            self = .blank
+            return
+        }
+        let rest = line[start...]
+        self = rest.starts(with: [UInt8(ascii: "-"), UInt8(ascii: "-")]) ? .comment : .statement
     }
 }
 

@@ -10,12 +10,28 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
 
     /// Parses digits separated by `.` (or `_`, Flyway's separator); `nil` for anything else.
     public init?(_ text: String) {
-        guard !text.isEmpty else { return nil }
         var components: [UInt64] = []
-        for part in text.split(separator: /[._]/, omittingEmptySubsequences: false) {
-            guard !part.isEmpty, part.allSatisfy(\.isASCIIDigit), let value = UInt64(part) else { return nil }
-            components.append(value)
+        var current: UInt64 = 0
+        var digits = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let (shifted, overflowA) = current.multipliedReportingOverflow(by: 10)
+                let (sum, overflowB) = shifted.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+                guard !overflowA, !overflowB else { return nil }
+                current = sum
+                digits += 1
+            case UInt8(ascii: "."), UInt8(ascii: "_"):
+                guard digits > 0 else { return nil }
+                components.append(current)
+                current = 0
+                digits = 0
+            default:
+                return nil
+            }
         }
+        guard digits > 0 else { return nil }
+        components.append(current)
         self.text = text
         self.components = components
     }

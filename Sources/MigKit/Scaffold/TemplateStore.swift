@@ -24,6 +24,11 @@ public struct TemplateStore: Sendable {
     public struct Source: Sendable, Equatable {
         public let text: String
         public let origin: String
+
+        public init(text: String, origin: String) {
+            self.text = text
+            self.origin = origin
+        }
     }
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
