@@ -13,7 +13,7 @@ struct Mig: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Init.self, New.self, List.self, Status.self, Up.self, Down.self, Redo.self, Shadow.self,
+            Init.self, New.self, List.self, Status.self, Up.self, Down.self, Redo.self, Resolve.self, Shadow.self,
         ]
     )
 }

@@ -20,7 +20,8 @@ struct Status: ParsableCommand {
         try runReportingErrors {
             let (project, url, driver) = try database.open(readOnly: true)
             let catalog = try project.loadCatalog()
-            let statuses = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations()).status()
+            let planner = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations())
+            let statuses = planner.status()
             switch output.format {
             case .json:
                 try Console.printJSON(
@@ -45,6 +46,12 @@ struct Status: ParsableCommand {
                     return count == 0 ? nil : "\(count) \(state.rawValue)"
                 }
                 if !counts.isEmpty { Console.note(counts.joined(separator: ", ")) }
+                for status in statuses {
+                    guard let advice = planner.dirtyAdvice(
+                        for: status, directoryPrefix: project.configuration.migrations.directory)
+                    else { continue }
+                    Console.warning(advice)
+                }
             }
             Console.printDiagnostics(catalog.diagnostics)
         }

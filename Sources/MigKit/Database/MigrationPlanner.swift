@@ -160,6 +160,26 @@ public struct MigrationPlanner: Sendable {
         return Self.resumePoint(of: migration, after: record)
     }
 
+    /// For a dirty migration, what `mig status` tells the user: where `mig up` will resume, or that
+    /// it cannot and `mig resolve` is the way out.
+    public func dirtyAdvice(for status: MigrationStatus, directoryPrefix: String) -> String? {
+        guard status.state == .dirty else { return nil }
+        let identifier = "\(status.version.text)_\(status.name)"
+        guard let index = resumePoint(of: status), let migration = catalog.migration(status.version) else {
+            return "\(identifier) is dirty and cannot be resumed (its file is gone, or statements that had run "
+                + "changed since, or its down failed): repair the database, then `mig resolve \(status.version.text) "
+                + "--applied` or `--not-applied`"
+        }
+        let statements = StatementSplitter.split(migration.up.sql)
+        guard index < statements.count else {
+            return "\(identifier) is dirty but every statement ran: `mig up` marks it applied"
+        }
+        let line = migration.up.fileLine(forScriptLine: statements[index].startLine)
+        let path = RunContext.displayPath(of: migration.up.path, under: directoryPrefix)
+        return "\(identifier) is dirty: \(index) of \(statements.count) statement(s) ran; `mig up` resumes at "
+            + "\(path):\(line) (or repair by hand and `mig resolve \(status.version.text) --applied`)"
+    }
+
     /// How many of `migration`'s up statements the dirty `record` says are done, when they are still
     /// the first statements of the script, unchanged.
     static func resumePoint(of migration: Migration, after record: AppliedMigration) -> Int? {
