@@ -19,6 +19,12 @@ struct Shadow: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run up, down, up again (default: [shadow] roundtrip).")
     var roundtrip: Bool?
 
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL projects: a server on which to create and drop throw-away databases (default: [shadow] url, "
+                + "else a private cluster mig starts).", valueName: "url"))
+    var shadowURL: String?
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -30,7 +36,9 @@ struct Shadow: ParsableCommand {
             let connector = DatabaseConnector(root: project.root, configuration: project.configuration.database)
             let replay = ShadowReplay(
                 directoryPrefix: project.configuration.migrations.directory,
-                makeDatabase: try connector.shadowFactory(for: project.configuration.migrations.dialect))
+                makeDatabase: try connector.shadowFactory(
+                    for: project.configuration.migrations.dialect, shadowURL: shadowURL ?? project.configuration.shadow.url,
+                    announce: announcePrivateCluster))
             let keepPath = keep.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             let text = output.format == .text
             report = try replay.run(
@@ -65,5 +73,10 @@ struct Shadow: ParsableCommand {
             }
         }
         if report.diagnostics.hasErrors { throw ExitCode(1) }
+    }
+
+    private func announcePrivateCluster() {
+        guard Console.isTerminal else { return }
+        Console.note("starting a private PostgreSQL cluster for the shadow (a couple of seconds)…")
     }
 }

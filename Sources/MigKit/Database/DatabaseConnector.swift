@@ -29,13 +29,20 @@ public struct DatabaseConnector: Sendable {
 
 extension DatabaseConnector {
     /// Where shadows of `dialect` come from: fresh in-memory SQLite databases for SQLite projects.
-    public func shadowFactory(for dialect: Dialect) throws -> ShadowDatabaseFactory {
+    ///
+    /// PostgreSQL shadows live on `shadowURL`'s server, or without one in a private cluster that
+    /// this starts (calling `announce` first: it takes a couple of seconds) and that goes away with
+    /// the returned factory.
+    public func shadowFactory(
+        for dialect: Dialect, shadowURL: String? = nil, announce: () -> Void = {}
+    ) throws -> ShadowDatabaseFactory {
         switch dialect {
         case .sqlite:
             let historyTable = configuration.historyTable
             return { try SQLiteDriver.inMemory(historyTable: historyTable) }
         case .postgres:
-            throw DatabaseError(message: "PostgreSQL shadows are not supported by this build of mig yet")
+            let server = try PostgresShadowServer(url: shadowURL, settings: configuration, announce: announce)
+            return { try server.makeDatabase() }
         }
     }
 }
