@@ -140,9 +140,13 @@ public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public var description: String {
-        var text = ""
-        if let path { text += line.map { "\(path):\($0): " } ?? "\(path): " }
-        text += message
+        guard let path else { return summary }
+        return (line.map { "\(path):\($0): " } ?? "\(path): ") + summary
+    }
+
+    /// Everything the database said, without the location: message, code, detail and hint.
+    public var summary: String {
+        var text = message
         if let code { text += " (\(code))" }
         if let detail { text += "\ndetail: \(detail)" }
         if let hint { text += "\nhint: \(hint)" }

@@ -83,7 +83,7 @@ struct MigrationStepExecutor {
         return MigrationFailure(
             migration: step.migration.identifier, direction: direction,
             location: SourceLocation(path: shown, line: database?.line),
-            message: database?.message ?? String(describing: error), inShadow: inShadow)
+            message: database?.summary ?? String(describing: error), inShadow: inShadow)
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

@@ -78,6 +78,9 @@ final class PostgresConnection {
         return result
     }
 
+    /// The server's version as a number (`150004` for 15.4).
+    var serverVersion: Int { Int(PQserverVersion(connection)) }
+
     /// The notices received since the last call.
     func takeNotices() -> [String] { noticeBox.take() }
 
