@@ -89,8 +89,9 @@ private struct ApplyCommand {
 
     func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
         try runReportingErrors {
-            let (project, url, driver) = try options.database.open(readOnly: options.dryRun)
+            let project = try currentProject()
             let catalog = try catalogForApplying(project)
+            let (url, driver) = try options.database.open(project, readOnly: options.dryRun)
             let runner = MigrationRunner(
                 driver: driver, catalog: catalog,
                 context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))
@@ -100,7 +101,9 @@ private struct ApplyCommand {
                 report = try runner.run(.init(rehearse: !options.noShadow, dryRun: options.dryRun)) { event in
                     if text { Self.show(event) }
                     Self.showNotices(of: driver)
-                } plan: { try plan($0) }
+                } plan: {
+                    try plan($0)
+                }
             } catch let error as MigrationFailure {
                 Self.showNotices(of: driver)
                 Console.error(error.description)
@@ -146,7 +149,8 @@ private struct ApplyCommand {
             Console.note("nothing to do: the database is up to date")
         } else if report.dryRun {
             for step in report.plan.steps {
-                Console.print(Console.paint("would \(step.isApply ? "apply" : "revert") \(step.migration.identifier)", .bold))
+                Console.print(
+                    Console.paint("would \(step.isApply ? "apply" : "revert") \(step.migration.identifier)", .bold))
                 if let script = step.script { Console.print(script.sql) }
             }
             if report.rehearsed {

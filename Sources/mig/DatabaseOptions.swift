@@ -6,16 +6,16 @@ import MigKit
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
-        help: "The database URL (sqlite:path, sqlite::memory:). Default: MIG_DATABASE_URL, DATABASE_URL, [database] url.")
+        help:
+            "The database URL (sqlite:path, sqlite::memory:). Default: MIG_DATABASE_URL, DATABASE_URL, [database] url.")
     var url: String?
 
-    /// The project, its URL (flag, environment, config) and the database opened on it.
-    func open(readOnly: Bool) throws -> (project: Project, url: String, driver: any DatabaseDriver) {
-        let project = try currentProject()
+    /// The project's database URL (flag, environment, config) and the database opened on it.
+    func open(_ project: Project, readOnly: Bool) throws -> (url: String, driver: any DatabaseDriver) {
         let url = try project.databaseURL(flag: url, environment: ProcessInfo.processInfo.environment)
         let driver = try DatabaseConnector(root: project.root, configuration: project.configuration.database)
             .open(url, readOnly: readOnly)
-        return (project, url, driver)
+        return (url, driver)
     }
 }
 

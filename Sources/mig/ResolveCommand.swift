@@ -25,7 +25,8 @@ struct Resolve: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let (project, _, driver) = try database.open(readOnly: false)
+            let project = try currentProject()
+            let (_, driver) = try database.open(project, readOnly: false)
             let runner = MigrationRunner(
                 driver: driver, catalog: try project.loadCatalog(),
                 context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))

@@ -29,9 +29,11 @@ struct Shadow: ParsableCommand {
 
     func run() throws {
         var report: ShadowReport?
+        var count = 0
         try runReportingErrors {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
+            count = catalog.migrations.count
             Console.printDiagnostics(catalog.diagnostics)
             let connector = DatabaseConnector(root: project.root, configuration: project.configuration.database)
             let replay = ShadowReplay(
@@ -66,9 +68,8 @@ struct Shadow: ParsableCommand {
             Console.printDiagnostics(report.diagnostics)
             if let reason = report.roundtripSkipped { Console.warning("roundtrip skipped: \(reason)") }
             if report.diagnostics.isEmpty {
-                let ups = report.steps.filter { $0.direction == .up }.count
                 Console.note(
-                    "shadow replay passed: \(ups) up step(s)"
+                    "shadow replay passed: \(count) migration(s)"
                         + (report.roundtripCompleted ? ", every down reverts its up" : ""))
             }
         }

@@ -18,8 +18,9 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let (project, url, driver) = try database.open(readOnly: true)
+            let project = try currentProject()
             let catalog = try project.loadCatalog()
+            let (url, driver) = try database.open(project, readOnly: true)
             let planner = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations())
             let statuses = planner.status()
             switch output.format {

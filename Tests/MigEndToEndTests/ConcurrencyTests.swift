@@ -40,6 +40,17 @@ import Testing
     }
 
     @Test func eightConcurrentRunsApplyEachMigrationOnce() throws {
+        // A slow first migration, so that all eight runs start while the first one is still at work.
+        try scratch.write(
+            "db/migrations/0001_log.sql",
+            """
+            -- mig:up
+            CREATE TABLE log (version TEXT);
+            CREATE TABLE filler (n INTEGER);
+            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 400000)
+            INSERT INTO filler SELECT x FROM c;
+
+            """)
         for number in 2...6 {
             try scratch.write(
                 "db/migrations/000\(number)_step.sql",
@@ -69,7 +80,10 @@ import Testing
             CREATE INDEX big_s ON big (s);
 
             """)
-        #expect(try MigProcess.run(["up", "--to", "1"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:db/app.db"]).status == 0)
+        #expect(
+            try MigProcess.run(
+                ["up", "--to", "1"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:db/app.db"]
+            ).status == 0)
         let (process, _) = try start(["up", "--no-shadow"])
         // The rollback journal appears with the migration's first write: kill it in the middle.
         let journal = scratch.url.appending(path: "db/app.db-journal").path

@@ -10,7 +10,8 @@ import Testing
     init() throws {
         scratch = try ScratchDirectory()
         try scratch.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\n")
-        try migration("0001", "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);", down: "DROP TABLE users;")
+        try migration(
+            "0001", "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);", down: "DROP TABLE users;")
         try migration(
             "0002", "posts", up: "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));",
             down: "DROP TABLE posts;")
@@ -63,8 +64,9 @@ import Testing
         #expect(up.stdout.contains("applied 0002_posts"))
         #expect(up.stderr.contains("rehearsing 2 step(s)"))
         #expect(try states() == ["0001:applied", "0002:applied"])
-        #expect(try sqlite("SELECT version, state, applied_by <> '', execution_ms >= 0 FROM mig_history ORDER BY version")
-            == "0001|applied|1|1\n0002|applied|1|1")
+        #expect(
+            try sqlite("SELECT version, state, applied_by <> '', execution_ms >= 0 FROM mig_history ORDER BY version")
+                == "0001|applied|1|1\n0002|applied|1|1")
 
         let down = try mig("down")
         #expect(down.status == 0, "\(down.stderr)")
@@ -78,7 +80,9 @@ import Testing
 
         let redo = try mig("redo")
         #expect(redo.status == 0, "\(redo.stderr)")
-        #expect(redo.stdout == "reverted 0002_posts (\(ms(redo.stdout, 0)) ms)\napplied 0002_posts (\(ms(redo.stdout, 1)) ms)\n")
+        #expect(
+            redo.stdout
+                == "reverted 0002_posts (\(ms(redo.stdout, 0)) ms)\napplied 0002_posts (\(ms(redo.stdout, 1)) ms)\n")
 
         let all = try mig("down", "--to", "0")
         #expect(all.status == 0)
@@ -116,10 +120,13 @@ import Testing
     @Test func aSyntaxErrorNamesFileAndLineAndChangesNothing() throws {
         try scratch.write(
             "db/migrations/0003_broken.sql",
-            "-- the third migration\n-- mig:up\nCREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n\nCREATE TABLE c (id INTEGER,);\n")
+            "-- the third migration\n-- mig:up\nCREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\n\nCREATE TABLE c (id INTEGER,);\n"
+        )
         let result = try mig("up")
         #expect(result.status == 1)
-        #expect(result.stderr.contains("db/migrations/0003_broken.sql:6: migration 0003_broken (up) failed: near \")\": syntax error"))
+        #expect(
+            result.stderr.contains(
+                "db/migrations/0003_broken.sql:6: migration 0003_broken (up) failed: near \")\": syntax error"))
         #expect(result.stderr.contains("the database was not changed"))
         #expect(try sqlite("SELECT count(*) FROM sqlite_schema") == "0")
 
@@ -143,7 +150,9 @@ import Testing
         let diagnostics = try json(leaky)["diagnostics"] as? [[String: Any]]
         #expect(diagnostics?.first?["code"] as? String == "shadow-failed")
         #expect((diagnostics?.first?["message"] as? String)?.contains("0003_nick does not fully revert") == true)
-        #expect(try sqlite("SELECT count(*) FROM pragma_table_info('users') WHERE name = 'nick'", database: "kept.db") == "1")
+        #expect(
+            try sqlite("SELECT count(*) FROM pragma_table_info('users') WHERE name = 'nick'", database: "kept.db")
+                == "1")
 
         let noRoundtrip = try mig("shadow", "--no-roundtrip")
         #expect(noRoundtrip.status == 0)
@@ -176,5 +185,48 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(scratch.exists("other.db"))
         #expect(!scratch.exists("db/app.db"))
+    }
+}
+
+@Suite struct ApplyRefusalTests {
+    @Test func refusesToApplyWhenTheMigrationDirectoryHasErrors() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/migrations/0001_a.sql", "-- mig:up\nCREATE TABLE a (id INTEGER);\n")
+        try scratch.write("db/migrations/0001_b.sql", "-- mig:up\nCREATE TABLE b (id INTEGER);\n")
+        let result = try MigProcess.run(["up"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:app.db"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("[duplicate-version]"))
+        #expect(result.stderr.contains("fix them before applying migrations"))
+        #expect(!scratch.exists("app.db"))
+    }
+
+    @Test func saysWhereToPutTheDatabaseURL() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/migrations/0001_a.sql", "-- mig:up\nCREATE TABLE a (id INTEGER);\n")
+        let result = try MigProcess.run(["status"], in: scratch.url)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("pass --database URL, set MIG_DATABASE_URL"))
+    }
+}
+
+@Suite struct HistoryProvenanceTests {
+    @Test func recordsTheHeadCommitAndTheGitUser() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/migrations/0001_a.sql", "-- mig:up\nCREATE TABLE a (id INTEGER);\n")
+        try GitCommand.run(["init", "-q", "-b", "main"], in: scratch.url)
+        try GitCommand.run(["config", "user.name", "Ada Lovelace"], in: scratch.url)
+        try GitCommand.run(["add", "."], in: scratch.url)
+        try GitCommand.run(["commit", "-q", "-m", "first"], in: scratch.url)
+        let head = try GitCommand.run(["rev-parse", "HEAD"], in: scratch.url).trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let result = try MigProcess.run(
+            ["up", "--format", "json"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:app.db"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let status = try MigProcess.run(
+            ["status", "--format", "json"], in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:app.db"])
+        let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        let entry = try #require((report?["migrations"] as? [[String: Any]])?.first)
+        #expect(entry["gitCommit"] as? String == head)
+        #expect(entry["appliedBy"] as? String == "Ada Lovelace")
     }
 }

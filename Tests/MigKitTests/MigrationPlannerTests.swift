@@ -63,7 +63,8 @@ import Testing
         #expect(throws: PlanError.unknownVersion(Version("9")!)) { try empty.upPlan(to: Version("9")) }
         #expect(throws: PlanError.nothingApplied) { try empty.redoPlan() }
         let all = MigrationPlanner(
-            catalog: catalog, applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) })
+            catalog: catalog,
+            applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) })
         #expect(try all.downPlan().steps == [.revert(catalog.migrations[2])])
         #expect(try all.downPlan(steps: 2).steps.map(\.migration.version.text) == ["0003", "0002"])
         #expect(try all.downPlan(to: Version("1")).steps.map(\.migration.version.text) == ["0003", "0002"])

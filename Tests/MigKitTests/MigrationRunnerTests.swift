@@ -9,7 +9,8 @@ import Testing
         fixture = try MigrationFixture()
         try fixture.add("0001", "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY);", down: "DROP TABLE users;")
         try fixture.add(
-            "0002", "emails", up: "ALTER TABLE users ADD COLUMN email TEXT;\nCREATE INDEX users_email ON users (email);",
+            "0002", "emails",
+            up: "ALTER TABLE users ADD COLUMN email TEXT;\nCREATE INDEX users_email ON users (email);",
             down: "DROP INDEX users_email;\nALTER TABLE users DROP COLUMN email;")
     }
 

@@ -36,12 +36,37 @@ import Testing
     }
 
     @Test func reportsAFailingUpWithFileAndLine() throws {
-        try fixture.add("0002", "bad", up: "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\nCREATE TABLE users (id INTEGER);")
+        try fixture.add(
+            "0002", "bad",
+            up: "CREATE TABLE a (id INTEGER);\nCREATE TABLE b (id INTEGER);\nCREATE TABLE users (id INTEGER);")
         let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: false)
         let finding = try #require(report.diagnostics.first)
         #expect(finding.code == .shadowFailed)
         #expect(finding.location == .init(path: "db/migrations/0002_bad.sql", line: 4))
         #expect(finding.message.contains("table users already exists"))
+    }
+
+    @Test func namesADownScriptThatFails() throws {
+        try fixture.add("0002", "posts", up: "CREATE TABLE posts (id INTEGER);", down: "DROP TABLE post;")
+        let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true)
+        let finding = try #require(report.diagnostics.first)
+        #expect(finding.code == .shadowFailed)
+        #expect(finding.location == .init(path: "db/migrations/0002_posts.sql", line: 4))
+        #expect(finding.message.contains("migration 0002_posts (down) failed in the shadow: no such table: post"))
+    }
+
+    @Test func namesADownThatBreaksTheSecondUp() throws {
+        // The down leaves a row behind, which only the second up trips over.
+        try fixture.add(
+            "0002", "admin", up: "INSERT INTO users (id) VALUES (1);\nCREATE TABLE settings (id INTEGER);",
+            down: "DROP TABLE settings;")
+        let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true)
+        #expect(report.diagnostics.isEmpty, "the rows go with the table in 0001's down")
+        try fixture.add(
+            "0003", "keep", up: "CREATE TABLE audit (id INTEGER PRIMARY KEY);\nINSERT INTO audit VALUES (1);",
+            down: "SELECT 1;")
+        let leaky = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true)
+        #expect(leaky.diagnostics.first?.message.contains("0003_keep does not fully revert") == true)
     }
 
     @Test func skipsTheRoundtripWithoutDownScripts() throws {

@@ -58,7 +58,9 @@ public enum DatabaseLocation: Sendable, Equatable {
     public init(_ url: String, root: URL) throws(DatabaseError) {
         guard let colon = url.firstIndex(of: ":") else {
             throw DatabaseError(
-                message: "'\(DatabaseLocation.redacted(url))' is not a database URL: write sqlite:path/to/file.db or postgres://…")
+                message:
+                    "'\(DatabaseLocation.redacted(url))' is not a database URL: write sqlite:path/to/file.db or postgres://…"
+            )
         }
         let scheme = url[..<colon].lowercased()
         var rest = String(url[url.index(after: colon)...])
@@ -78,7 +80,9 @@ public enum DatabaseLocation: Sendable, Equatable {
             self = .postgres(url: url)
         default:
             throw DatabaseError(
-                message: "unknown database scheme '\(scheme)' in '\(DatabaseLocation.redacted(url))': use sqlite: or postgres://")
+                message:
+                    "unknown database scheme '\(scheme)' in '\(DatabaseLocation.redacted(url))': use sqlite: or postgres://"
+            )
         }
     }
 

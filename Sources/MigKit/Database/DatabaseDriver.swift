@@ -39,6 +39,7 @@ public protocol DatabaseDriver: AnyObject {
     func appliedMigrations() throws -> [AppliedMigration]
     /// Inserts or replaces the history row for `record.version`.
     func recordApplied(_ record: AppliedMigration) throws
+    /// Deletes the history row whose version equals `version` (as versions compare: `0003` is `3`).
     func removeAppliedRecord(version: Version) throws
 
     /// The database's schema, normalised for comparison (the history table left out).

@@ -122,7 +122,8 @@ public struct MigrationPlanner: Sendable {
             case nil: state = .pending
             }
             return MigrationStatus(
-                version: migration.version, name: migration.name, state: state, applied: record, path: migration.up.path)
+                version: migration.version, name: migration.name, state: state, applied: record, path: migration.up.path
+            )
         }
         let known = Set(catalog.migrations.map(\.version))
         for record in applied where !known.contains(record.version) {

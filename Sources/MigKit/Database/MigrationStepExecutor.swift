@@ -16,7 +16,9 @@ struct MigrationStepExecutor {
     func perform(_ step: MigrationPlan.Step) throws(MigrationFailure) -> Int {
         let migration = step.migration
         guard let script = step.script else {
-            return 0
+            throw MigrationFailure(
+                migration: migration.identifier, direction: .down, location: nil,
+                message: "it has no down script", inShadow: inShadow)
         }
         let transactional = !script.runsOutsideTransaction
         let clock = ContinuousClock()

@@ -60,11 +60,4 @@ public enum SQLNormalizer {
         let tight: Set<Character> = ["(", ")", ",", ";", "."]
         return !tight.contains(left) && !tight.contains(right)
     }
-
-    /// The `where …` of a partial index definition, normalised; `nil` when there is none.
-    static func whereClause(of sql: String) -> String? {
-        let normalized = normalize(sql)
-        guard let range = normalized.range(of: " where ") else { return nil }
-        return String(normalized[range.lowerBound...].dropFirst())
-    }
 }

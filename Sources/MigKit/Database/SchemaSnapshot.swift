@@ -32,7 +32,8 @@ public struct SchemaSnapshot: Sendable, Hashable, Codable {
     public func difference(to other: SchemaSnapshot) -> [String] {
         var lines: [String] = []
         let mine = Dictionary(objects.map { ("\($0.kind) \($0.name)", $0) }, uniquingKeysWith: { first, _ in first })
-        let theirs = Dictionary(other.objects.map { ("\($0.kind) \($0.name)", $0) }, uniquingKeysWith: { first, _ in first })
+        let theirs = Dictionary(
+            other.objects.map { ("\($0.kind) \($0.name)", $0) }, uniquingKeysWith: { first, _ in first })
         for key in Set(mine.keys).union(theirs.keys).sorted() {
             switch (mine[key], theirs[key]) {
             case (let left?, nil):

@@ -32,10 +32,12 @@ public struct DeployOrderDrift {
                 diagnostics: diagnostics, deployOrder: deployOrder.map(\.identifier),
                 versionOrder: versionOrder.map(\.identifier))
         }
-        let deployed = try replay.run(deployOrder, roundtrip: false)
-        if !deployed.diagnostics.isEmpty { return report(deployed.diagnostics.map { Self.labelled($0, "deploy order") }) }
+        let deployed = try replay.run(deployOrder, roundtrip: false, capturingSchema: true)
+        if !deployed.diagnostics.isEmpty {
+            return report(deployed.diagnostics.map { Self.labelled($0, "deploy order") })
+        }
         guard deployOrder != versionOrder else { return report([]) }
-        let fresh = try replay.run(versionOrder, roundtrip: false)
+        let fresh = try replay.run(versionOrder, roundtrip: false, capturingSchema: true)
         if !fresh.diagnostics.isEmpty { return report(fresh.diagnostics.map { Self.labelled($0, "version order") }) }
         guard let deployedSchema = deployed.schema, let freshSchema = fresh.schema, deployedSchema != freshSchema else {
             return report([])
@@ -51,7 +53,8 @@ public struct DeployOrderDrift {
             message: "a deployed database (base's migrations, then "
                 + (reordered.isEmpty ? "this branch's" : reordered.map(\.identifier).joined(separator: ", "))
                 + ") ends with a different schema than a fresh one (all in version order) "
-                + "(- deploy order, + version order):\n" + deployedSchema.difference(to: freshSchema).joined(separator: "\n"),
+                + "(- deploy order, + version order):\n"
+                + deployedSchema.difference(to: freshSchema).joined(separator: "\n"),
             hint: "give the new migrations versions after base's newest (`mig fix`), so both orders are the same")
         return report([diagnostic])
     }
@@ -59,6 +62,7 @@ public struct DeployOrderDrift {
     private static func labelled(_ diagnostic: Diagnostic, _ order: String) -> Diagnostic {
         Diagnostic(
             code: diagnostic.code, severity: diagnostic.severity, location: diagnostic.location,
-            related: diagnostic.related, message: "\(diagnostic.message) (replaying in \(order))", hint: diagnostic.hint)
+            related: diagnostic.related, message: "\(diagnostic.message) (replaying in \(order))", hint: diagnostic.hint
+        )
     }
 }

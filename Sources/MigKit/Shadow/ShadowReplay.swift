@@ -17,7 +17,7 @@ public struct ShadowReport: Sendable, Codable {
     public internal(set) var roundtripCompleted = false
     /// Why the roundtrip did not run, when it was asked for but could not.
     public internal(set) var roundtripSkipped: String?
-    /// The schema after the first up of everything.
+    /// The schema after the first up of everything, when asked for (or needed by the roundtrip).
     public internal(set) var schema: SchemaSnapshot?
 }
 
@@ -40,10 +40,11 @@ public struct ShadowReplay {
     }
 
     /// Replays `migrations` (in the order given). `progress` sees each step as it completes;
-    /// `afterFirstUp` sees the database once every up has run (to keep it as a file).
+    /// `afterFirstUp` sees the database once every up has run (to keep it as a file). With
+    /// `capturingSchema` the report holds the schema after the ups (reading it costs a little).
     public func run(
-        _ migrations: [Migration], roundtrip: Bool, progress: (ShadowStep) -> Void = { _ in },
-        afterFirstUp: ((any DatabaseDriver) throws -> Void)? = nil
+        _ migrations: [Migration], roundtrip: Bool, capturingSchema: Bool = false,
+        progress: (ShadowStep) -> Void = { _ in }, afterFirstUp: ((any DatabaseDriver) throws -> Void)? = nil
     ) throws -> ShadowReport {
         var report = ShadowReport()
         let database = try makeDatabase()
@@ -66,10 +67,13 @@ public struct ShadowReplay {
             report.diagnostics.append(failure.diagnostic)
             return report
         }
-        let firstUp = try database.schemaSnapshot()
-        report.schema = firstUp
         try afterFirstUp?(database)
-        guard roundtrip else { return report }
+        guard roundtrip else {
+            if capturingSchema { report.schema = try database.schemaSnapshot() }
+            return report
+        }
+        let firstUp = try database.schemaSnapshot()
+        if capturingSchema { report.schema = firstUp }
         if let missing = migrations.first(where: { $0.down == nil }) {
             report.roundtripSkipped = "\(missing.identifier) has no down script"
             return report
@@ -115,7 +119,9 @@ public struct ShadowReplay {
     }
 
     private func location(of script: Script?) -> SourceLocation? {
-        script.map { SourceLocation(path: RunContext.displayPath(of: $0.path, under: directoryPrefix), line: $0.startLine) }
+        script.map {
+            SourceLocation(path: RunContext.displayPath(of: $0.path, under: directoryPrefix), line: $0.startLine)
+        }
     }
 
     private func notReverting(_ migration: Migration, expected: SchemaSnapshot, actual: SchemaSnapshot) -> Diagnostic {
@@ -126,11 +132,14 @@ public struct ShadowReplay {
             hint: "make the down script undo everything the up script does")
     }
 
-    private func secondUpDiffers(_ migration: Migration, expected: SchemaSnapshot, actual: SchemaSnapshot) -> Diagnostic {
+    private func secondUpDiffers(_ migration: Migration, expected: SchemaSnapshot, actual: SchemaSnapshot) -> Diagnostic
+    {
         Diagnostic(
             code: .shadowFailed, location: location(of: migration.up),
             message: "after up, down and up again, the schema after \(migration.identifier) differs from the first up "
                 + "(- first up, + second up):\n" + expected.difference(to: actual).joined(separator: "\n"),
-            hint: "a down script left something behind that this migration's up builds on; make the downs undo everything")
+            hint:
+                "a down script left something behind that this migration's up builds on; make the downs undo everything"
+        )
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 internal import CSQLite
+import Foundation
 
 /// `SQLITE_TRANSIENT` is a C macro casting -1 to a destructor pointer, which Swift cannot import:
 /// it tells SQLite to copy a bound value before the bind call returns.
@@ -64,8 +64,10 @@ final class SQLiteConnection {
     /// Copies this database's whole content into `target` with the online backup API.
     func copy(into target: SQLiteConnection) throws(DatabaseError) {
         guard let backup = sqlite3_backup_init(target.handle, "main", handle, "main") else {
+            // "If an error occurs within sqlite3_backup_init(), then NULL is returned and an error
+            // code and error message are stored in the destination database connection."
             try target.check(sqlite3_errcode(target.handle))
-            return
+            throw DatabaseError(message: "SQLite could not start copying the database")
         }
         let stepped = sqlite3_backup_step(backup, -1)
         // sqlite3_backup_finish frees the backup object whatever happened; errors show on the target.
@@ -104,6 +106,11 @@ final class SQLiteStatement {
     /// Advances to the next row; `false` once done.
     func step() throws(DatabaseError) -> Bool {
         try connection.check(sqlite3_step(handle)) == SQLITE_ROW
+    }
+
+    /// Makes the statement ready to run again (with new bindings).
+    func reset() throws(DatabaseError) {
+        try connection.check(sqlite3_reset(handle))
     }
 
     /// Steps until done, ignoring any rows.

@@ -1,5 +1,5 @@
-import Foundation
 internal import CSQLite
+import Foundation
 
 /// mig's SQLite database: a file or an in-memory database behind the `DatabaseDriver` protocol.
 ///
@@ -21,12 +21,14 @@ public final class SQLiteDriver: DatabaseDriver {
     public let historyTable: String
     let connection: SQLiteConnection
     private let lock: SQLiteLock?
+    private lazy var schemaReader = SQLiteSchemaReader(connection: connection, historyTable: historyTable)
 
     /// How long SQLite waits for another connection's write lock before it reports `SQLITE_BUSY`.
     static let busyTimeoutMilliseconds: Int32 = 10_000
 
     /// Opens the database at `path` (`nil`: a fresh in-memory database).
-    public init(path: String?, historyTable: String = "mig_history", access: Access = .readWrite) throws(DatabaseError) {
+    public init(path: String?, historyTable: String = "mig_history", access: Access = .readWrite) throws(DatabaseError)
+    {
         self.historyTable = historyTable
         self.path = path
         let exists = path.map { FileManager.default.fileExists(atPath: $0) } ?? false
@@ -42,7 +44,8 @@ public final class SQLiteDriver: DatabaseDriver {
             // SQLite silently opens a file it cannot write read-only; say so before anything is attempted.
             guard !connection.isReadOnly else {
                 throw DatabaseError(
-                    message: "\(path) is read-only: mig cannot change it; check the file's and its folder's permissions")
+                    message: "\(path) is read-only: mig cannot change it; check the file's and its folder's permissions"
+                )
             }
             lock = SQLiteLock(databasePath: path)
         case (let path?, .readOnly) where exists:
@@ -59,7 +62,8 @@ public final class SQLiteDriver: DatabaseDriver {
             try connection.execute("PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_schema;")
         } catch {
             let file = path ?? ":memory:"
-            throw DatabaseError(message: "\(file) cannot be read as a SQLite database: \(error.message)", code: error.code)
+            throw DatabaseError(
+                message: "\(file) cannot be read as a SQLite database: \(error.message)", code: error.code)
         }
     }
 
@@ -184,15 +188,20 @@ public final class SQLiteDriver: DatabaseDriver {
     }
 
     public func removeAppliedRecord(version: Version) throws {
-        let statement = try connection.prepare("DELETE FROM \(quotedHistoryTable) WHERE version = ?")
-        try statement.bind([.text(version.text)])
-        try statement.run()
+        // Versions compare by number, so `0003` in the table is the row of a file now named `3_…`.
+        let texts = try connection.prepare("SELECT version FROM \(quotedHistoryTable)").rows { $0.text(0) ?? "" }
+        let delete = try connection.prepare("DELETE FROM \(quotedHistoryTable) WHERE version = ?")
+        for text in texts where Version(text) == version {
+            try delete.bind([.text(text)])
+            try delete.run()
+            try delete.reset()
+        }
     }
 
     // MARK: - Schema and copies
 
     public func schemaSnapshot() throws -> SchemaSnapshot {
-        try SQLiteSchemaReader(connection: connection, historyTable: historyTable).snapshot()
+        try schemaReader.snapshot()
     }
 
     /// An in-memory copy of this database (schema, data and history) made with the backup API.

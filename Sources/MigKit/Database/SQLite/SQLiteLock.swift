@@ -33,7 +33,8 @@ final class SQLiteLock {
         while flock(opened, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK || code == EINTR, clock.now < deadline else {
-                let reason = code == EWOULDBLOCK ? "another mig run held it for \(Self.wait)" : String(cString: strerror(code))
+                let reason =
+                    code == EWOULDBLOCK ? "another mig run held it for \(Self.wait)" : String(cString: strerror(code))
                 close(opened)
                 throw DatabaseError(
                     message: "cannot take the migration lock \(path): \(reason); try again when that run has finished")
