@@ -88,9 +88,6 @@ public enum DatabaseLocation: Sendable, Equatable {
 
     /// The URL with any password replaced by `***`, for messages.
     public static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].lastIndex(of: "@"),
-            let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":")
-        else { return url }
-        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+        PostgresConnectionString(url, environment: [:]).redacted
     }
 }

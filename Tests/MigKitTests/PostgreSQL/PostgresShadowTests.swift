@@ -24,7 +24,7 @@ import Testing
         try fixture.add(
             "0002", "index", up: "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY users_id ON users (id);",
             down: "DROP INDEX users_id;")
-        let clean = try replay(fixture).run(try fixture.catalog().migrations, roundtrip: true)
+        let clean = try replay(fixture).run(try fixture.catalog().migrations, roundtrip: true, capturingSchema: true)
         #expect(clean.diagnostics.isEmpty)
         #expect(clean.roundtripCompleted)
         #expect(clean.schema?.objects.contains { $0.kind == "index" && $0.name == "users_id" } == true)

@@ -10,6 +10,8 @@ final class PostgresConnection {
     private let connection: OpaquePointer
     private let connectionString: PostgresConnectionString
     private let noticeBox = NoticeBox()
+    /// A `BEGIN` that goes out with the next query (see `beginLazily()`).
+    private var pendingBegin = false
 
     /// Connects, waiting at most `connectTimeout` seconds (unless the URL sets `connect_timeout`).
     init(url: String, connectTimeout: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DatabaseError) {
@@ -48,10 +50,13 @@ final class PostgresConnection {
     /// string's statements succeeded before the one that failed.
     @discardableResult
     func execute(_ sql: String) throws(PostgresFailure) -> PostgresResult {
-        guard PQsendQuery(connection, sql) == 1 else {
+        let prefix = pendingBegin ? "BEGIN;" : ""
+        pendingBegin = false
+        guard PQsendQuery(connection, prefix + sql) == 1 else {
             throw PostgresFailure(error: connectionError(), position: nil, completedStatements: 0)
         }
-        var completed = 0
+        // The statements and characters of the BEGIN sent along do not count.
+        var completed = prefix.isEmpty ? 0 : -1
         var last: PostgresResult?
         var failure: ServerError?
         while let raw = PQgetResult(connection) {
@@ -61,7 +66,11 @@ final class PostgresConnection {
             }
             last = result
         }
-        if let failure { throw PostgresFailure(error: failure.error, position: failure.position, completedStatements: completed) }
+        if let failure {
+            throw PostgresFailure(
+                error: failure.error, position: failure.position.map { max($0 - prefix.count, 1) },
+                completedStatements: max(completed, 0))
+        }
         guard let last else { throw PostgresFailure(error: connectionError(), position: nil, completedStatements: 0) }
         return last
     }
@@ -69,6 +78,13 @@ final class PostgresConnection {
     /// Runs one statement with bound text parameters (`$1`, `$2`, …; `nil` is NULL).
     @discardableResult
     func execute(_ sql: String, parameters: [String?]) throws(DatabaseError) -> PostgresResult {
+        if pendingBegin {
+            do {
+                try execute("")
+            } catch {
+                throw error.error
+            }
+        }
         let raw = withOptionalCStrings(parameters) { pointers in
             PQexecParams(connection, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
         }
@@ -76,6 +92,19 @@ final class PostgresConnection {
         let result = PostgresResult(raw)
         if let failure = check(result) { throw failure.error }
         return result
+    }
+
+    /// Starts a transaction without a round trip of its own: the `BEGIN` travels with the next
+    /// query (a migration's script), which saves one of the four round trips a migration takes.
+    func beginLazily() { pendingBegin = true }
+
+    /// Sends `COMMIT` or `ROLLBACK`, unless the transaction's `BEGIN` was never sent.
+    func endTransaction(_ command: String) throws(PostgresFailure) {
+        guard !pendingBegin else {
+            pendingBegin = false
+            return
+        }
+        try execute(command)
     }
 
     /// The server's version as a number (`150004` for 15.4).

@@ -95,9 +95,17 @@ public final class PostgresDriver: DatabaseDriver {
 
     // MARK: - Transactions
 
-    public func beginTransaction() throws { try execute(sql: "BEGIN") }
-    public func commitTransaction() throws { try execute(sql: "COMMIT") }
-    public func rollbackTransaction() throws { try execute(sql: "ROLLBACK") }
+    public func beginTransaction() throws { connection.beginLazily() }
+    public func commitTransaction() throws { try end("COMMIT") }
+    public func rollbackTransaction() throws { try end("ROLLBACK") }
+
+    private func end(_ command: String) throws {
+        do {
+            try connection.endTransaction(command)
+        } catch {
+            throw error.error
+        }
+    }
 
     // MARK: - Lock
 
@@ -120,6 +128,7 @@ public final class PostgresDriver: DatabaseDriver {
 
     public func removeAppliedRecord(version: Version) throws {
         try history.remove(version: version, on: connection)
+        try lock.renew(on: connection)
     }
 
     // MARK: - Schema
