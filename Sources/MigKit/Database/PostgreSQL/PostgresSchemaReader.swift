@@ -39,11 +39,11 @@ struct PostgresSchemaReader {
               AND \(Self.notFromExtension("c.oid", catalog: "pg_class"))
             """)
         objects += try query(
-            kind: "function",
+            kind: "function", excludingTables: false,
             """
             SELECT n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', pg_get_functiondef(p.oid)
             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-            WHERE p.prokind IN ('f', 'p') AND \(Self.userSchemas) AND cardinality($1::text[]) >= 0
+            WHERE p.prokind IN ('f', 'p') AND \(Self.userSchemas)
               AND \(Self.notFromExtension("p.oid", catalog: "pg_proc"))
             """)
         objects += try query(
@@ -54,30 +54,30 @@ struct PostgresSchemaReader {
             WHERE NOT t.tgisinternal AND \(Self.userSchemas) AND c.relname <> ALL($1::text[])
             """)
         objects += try query(
-            kind: "sequence",
+            kind: "sequence", excludingTables: false,
             """
             SELECT n.nspname, c.relname,
                    format('%s start %s increment %s min %s max %s cache %s%s', format_type(s.seqtypid, NULL), s.seqstart,
                           s.seqincrement, s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END)
             FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE \(Self.userSchemas) AND cardinality($1::text[]) >= 0
+            WHERE \(Self.userSchemas)
               AND \(Self.notFromExtension("c.oid", catalog: "pg_class"))
             """)
         objects += try query(
-            kind: "enum",
+            kind: "enum", excludingTables: false,
             """
             SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
-            WHERE \(Self.userSchemas) AND cardinality($1::text[]) >= 0
+            WHERE \(Self.userSchemas)
             GROUP BY n.nspname, t.typname
             """)
         return SchemaSnapshot(objects: objects)
     }
 
-    /// One object per row of `sql`, which selects schema, name and one definition; `$1` is the
-    /// excluded table names.
-    private func query(kind: String, _ sql: String) throws -> [SchemaSnapshot.Object] {
-        try connection.execute(sql, parameters: [excludedArray]).rows.map { row in
+    /// One object per row of `sql`, which selects schema, name and one definition; with
+    /// `excludingTables`, `$1` is the array of table names to leave out.
+    private func query(kind: String, excludingTables: Bool = true, _ sql: String) throws -> [SchemaSnapshot.Object] {
+        try connection.execute(sql, parameters: excludingTables ? [excludedArray] : []).rows.map { row in
             SchemaSnapshot.Object(
                 kind: kind, name: Self.name(schema: row[0], row[1]), details: [Self.normalise(row[2] ?? "")])
         }
