@@ -52,6 +52,9 @@ public protocol DatabaseDriver: AnyObject {
     /// For a shadow copy: the scripts (paths relative to the migration directory) it skipped
     /// because it cannot run them as they would run for real.
     var unrehearsedScripts: [String] { get }
+    /// For a shadow copy that is the real database inside a transaction (PostgreSQL): commits it,
+    /// so what was rehearsed is applied, and returns `true`. Other copies return `false`.
+    func keepShadowCopy() throws -> Bool
 }
 
 extension DatabaseDriver {
@@ -67,6 +70,8 @@ extension DatabaseDriver {
     public func takeNotices() -> [String] { [] }
 
     public var unrehearsedScripts: [String] { [] }
+
+    public func keepShadowCopy() throws -> Bool { false }
 }
 
 /// One row of the history table.

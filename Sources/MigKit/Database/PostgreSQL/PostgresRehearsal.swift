@@ -5,7 +5,9 @@
 /// exact rehearsal against the real schema and data, without copying anything. The migrations'
 /// own transactions become savepoints. A script that must run outside a transaction
 /// (`CREATE INDEX CONCURRENTLY`) cannot run here: it is skipped and listed in `unrehearsedScripts`.
-/// Locks taken by the rehearsal's DDL are held until the rollback, bounded by `lock_timeout`.
+/// Locks taken by the rehearsal's DDL are held until the rollback, bounded by `lock_timeout`. When
+/// every step ran, the runner keeps the rehearsal (`keepShadowCopy()`): it commits instead, which
+/// applies the whole plan in one pass.
 final class PostgresRehearsal: DatabaseDriver {
     let dialect = Dialect.postgres
     private let driver: PostgresDriver
@@ -18,8 +20,18 @@ final class PostgresRehearsal: DatabaseDriver {
         try driver.execute(sql: "BEGIN")
     }
 
+    /// Whether `keepShadowCopy()` committed the transaction.
+    private var kept = false
+
     deinit {
-        try? driver.execute(sql: "ROLLBACK")
+        if !kept { try? driver.execute(sql: "ROLLBACK") }
+    }
+
+    /// Commits what was rehearsed: the plan is then applied, all of it in one transaction.
+    func keepShadowCopy() throws -> Bool {
+        try driver.execute(sql: "COMMIT")
+        kept = true
+        return true
     }
 
     func execute(_ script: Script) throws {
