@@ -5,8 +5,9 @@
 #      transaction — one psql session (BEGIN; \i FILE; COMMIT per file), and one psql process per
 #      file (psql -1 -f FILE) as a deploy script would (target <= 1.3x);
 #   2. against `psql -1` of every up concatenated (reported).
-# `mig up` runs with its default rehearsal (the plan run once in a rolled-back transaction first) and
-# with --no-shadow. Every timed run starts from a fresh, empty database. Release build.
+# `mig up` runs with its default rehearsal (on PostgreSQL the whole plan in one transaction, committed
+# when every step ran) and with --no-shadow (one transaction per migration). Every timed run starts
+# from a fresh, empty database. Release build.
 # Usage: bench/postgres/run.sh [MIGRATIONS] [RUNS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,28 +39,35 @@ fresh_database() {
   "$psql_bin" -X -q -d "$MIG_TEST_POSTGRES_URL" -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench' >/dev/null
 }
 
-# timed RUNS COMMAND...: the median wall time of COMMAND, each run on a fresh database.
-timed() {
-  local runs=$1; shift
-  local times=()
-  for _ in $(seq "$runs"); do
-    fresh_database
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    end=$(date +%s.%N)
-    times+=("$(echo "$end - $start" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
+# Every run times each contender once, in turn, on a fresh database, so that load from elsewhere on
+# the machine falls on all of them alike; the medians are reported.
+declare -A commands=(
+  [session]="'$psql_bin' -X -q -v ON_ERROR_STOP=1 -d '$url' -f apply-each.sql"
+  [per_file]="bash psql-per-file.sh"
+  [single]="'$psql_bin' -X -q -v ON_ERROR_STOP=1 -1 -d '$url' -f all-up.sql"
+  [mig_up]="'$mig' up"
+  [mig_no_shadow]="'$mig' up --no-shadow"
+)
+declare -A times=()
 cd "$work"
 export MIG_DATABASE_URL="$url"
-session=$(timed "$runs" "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$url" -f apply-each.sql)
-per_file=$(timed "$runs" bash psql-per-file.sh)
-single=$(timed "$runs" "$psql_bin" -X -q -v ON_ERROR_STOP=1 -1 -d "$url" -f all-up.sql)
-mig_up=$(timed "$runs" "$mig" up)
-mig_no_shadow=$(timed "$runs" "$mig" up --no-shadow)
+for _ in $(seq "$runs"); do
+  for name in session per_file single mig_up mig_no_shadow; do
+    fresh_database
+    start=$(date +%s.%N)
+    sh -c "${commands[$name]}" >/dev/null 2>&1 || { echo "failed: ${commands[$name]}" >&2; exit 1; }
+    end=$(date +%s.%N)
+    times[$name]+="$(echo "$end - $start" | bc -l) "
+  done
+done
+median() {
+  printf '%s\n' $1 | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+session=$(median "${times[session]}")
+per_file=$(median "${times[per_file]}")
+single=$(median "${times[single]}")
+mig_up=$(median "${times[mig_up]}")
+mig_no_shadow=$(median "${times[mig_no_shadow]}")
 fresh_database
 up_memory=$(peak_megabytes "$mig" up)
 applied=$("$psql_bin" -X -A -t -d "$url" -c 'SELECT count(*) FROM mig_history')
