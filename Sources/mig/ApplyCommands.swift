@@ -154,7 +154,9 @@ private struct ApplyCommand {
                 if let script = step.script { Console.print(script.sql) }
             }
             if report.rehearsed {
-                Console.note("dry run: rehearsed \(report.plan.steps.count) step(s) on a shadow copy; the database was not changed")
+                Console.note(
+                    "dry run: rehearsed \(report.plan.steps.count) step(s) on a shadow copy; the database was not changed"
+                )
             }
             for path in report.unrehearsed {
                 Console.warning("\(path) runs outside a transaction, so the dry run could not rehearse it")

@@ -39,7 +39,8 @@ struct Shadow: ParsableCommand {
             let replay = ShadowReplay(
                 directoryPrefix: project.configuration.migrations.directory,
                 makeDatabase: try connector.shadowFactory(
-                    for: project.configuration.migrations.dialect, shadowURL: shadowURL ?? project.configuration.shadow.url,
+                    for: project.configuration.migrations.dialect,
+                    shadowURL: shadowURL ?? project.configuration.shadow.url,
                     announce: announcePrivateCluster))
             let keepPath = keep.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             let text = output.format == .text

@@ -48,8 +48,9 @@ struct Status: ParsableCommand {
                 }
                 if !counts.isEmpty { Console.note(counts.joined(separator: ", ")) }
                 for status in statuses {
-                    guard let advice = planner.dirtyAdvice(
-                        for: status, directoryPrefix: project.configuration.migrations.directory)
+                    guard
+                        let advice = planner.dirtyAdvice(
+                            for: status, directoryPrefix: project.configuration.migrations.directory)
                     else { continue }
                     Console.warning(advice)
                 }

@@ -13,7 +13,8 @@ import Testing
         scratch = try ScratchDirectory()
         database = try PostgresTestDatabase()
         try scratch.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\ndialect = \"postgres\"\n")
-        try migration("0001", "users", up: "CREATE TABLE users (id serial PRIMARY KEY, email text);", down: "DROP TABLE users;")
+        try migration(
+            "0001", "users", up: "CREATE TABLE users (id serial PRIMARY KEY, email text);", down: "DROP TABLE users;")
         try migration(
             "0002", "posts", up: "CREATE TABLE posts (id serial PRIMARY KEY, user_id integer REFERENCES users (id));",
             down: "DROP TABLE posts;")
@@ -73,7 +74,9 @@ import Testing
     @Test func aFailingStatementLeavesNothingAndNamesFileLineAndSQLState() throws {
         try migration(
             "0003", "broken",
-            up: "CREATE TABLE a (id integer PRIMARY KEY);\nINSERT INTO a VALUES (1);\n-- the third one fails\nINSERT INTO a VALUES\n  (1);")
+            up:
+                "CREATE TABLE a (id integer PRIMARY KEY);\nINSERT INTO a VALUES (1);\n-- the third one fails\nINSERT INTO a VALUES\n  (1);"
+        )
         for arguments in [["up"], ["up", "--no-shadow"]] {
             let result = try MigProcess.run(arguments, in: scratch.url, environment: environment)
             #expect(result.status == 1)
@@ -99,14 +102,20 @@ import Testing
     @Test func createIndexConcurrentlyRunsInANoTransactionMigration() throws {
         try migration(
             "0003", "index",
-            up: "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\nCREATE INDEX CONCURRENTLY posts_user ON posts (user_id);",
+            up:
+                "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\nCREATE INDEX CONCURRENTLY posts_user ON posts (user_id);",
             down: "-- mig:no-transaction\nDROP INDEX CONCURRENTLY users_email;\nDROP INDEX CONCURRENTLY posts_user;")
         let dryRun = try mig("up", "--dry-run")
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
-        #expect(dryRun.stderr.contains("db/migrations/0003_index.sql runs outside a transaction, so the dry run could not rehearse it"))
+        #expect(
+            dryRun.stderr.contains(
+                "db/migrations/0003_index.sql runs outside a transaction, so the dry run could not rehearse it"))
         let up = try mig("up")
         #expect(up.status == 0, "\(up.stderr)")
-        #expect(try database.query("SELECT count(*) FROM pg_index WHERE indisvalid AND indexrelid::regclass::text IN ('users_email', 'posts_user')") == ["2"])
+        #expect(
+            try database.query(
+                "SELECT count(*) FROM pg_index WHERE indisvalid AND indexrelid::regclass::text IN ('users_email', 'posts_user')"
+            ) == ["2"])
         #expect(try history().last == "0003:applied")
         #expect(try mig("down").status == 0)
         #expect(try !exists("users_email"))
@@ -115,7 +124,9 @@ import Testing
     @Test func aFailingNoTransactionMigrationIsDirtyAndResumesOnceFixed() throws {
         try migration(
             "0003", "outside",
-            up: "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nCREATE INDEX CONCURRENTLY kept_id ON kept (nope);\nCREATE TABLE after (id integer);")
+            up:
+                "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nCREATE INDEX CONCURRENTLY kept_id ON kept (nope);\nCREATE TABLE after (id integer);"
+        )
         try migration("0004", "later", up: "CREATE TABLE later (id integer);")
         let failed = try mig("up")
         #expect(failed.status == 1)
@@ -135,7 +146,9 @@ import Testing
         // Fixed: it resumes there (CREATE TABLE kept would fail if it ran twice) and carries on.
         try migration(
             "0003", "outside",
-            up: "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nCREATE INDEX CONCURRENTLY kept_id ON kept (id);\nCREATE TABLE after (id integer);")
+            up:
+                "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nCREATE INDEX CONCURRENTLY kept_id ON kept (id);\nCREATE TABLE after (id integer);"
+        )
         let resumed = try mig("up")
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try history() == ["0001:applied", "0002:applied", "0003:applied", "0004:applied"])
@@ -146,7 +159,8 @@ import Testing
         try migration("0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nSELECT nope;")
         try migration("0004", "later", up: "CREATE TABLE later (id integer);")
         #expect(try mig("up").status == 1)
-        try migration("0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept_renamed (id integer);\nSELECT 1;")
+        try migration(
+            "0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept_renamed (id integer);\nSELECT 1;")
         let blocked = try mig("up")
         #expect(blocked.status == 1)
         #expect(blocked.stderr.contains("mig resolve VERSION --applied"), "\(blocked.stderr)")
@@ -212,7 +226,8 @@ import Testing
         let result = try mig("shadow")
         #expect(result.status == 1)
         #expect(result.stdout.contains("up   0001_users"))
-        #expect(result.stderr.contains("the down script of 0003_leaky does not fully revert its up"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("the down script of 0003_leaky does not fully revert its up"), "\(result.stderr)")
         #expect(result.stderr.contains("+     column name text"))
     }
 

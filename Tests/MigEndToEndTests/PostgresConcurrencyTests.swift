@@ -39,7 +39,8 @@ import Testing
         for number in 2...6 {
             try scratch.write(
                 "db/migrations/000\(number)_step.sql",
-                "-- mig:up\nINSERT INTO log VALUES ('000\(number)');\nCREATE TABLE t\(number) (id integer);\nSELECT pg_sleep(0.05);\n")
+                "-- mig:up\nINSERT INTO log VALUES ('000\(number)');\nCREATE TABLE t\(number) (id integer);\nSELECT pg_sleep(0.05);\n"
+            )
         }
         let runs = try (1...8).map { _ in try start(["up"]) }
         var outputs: [String] = []
@@ -58,8 +59,10 @@ import Testing
     @Test func aKilledRunLeavesNoHalfMigrationAndTheNextRunCompletes() throws {
         try scratch.write(
             "db/migrations/0002_long.sql",
-            "-- mig:up\nCREATE TABLE big (n integer);\nINSERT INTO big SELECT generate_series(1, 1000);\nSELECT pg_sleep(60);\n")
-        let first = try MigProcess.run(["up", "--to", "1"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
+            "-- mig:up\nCREATE TABLE big (n integer);\nINSERT INTO big SELECT generate_series(1, 1000);\nSELECT pg_sleep(60);\n"
+        )
+        let first = try MigProcess.run(
+            ["up", "--to", "1"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
         #expect(first.status == 0, "\(first.stderr)")
         let (process, _, _) = try start(["up", "--no-shadow"])
         let deadline = Date().addingTimeInterval(30)
@@ -85,7 +88,8 @@ import Testing
         let rerun = try MigProcess.run(["up"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(Date().timeIntervalSince(started) < 20)
-        #expect(try database.query("SELECT string_agg(version, ',' ORDER BY version) FROM mig_history") == ["0001,0002"])
+        #expect(
+            try database.query("SELECT string_agg(version, ',' ORDER BY version) FROM mig_history") == ["0001,0002"])
         #expect(try database.query("SELECT count(*) FROM big") == ["1000"])
     }
 }

@@ -77,7 +77,10 @@ public final class PostgresTestDatabase {
         let process = Process()
         let binaries = ProcessInfo.processInfo.environment["MIG_TEST_POSTGRES_BIN"] ?? "/usr/lib/postgresql/15/bin"
         process.executableURL = URL(fileURLWithPath: binaries).appending(path: "psql")
-        process.arguments = ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", try PostgresTestServer.url(database: database), "-c", sql]
+        process.arguments = [
+            "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", try PostgresTestServer.url(database: database), "-c",
+            sql,
+        ]
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

@@ -58,9 +58,10 @@ struct MigrationStepExecutor {
     private func applyResumably(_ migration: Migration) throws {
         let previous = try driver.appliedMigrations().first { $0.version == migration.version && $0.state == .dirty }
         let statements = StatementSplitter.split(migration.up.sql)
-        var done = previous.flatMap { MigrationPlanner.resumePoint(of: migration, after: $0) }.map {
-            statements.prefix($0).map(\.digest)
-        } ?? []
+        var done =
+            previous.flatMap { MigrationPlanner.resumePoint(of: migration, after: $0) }.map {
+                statements.prefix($0).map(\.digest)
+            } ?? []
         try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
         for statement in statements.dropFirst(done.count) {
             try driver.execute(statement, of: migration.up)

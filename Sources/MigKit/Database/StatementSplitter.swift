@@ -85,7 +85,9 @@ public enum StatementSplitter {
         mutating func finish(at end: Int) {
             if let start {
                 var text = String(String.UnicodeScalarView(scalars[start.index..<end]))
-                while let last = text.unicodeScalars.last, last.properties.isWhitespace { text.unicodeScalars.removeLast() }
+                while let last = text.unicodeScalars.last, last.properties.isWhitespace {
+                    text.unicodeScalars.removeLast()
+                }
                 found.append(SQLStatement(text: text, startLine: start.line))
             }
             start = nil
@@ -159,7 +161,12 @@ public enum StatementSplitter {
                     if peek(1) == "\n" { line += 1 }
                     index += 2
                 } else if scalar == quote {
-                    if peek(1) == quote { index += 2 } else { index += 1; return }
+                    if peek(1) == quote {
+                        index += 2
+                    } else {
+                        index += 1
+                        return
+                    }
                 } else {
                     index += 1
                 }
@@ -171,7 +178,8 @@ public enum StatementSplitter {
             var end = index + 1
             while end < scalars.count, scalars[end] != "$" {
                 let scalar = scalars[end]
-                guard isIdentifierCharacter(scalar), scalar != "$", !(end == index + 1 && scalar.properties.numericType != nil)
+                guard isIdentifierCharacter(scalar), scalar != "$",
+                    !(end == index + 1 && scalar.properties.numericType != nil)
                 else { return nil }
                 end += 1
             }

@@ -17,7 +17,8 @@ import Testing
             PostgresConnectionString("host=db password='two words' dbname=app", environment: [:]).redacted
                 == "host=db password='***' dbname=app")
         #expect(
-            PostgresConnectionString("postgres://me@db/app", environment: ["PGPASSWORD": "fromenv"]).redact("x fromenv y")
+            PostgresConnectionString("postgres://me@db/app", environment: ["PGPASSWORD": "fromenv"]).redact(
+                "x fromenv y")
                 == "x *** y")
     }
 

@@ -24,10 +24,15 @@ import Testing
         try driver.ensureHistoryTable()
         try driver.ensureHistoryTable()
         try driver.beginTransaction()
-        try driver.execute(script("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);\nINSERT INTO users (email) VALUES ('a@b');"))
+        try driver.execute(
+            script(
+                "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);\nINSERT INTO users (email) VALUES ('a@b');"
+            ))
         let record = AppliedMigration(
-            version: Version("0001")!, name: "users", checksum: "abc", appliedAt: Date(timeIntervalSince1970: 1_700_000_000),
-            executionMilliseconds: 12, appliedBy: "me", gitCommit: nil, state: .dirty, completedStatements: ["d1", "d2"])
+            version: Version("0001")!, name: "users", checksum: "abc",
+            appliedAt: Date(timeIntervalSince1970: 1_700_000_000),
+            executionMilliseconds: 12, appliedBy: "me", gitCommit: nil, state: .dirty,
+            completedStatements: ["d1", "d2"])
         try driver.recordApplied(record)
         try driver.commitTransaction()
         #expect(try driver.appliedMigrations() == [record])
@@ -59,7 +64,9 @@ import Testing
         try driver.beginTransaction()
         let failure = #expect(throws: DatabaseError.self) {
             try driver.execute(
-                script("CREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n-- again\nINSERT INTO a\n  VALUES (1);", startLine: 3))
+                script(
+                    "CREATE TABLE a (id int PRIMARY KEY);\nINSERT INTO a VALUES (1);\n-- again\nINSERT INTO a\n  VALUES (1);",
+                    startLine: 3))
         }
         try driver.rollbackTransaction()
         #expect(failure?.line == 6)
@@ -106,8 +113,9 @@ import Testing
     @Test func connectsThroughTheUnixSocket() throws {
         let socket = try #require(PostgresTestServer.socketDirectory)
         let port = try #require(try PostgresTestServer.url(database: database.name).firstMatch(of: /:(\d+)\//)?.1)
-        let url = try PostgresTestServer.url(database: database.name).replacingOccurrences(
-            of: #"@127\.0\.0\.1:\d+/"#, with: "@/", options: .regularExpression)
+        let url =
+            try PostgresTestServer.url(database: database.name).replacingOccurrences(
+                of: #"@127\.0\.0\.1:\d+/"#, with: "@/", options: .regularExpression)
             + "?host=\(socket)&port=\(port)&sslmode=disable"
         let driver = try PostgresDriver(url: url, settings: Configuration.Database())
         try driver.execute(sql: "SELECT 1")
@@ -168,11 +176,15 @@ import Testing
         let other = try PostgresTestDatabase()
         let first = try driver()
         let second = try PostgresDriver(url: other.url, settings: Configuration.Database())
-        try first.execute(script("CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b text;\nCREATE INDEX a_b ON a (b);"))
+        try first.execute(
+            script("CREATE TABLE a (id int);\nALTER TABLE a ADD COLUMN b text;\nCREATE INDEX a_b ON a (b);"))
         try second.execute(script("CREATE TABLE a (id int,\n    b text);\nCREATE INDEX a_b ON a\n  (b);"))
         #expect(try first.schemaSnapshot() == second.schemaSnapshot())
         try second.execute(script("ALTER TABLE a ALTER COLUMN b SET NOT NULL"))
-        #expect(try first.schemaSnapshot().difference(to: second.schemaSnapshot()) == ["  table a", "-     column b text", "+     column b text not null"])
+        #expect(
+            try first.schemaSnapshot().difference(to: second.schemaSnapshot()) == [
+                "  table a", "-     column b text", "+     column b text not null",
+            ])
     }
 
     @Test(arguments: ["advisory", "table"])

@@ -18,7 +18,9 @@ import Testing
 
     private func run(_ options: MigrationRunner.Options = .init()) throws -> RunReport {
         let driver = try PostgresDriver(url: database.url, settings: Configuration.Database())
-        return try MigrationRunner(driver: driver, catalog: try fixture.catalog(), context: fixture.context).run(options) {
+        return try MigrationRunner(driver: driver, catalog: try fixture.catalog(), context: fixture.context).run(
+            options
+        ) {
             try $0.upPlan()
         }
     }
@@ -30,8 +32,9 @@ import Testing
         let report = try run()
         #expect(report.completed.map(\.step.migration.version.text) == ["0002"])
         #expect(try database.query("SELECT last_value FROM counter") == ["1"])
-        #expect(try database.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM mig_history")
-            == ["0001:applied,0002:applied"])
+        #expect(
+            try database.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM mig_history")
+                == ["0001:applied,0002:applied"])
     }
 
     @Test func aFailingStepLeavesTheWholePlanUnapplied() throws {

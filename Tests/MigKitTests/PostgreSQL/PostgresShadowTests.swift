@@ -39,7 +39,9 @@ import Testing
     @Test func reportsAFailingUpWithFileLineAndSQLState() throws {
         let fixture = try MigrationFixture()
         try fixture.add("0001", "users", up: "CREATE TABLE users (id integer);")
-        try fixture.add("0002", "bad", up: "CREATE TABLE a (id integer);\nCREATE TABLE b (id integer);\nCREATE TABLE users (id integer);")
+        try fixture.add(
+            "0002", "bad",
+            up: "CREATE TABLE a (id integer);\nCREATE TABLE b (id integer);\nCREATE TABLE users (id integer);")
         let report = try replay(fixture).run(try fixture.catalog().migrations, roundtrip: false)
         let finding = try #require(report.diagnostics.first)
         #expect(finding.code == .shadowFailed)
@@ -62,7 +64,10 @@ import Testing
 
     @Test func findsAReorderThatChangesTheSchema() throws {
         let (base, head) = try driftFixtures(
-            [("0001", "t", "CREATE TABLE t (id integer);"), ("0003", "copy", "CREATE TABLE t_copy AS SELECT * FROM t;")],
+            [
+                ("0001", "t", "CREATE TABLE t (id integer);"),
+                ("0003", "copy", "CREATE TABLE t_copy AS SELECT * FROM t;"),
+            ],
             added: ("0002", "add_name", "ALTER TABLE t ADD COLUMN name text;"))
         let report = try DeployOrderDrift(replay: replay(head)).check(base: base.catalog(), head: head.catalog())
         #expect(report.deployOrder == ["0001_t", "0003_copy", "0002_add_name"])
@@ -96,7 +101,8 @@ import Testing
         let own = try PostgresShadowServer(
             url: try PostgresTestServer.url(database: "postgres"), settings: Configuration.Database(), announce: {})
         let shadow = try own.makeDatabase() as! PostgresDriver
-        let name = try #require(try shadow.connection.execute("SELECT current_database()", parameters: []).value(row: 0, column: 0))
+        let name = try #require(
+            try shadow.connection.execute("SELECT current_database()", parameters: []).value(row: 0, column: 0))
         #expect(name.hasPrefix("mig_shadow_"))
         _ = consume shadow
         let database = try PostgresTestDatabase()
@@ -118,7 +124,8 @@ import Testing
         let folder = URL(fileURLWithPath: socket).deletingLastPathComponent().path
         #expect(folder.contains("mig-shadow-"))
         #expect(FileManager.default.fileExists(atPath: folder))
-        database = try PostgresDriver(url: "postgresql:///postgres?host=\(socket)&user=mig", settings: Configuration.Database())
+        database = try PostgresDriver(
+            url: "postgresql:///postgres?host=\(socket)&user=mig", settings: Configuration.Database())
         cluster = nil
         #expect(!FileManager.default.fileExists(atPath: folder))
         #expect(throws: DatabaseError.self) { try database.execute(sql: "SELECT 1") }

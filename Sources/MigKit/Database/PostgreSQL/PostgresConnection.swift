@@ -1,5 +1,5 @@
-import Foundation
 internal import CLibPQ
+import Foundation
 
 /// One libpq connection (`PGconn`), closed in `deinit`.
 ///
@@ -14,7 +14,9 @@ final class PostgresConnection {
     private var pendingBegin = false
 
     /// Connects, waiting at most `connectTimeout` seconds (unless the URL sets `connect_timeout`).
-    init(url: String, connectTimeout: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws(DatabaseError) {
+    init(url: String, connectTimeout: Int, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(DatabaseError)
+    {
         let connectionString = PostgresConnectionString(url, environment: environment)
         // Keywords before `dbname` are defaults that the expanded URL overrides.
         let keywords = ["connect_timeout", "fallback_application_name", "dbname"]
@@ -35,10 +37,12 @@ final class PostgresConnection {
         }
         self.connection = connection
         self.connectionString = connectionString
-        PQsetNoticeReceiver(connection, { argument, result in
-            guard let argument, let result else { return }
-            Unmanaged<NoticeBox>.fromOpaque(argument).takeUnretainedValue().receive(result)
-        }, Unmanaged.passUnretained(noticeBox).toOpaque())
+        PQsetNoticeReceiver(
+            connection,
+            { argument, result in
+                guard let argument, let result else { return }
+                Unmanaged<NoticeBox>.fromOpaque(argument).takeUnretainedValue().receive(result)
+            }, Unmanaged.passUnretained(noticeBox).toOpaque())
     }
 
     deinit {
@@ -126,12 +130,14 @@ final class PostgresConnection {
                 code: result.errorField(MIG_PG_DIAG_SQLSTATE),
                 detail: result.errorField(MIG_PG_DIAG_MESSAGE_DETAIL).map(connectionString.redact),
                 hint: result.errorField(MIG_PG_DIAG_MESSAGE_HINT).map(connectionString.redact))
-            return ServerError(error: error, position: result.errorField(MIG_PG_DIAG_STATEMENT_POSITION).flatMap { Int($0) })
+            return ServerError(
+                error: error, position: result.errorField(MIG_PG_DIAG_STATEMENT_POSITION).flatMap { Int($0) })
         }
     }
 
     private func connectionError() -> DatabaseError {
-        DatabaseError(message: connectionString.redact(String(cString: PQerrorMessage(connection)).trimmingWhitespace()))
+        DatabaseError(
+            message: connectionString.redact(String(cString: PQerrorMessage(connection)).trimmingWhitespace()))
     }
 }
 
@@ -195,7 +201,9 @@ private final class NoticeBox {
 }
 
 /// Calls `body` with a NULL-terminated array of C strings that live for the call.
-private func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result) -> Result {
+private func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result)
+    -> Result
+{
     withOptionalCStrings(strings.map { Optional($0) } + [nil], body)
 }
 

@@ -21,13 +21,16 @@ public final class PostgresDriver: DatabaseDriver {
     ) throws(DatabaseError) {
         connection = try PostgresConnection(url: url, connectTimeout: settings.connectTimeout, environment: environment)
         history = PostgresHistoryTable(schema: settings.historySchema, table: settings.historyTable)
-        lock = settings.lock == "table" ? .table(history.lockTable, holder: Self.lockHolder()) : .advisory(history.advisoryKey)
+        lock =
+            settings.lock == "table"
+            ? .table(history.lockTable, holder: Self.lockHolder()) : .advisory(history.advisoryKey)
         // A deployer killed mid-statement: the server checks every second that the client is still
         // there and, when not, cancels the statement and frees its locks (PostgreSQL 14 and later).
         if connection.serverVersion >= 140000 {
             try connection.execute("SELECT set_config('client_connection_check_interval', '1s', false)", parameters: [])
         }
-        for (name, value) in [("lock_timeout", settings.lockTimeout), ("statement_timeout", settings.statementTimeout)] {
+        for (name, value) in [("lock_timeout", settings.lockTimeout), ("statement_timeout", settings.statementTimeout)]
+        {
             guard let value else { continue }
             do {
                 try connection.execute("SELECT set_config($1, $2, false)", parameters: [name, value])

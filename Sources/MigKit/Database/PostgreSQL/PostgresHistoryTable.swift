@@ -54,15 +54,18 @@ struct PostgresHistoryTable {
             FROM \(qualifiedName)
             """, parameters: [])
         return try result.rows.map { row in
-            guard let text = row[0], let version = Version(text), let state = row[7].flatMap(AppliedMigration.State.init)
+            guard let text = row[0], let version = Version(text),
+                let state = row[7].flatMap(AppliedMigration.State.init)
             else {
                 throw DatabaseError(
-                    message: "the history table \(qualifiedName) holds a row mig cannot read (version \(row[0] ?? "NULL"))")
+                    message:
+                        "the history table \(qualifiedName) holds a row mig cannot read (version \(row[0] ?? "NULL"))")
             }
             return AppliedMigration(
                 version: version, name: row[1] ?? "", checksum: row[2] ?? "",
                 appliedAt: Date(timeIntervalSince1970: Double(row[3] ?? "0") ?? 0),
-                executionMilliseconds: Int(row[4] ?? "0") ?? 0, appliedBy: row[5] ?? "", gitCommit: row[6], state: state,
+                executionMilliseconds: Int(row[4] ?? "0") ?? 0, appliedBy: row[5] ?? "", gitCommit: row[6],
+                state: state,
                 completedStatements: (row[8] ?? "").split(separator: ",").map(String.init))
         }.sorted { $0.version < $1.version }
     }

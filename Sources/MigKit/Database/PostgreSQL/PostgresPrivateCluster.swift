@@ -25,12 +25,17 @@ final class PostgresPrivateCluster {
             try FileManager.default.createDirectory(atPath: socket, withIntermediateDirectories: true)
             if let user { try Self.give(directory, to: user) }
             try run(
-                "initdb", ["-D", data, "-U", "mig", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
-                           "--no-instructions"])
+                "initdb",
+                [
+                    "-D", data, "-U", "mig", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
+                    "--no-instructions",
+                ])
             try run(
                 "pg_ctl",
-                ["-D", data, "-l", directory.appending(path: "server.log").path, "-w", "-t", "60", "-o",
-                 "-k \(socket) -c listen_addresses= -F -c max_connections=30 -c full_page_writes=off", "start"])
+                [
+                    "-D", data, "-l", directory.appending(path: "server.log").path, "-w", "-t", "60", "-o",
+                    "-k \(socket) -c listen_addresses= -F -c max_connections=30 -c full_page_writes=off", "start",
+                ])
         } catch {
             try? FileManager.default.removeItem(at: directory)
             throw error
@@ -88,7 +93,8 @@ final class PostgresPrivateCluster {
         let environment = ProcessInfo.processInfo.environment
         if let folder = environment["MIG_POSTGRES_BIN"] { return URL(fileURLWithPath: folder) }
         let root = "/usr/lib/postgresql"
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init)
+            .sorted()
         if let newest = versions.last { return URL(fileURLWithPath: "\(root)/\(newest)/bin") }
         for folder in (environment["PATH"] ?? "").split(separator: ":")
         where FileManager.default.isExecutableFile(atPath: "\(folder)/initdb") {
@@ -102,7 +108,8 @@ final class PostgresPrivateCluster {
     private static func unprivilegedUser() throws -> String {
         for name in ["postgres", "nobody"] where getpwnam(name) != nil { return name }
         throw DatabaseError(
-            message: "initdb refuses to run as root, and there is no postgres or nobody user to run the shadow cluster as",
+            message:
+                "initdb refuses to run as root, and there is no postgres or nobody user to run the shadow cluster as",
             hint: "run mig as an ordinary user, or pass --shadow-url")
     }
 

@@ -124,7 +124,11 @@ struct PostgresSchemaReader {
     }
 
     private var excludedArray: String {
-        "{" + excluding.sorted().map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        "{"
+            + excluding.sorted().map {
+                "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\""
+            }.joined(separator: ",") + "}"
     }
 
     private static func name(schema: String?, _ name: String?) -> String {

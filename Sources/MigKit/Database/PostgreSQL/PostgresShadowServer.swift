@@ -38,7 +38,8 @@ public final class PostgresShadowServer {
 
     /// A fresh, empty database on the server, connected.
     public func makeDatabase() throws -> any DatabaseDriver {
-        let name = "mig_shadow_\(ProcessInfo.processInfo.processIdentifier)_\(created.count)_"
+        let name =
+            "mig_shadow_\(ProcessInfo.processInfo.processIdentifier)_\(created.count)_"
             + UUID().uuidString.prefix(8).lowercased()
         do {
             try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
@@ -61,7 +62,8 @@ struct PostgresServerURL {
     init(_ text: String) throws(DatabaseError) {
         guard PostgresConnectionString.isPostgres(text), let scheme = text.range(of: "://") else {
             throw DatabaseError(
-                message: "the shadow server must be given as a postgres:// URL, not '\(DatabaseLocation.redacted(text))'")
+                message:
+                    "the shadow server must be given as a postgres:// URL, not '\(DatabaseLocation.redacted(text))'")
         }
         self.text = text
         let rest = text[scheme.upperBound...]
