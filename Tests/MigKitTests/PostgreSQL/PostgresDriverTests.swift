@@ -38,7 +38,7 @@ import Testing
         #expect(try driver.appliedMigrations() == [record])
         #expect(try database.query("SELECT count(*) FROM users") == ["1"])
         #expect(try database.query(#"SELECT state FROM "mig ""ops"""."mig_history""#) == ["dirty"])
-        try driver.removeAppliedRecord(version: Version("0001")!)
+        try driver.removeAppliedRecord(version: Version("1")!)
         #expect(try driver.appliedMigrations().isEmpty)
     }
 

@@ -89,8 +89,10 @@ struct PostgresHistoryTable {
             ])
     }
 
+    /// Deletes the row of `version` as versions compare (`0003` is `3`), whatever its spelling.
     func remove(version: Version, on connection: PostgresConnection) throws {
-        try connection.execute("DELETE FROM \(qualifiedName) WHERE version = $1", parameters: [version.text])
+        let stored = try rows(on: connection).first { $0.version == version }?.version.text ?? version.text
+        try connection.execute("DELETE FROM \(qualifiedName) WHERE version = $1", parameters: [stored])
     }
 
     /// Runs `CREATE … IF NOT EXISTS` SQL; two deployers creating the same object at once make
