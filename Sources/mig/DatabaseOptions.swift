@@ -7,7 +7,8 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
         help:
-            "The database URL (sqlite:path, sqlite::memory:). Default: MIG_DATABASE_URL, DATABASE_URL, [database] url.")
+            "The database URL (sqlite:path, sqlite::memory:, postgres://…). Default: MIG_DATABASE_URL, DATABASE_URL, "
+            + "[database] url.")
     var url: String?
 
     /// The project's database URL (flag, environment, config) and the database opened on it.
