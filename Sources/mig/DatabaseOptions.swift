@@ -7,8 +7,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
         help:
-            "The database URL (sqlite:path, sqlite::memory:, postgres://…). Default: MIG_DATABASE_URL, DATABASE_URL, "
-            + "[database] url.")
+            ArgumentHelp(
+                "The database URL (sqlite:path, sqlite::memory:, postgres://…). Default: MIG_DATABASE_URL, "
+                    + "DATABASE_URL, [database] url."))
     var url: String?
 
     /// The project's database URL (flag, environment, config) and the database opened on it.
