@@ -56,7 +56,9 @@ import Testing
         #expect(try database.query("SELECT count(*) FROM mig_history WHERE state = 'applied'") == ["6"])
     }
 
-    @Test func aKilledRunLeavesNoHalfMigrationAndTheNextRunCompletes() throws {
+    /// Killed during the kept rehearsal (one transaction for the plan) and during a plain run.
+    @Test(arguments: [["up"], ["up", "--no-shadow"]])
+    func aKilledRunLeavesNoHalfMigrationAndTheNextRunCompletes(arguments: [String]) throws {
         try scratch.write(
             "db/migrations/0002_long.sql",
             "-- mig:up\nCREATE TABLE big (n integer);\nINSERT INTO big SELECT generate_series(1, 1000);\nSELECT pg_sleep(60);\n"
@@ -64,7 +66,7 @@ import Testing
         let first = try MigProcess.run(
             ["up", "--to", "1"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
         #expect(first.status == 0, "\(first.stderr)")
-        let (process, _, _) = try start(["up", "--no-shadow"])
+        let (process, _, _) = try start(arguments)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline,
             try database.query(
