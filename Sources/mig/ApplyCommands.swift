@@ -99,7 +99,7 @@ private struct ApplyCommand {
             let report: RunReport
             do {
                 report = try runner.run(.init(rehearse: !options.noShadow, dryRun: options.dryRun)) { event in
-                    if text { Self.show(event) }
+                    if text { Self.show(event, dialect: driver.dialect) }
                     Self.showNotices(of: driver)
                 } plan: {
                     try plan($0)
@@ -119,8 +119,11 @@ private struct ApplyCommand {
         }
     }
 
-    private static func show(_ event: MigrationRunner.Event) {
+    private static func show(_ event: MigrationRunner.Event, dialect: Dialect) {
         switch event {
+        case .rehearsing(let plan) where dialect == .postgres:
+            Console.note(
+                "rehearsing \(plan.steps.count) step(s) in one transaction (kept only if every step succeeds)…")
         case .rehearsing(let plan):
             Console.note("rehearsing \(plan.steps.count) step(s) on a shadow copy of the database…")
         case .started(let step) where Console.isTerminal:
