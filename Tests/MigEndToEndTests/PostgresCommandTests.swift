@@ -175,6 +175,23 @@ import Testing
         #expect(try exists("later"))
     }
 
+    @Test func aDirtyMigrationResolvedAsNotAppliedRunsAgainFromTheStart() throws {
+        try migration("0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nSELECT nope;")
+        #expect(try mig("up").status == 1)
+        // Repaired by hand: what ran is undone, and the migration rewritten.
+        try database.query("DROP TABLE kept")
+        try migration("0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id bigint);\nSELECT 1;")
+        #expect(try mig("resolve", "0002", "--not-applied").stderr.contains("migration 0002 is not dirty"))
+        let resolved = try mig("resolve", "0003", "--not-applied")
+        #expect(resolved.status == 0, "\(resolved.stderr)")
+        #expect(try history() == ["0001:applied", "0002:applied"])
+        #expect(try mig("up").status == 0)
+        #expect(
+            try database.query(
+                "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'kept'::regclass AND attname = 'id'"
+            ) == ["bigint"])
+    }
+
     @Test func aDryRunRehearsesAndChangesNothing() throws {
         let dryRun = try mig("up", "--dry-run")
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
