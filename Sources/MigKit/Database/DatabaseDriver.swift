@@ -15,10 +15,9 @@ public protocol DatabaseDriver: AnyObject {
     /// Runs SQL that mig itself wrote (no file to point at).
     func execute(sql: String) throws
 
-    /// The statements of `script` in the order they run, for scripts that must run one statement
-    /// at a time (a no-transaction migration that may stop half-way and resume).
-    func statements(of script: Script) -> [SQLStatement]
-    /// Runs one statement of `script`; a failure names the statement's line of the file.
+    /// Runs one statement of `script` (cut out by `StatementSplitter`), for scripts that run one
+    /// statement at a time (a no-transaction migration that may stop half-way and resume); a failure
+    /// names the statement's line of the file.
     func execute(_ statement: SQLStatement, of script: Script) throws
 
     /// Messages the database sent besides results (PostgreSQL notices) since the last call.
@@ -58,8 +57,6 @@ public protocol DatabaseDriver: AnyObject {
 }
 
 extension DatabaseDriver {
-    public func statements(of script: Script) -> [SQLStatement] { StatementSplitter.split(script.sql) }
-
     public func execute(_ statement: SQLStatement, of script: Script) throws {
         try execute(
             Script(

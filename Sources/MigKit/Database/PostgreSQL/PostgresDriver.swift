@@ -46,7 +46,7 @@ public final class PostgresDriver: DatabaseDriver {
 
     public func execute(_ script: Script) throws {
         if script.runsOutsideTransaction {
-            for statement in statements(of: script) { try execute(statement, of: script) }
+            for statement in StatementSplitter.split(script.sql) { try execute(statement, of: script) }
             return
         }
         do {
