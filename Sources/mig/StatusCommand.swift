@@ -27,7 +27,13 @@ struct Status: ParsableCommand {
             case .json:
                 try Console.printJSON(
                     StatusReport(
-                        database: DatabaseLocation.redacted(url), migrations: statuses.map(StatusReport.Entry.init),
+                        database: DatabaseLocation.redacted(url),
+                        migrations: statuses.map {
+                            StatusReport.Entry(
+                                $0,
+                                advice: planner.dirtyAdvice(
+                                    for: $0, directoryPrefix: project.configuration.migrations.directory))
+                        },
                         diagnostics: catalog.diagnostics))
             case .text:
                 var rows = [["VERSION", "NAME", "STATE", "APPLIED AT", "BY"].map { Console.paint($0, .bold) }]
@@ -88,8 +94,11 @@ private struct StatusReport: Encodable {
         let gitCommit: String?
         let checksum: String?
         let executionMs: Int?
+        /// For a dirty migration: where `mig up` resumes, or how to resolve it.
+        let advice: String?
 
-        init(_ status: MigrationStatus) {
+        init(_ status: MigrationStatus, advice: String?) {
+            self.advice = advice
             version = status.version.text
             name = status.name
             state = status.state.rawValue

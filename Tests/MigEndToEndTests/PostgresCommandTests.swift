@@ -138,6 +138,8 @@ import Testing
         let status = try mig("status")
         #expect(status.stdout.contains("0003     outside  dirty"))
         #expect(status.stderr.contains("1 of 3 statement(s) ran; `mig up` resumes at db/migrations/0003_outside.sql:4"))
+        let json = try mig("status", "--format", "json")
+        #expect(json.stdout.contains("`mig up` resumes at db/migrations/0003_outside.sql:4"))
 
         // Not fixed: it stops at the same statement again, and goes no further.
         #expect(try mig("up").status == 1)
