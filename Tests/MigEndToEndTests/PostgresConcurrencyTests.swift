@@ -14,7 +14,8 @@ import Testing
         try scratch.write("db/migrations/0001_log.sql", "-- mig:up\nCREATE TABLE log (version text);\n")
     }
 
-    private func start(_ arguments: [String], config: String? = nil) throws -> (Process, Pipe, Pipe) {
+    private func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe)
+    {
         let process = Process()
         process.executableURL = MigProcess.binary
         process.arguments = arguments
@@ -22,6 +23,7 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         environment["MIG_DATABASE_URL"] = database.url
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let output = Pipe()
         let errors = Pipe()
@@ -93,5 +95,26 @@ import Testing
         #expect(
             try database.query("SELECT string_agg(version, ',' ORDER BY version) FROM mig_history") == ["0001,0002"])
         #expect(try database.query("SELECT count(*) FROM big") == ["1000"])
+    }
+
+    /// Killed while its private cluster starts, and while a migration runs in it.
+    @Test(arguments: [0.2, 3.0])
+    func aKilledShadowRunLeavesNoClusterBehind(after seconds: Double) throws {
+        try scratch.write("db/migrations/0002_sleep.sql", "-- mig:up\nSELECT pg_sleep(30);\n")
+        // A temporary folder of this test's own, so its cluster is the only one in it.
+        let temporary = scratch.url.appending(path: "tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        let clusters = { try FileManager.default.contentsOfDirectory(atPath: temporary.path) }
+        let (process, _, _) = try start(["shadow"], environment: ["TMPDIR": temporary.path])
+        var deadline = Date().addingTimeInterval(30)
+        while try clusters().isEmpty, Date() < deadline { usleep(20_000) }
+        #expect(try !clusters().isEmpty)
+        usleep(useconds_t(seconds * 1_000_000))
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        deadline = Date().addingTimeInterval(15)
+        while try !clusters().isEmpty, Date() < deadline { usleep(100_000) }
+        #expect(try clusters().isEmpty, "the watchdog stops and removes the private cluster")
     }
 }
