@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Applies migrations to a PostgreSQL database through libpq.
