@@ -99,11 +99,13 @@ private struct ApplyCommand {
             let report: RunReport
             do {
                 report = try runner.run(.init(rehearse: !options.noShadow, dryRun: options.dryRun)) { event in
-                    if text { Self.show(event) }
+                    if text { Self.show(event, dialect: driver.dialect) }
+                    Self.showNotices(of: driver)
                 } plan: {
                     try plan($0)
                 }
             } catch let error as MigrationFailure {
+                Self.showNotices(of: driver)
                 Console.error(error.description)
                 throw ExitCode(1)
             } catch let error as PlanError {
@@ -117,8 +119,11 @@ private struct ApplyCommand {
         }
     }
 
-    private static func show(_ event: MigrationRunner.Event) {
+    private static func show(_ event: MigrationRunner.Event, dialect: Dialect) {
         switch event {
+        case .rehearsing(let plan) where dialect == .postgres:
+            Console.note(
+                "rehearsing \(plan.steps.count) step(s) in one transaction (kept only if every step succeeds)…")
         case .rehearsing(let plan):
             Console.note("rehearsing \(plan.steps.count) step(s) on a shadow copy of the database…")
         case .started(let step) where Console.isTerminal:
@@ -128,6 +133,11 @@ private struct ApplyCommand {
         default:
             break
         }
+    }
+
+    /// What the database said besides results (PostgreSQL's `RAISE NOTICE`, `… skipping`), on stderr.
+    private static func showNotices(of driver: any DatabaseDriver) {
+        for notice in driver.takeNotices() { Console.note(notice) }
     }
 
     private static func verb(_ step: MigrationPlan.Step, done: Bool) -> String {
@@ -145,6 +155,14 @@ private struct ApplyCommand {
                 Console.print(
                     Console.paint("would \(step.isApply ? "apply" : "revert") \(step.migration.identifier)", .bold))
                 if let script = step.script { Console.print(script.sql) }
+            }
+            if report.rehearsed {
+                Console.note(
+                    "dry run: rehearsed \(report.plan.steps.count) step(s) on a shadow copy; the database was not changed"
+                )
+            }
+            for path in report.unrehearsed {
+                Console.warning("\(path) runs outside a transaction, so the dry run could not rehearse it")
             }
         }
     }
@@ -167,12 +185,15 @@ private struct ApplyReport: Encodable {
     let database: String
     let dryRun: Bool
     let rehearsed: Bool
+    /// Scripts the rehearsal could not run (no-transaction scripts on PostgreSQL).
+    let unrehearsed: [String]
     let steps: [Step]
 
     init(_ report: RunReport, database: String) {
         self.database = database
         dryRun = report.dryRun
         rehearsed = report.rehearsed
+        unrehearsed = report.unrehearsed
         if report.dryRun {
             steps = report.plan.steps.map {
                 Step(

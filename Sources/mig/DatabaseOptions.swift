@@ -7,7 +7,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("database"),
         help:
-            "The database URL (sqlite:path, sqlite::memory:). Default: MIG_DATABASE_URL, DATABASE_URL, [database] url.")
+            ArgumentHelp(
+                "The database URL (sqlite:path, sqlite::memory:, postgres://…). Default: MIG_DATABASE_URL, "
+                    + "DATABASE_URL, [database] url."))
     var url: String?
 
     /// The project's database URL (flag, environment, config) and the database opened on it.
@@ -32,9 +34,19 @@ func catalogForApplying(_ project: Project) throws -> Catalog {
 }
 
 /// A shadow replay into throw-away databases of the project's dialect.
-func shadowReplay(for project: Project) throws -> ShadowReplay {
+/// `shadowURL` (else `[shadow] url`) names a PostgreSQL server for throw-away databases.
+func shadowReplay(for project: Project, shadowURL: String? = nil) throws -> ShadowReplay {
     let connector = DatabaseConnector(root: project.root, configuration: project.configuration.database)
     return ShadowReplay(
         directoryPrefix: project.configuration.migrations.directory,
-        makeDatabase: try connector.shadowFactory(for: project.configuration.migrations.dialect))
+        makeDatabase: try connector.shadowFactory(
+            for: project.configuration.migrations.dialect,
+            shadowURL: shadowURL ?? project.configuration.shadow.url,
+            announce: announcePrivateCluster))
+}
+
+/// Says on a terminal why the first shadow of a PostgreSQL project takes a moment.
+private func announcePrivateCluster() {
+    guard Console.isTerminal else { return }
+    Console.note("starting a private PostgreSQL cluster for the shadow (a couple of seconds)…")
 }

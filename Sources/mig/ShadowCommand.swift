@@ -25,6 +25,12 @@ struct Shadow: ParsableCommand {
     @Option(help: "Also compare deploy order with version order against this base branch (order-drift).")
     var base: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL projects: a server on which to create and drop throw-away databases (default: [shadow] url, "
+                + "else a private cluster mig starts).", valueName: "url"))
+    var shadowURL: String?
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -36,7 +42,7 @@ struct Shadow: ParsableCommand {
             let catalog = try project.loadCatalog()
             count = catalog.migrations.count
             Console.printDiagnostics(catalog.diagnostics)
-            let replay = try shadowReplay(for: project)
+            let replay = try shadowReplay(for: project, shadowURL: shadowURL)
             let keepPath = keep.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             let text = output.format == .text
             report = try replay.run(

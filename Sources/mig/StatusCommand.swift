@@ -21,12 +21,19 @@ struct Status: ParsableCommand {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
             let (url, driver) = try database.open(project, readOnly: true)
-            let statuses = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations()).status()
+            let planner = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations())
+            let statuses = planner.status()
             switch output.format {
             case .json:
                 try Console.printJSON(
                     StatusReport(
-                        database: DatabaseLocation.redacted(url), migrations: statuses.map(StatusReport.Entry.init),
+                        database: DatabaseLocation.redacted(url),
+                        migrations: statuses.map {
+                            StatusReport.Entry(
+                                $0,
+                                advice: planner.dirtyAdvice(
+                                    for: $0, directoryPrefix: project.configuration.migrations.directory))
+                        },
                         diagnostics: catalog.diagnostics))
             case .text:
                 var rows = [["VERSION", "NAME", "STATE", "APPLIED AT", "BY"].map { Console.paint($0, .bold) }]
@@ -46,6 +53,13 @@ struct Status: ParsableCommand {
                     return count == 0 ? nil : "\(count) \(state.rawValue)"
                 }
                 if !counts.isEmpty { Console.note(counts.joined(separator: ", ")) }
+                for status in statuses {
+                    guard
+                        let advice = planner.dirtyAdvice(
+                            for: status, directoryPrefix: project.configuration.migrations.directory)
+                    else { continue }
+                    Console.warning(advice)
+                }
             }
             Console.printDiagnostics(catalog.diagnostics)
         }
@@ -80,8 +94,11 @@ private struct StatusReport: Encodable {
         let gitCommit: String?
         let checksum: String?
         let executionMs: Int?
+        /// For a dirty migration: where `mig up` resumes, or how to resolve it.
+        let advice: String?
 
-        init(_ status: MigrationStatus) {
+        init(_ status: MigrationStatus, advice: String?) {
+            self.advice = advice
             version = status.version.text
             name = status.name
             state = status.state.rawValue

@@ -39,13 +39,21 @@ import Testing
         #expect(plan.steps.map(\.migration.identifier) == ["0002_two"])
     }
 
-    @Test func refusesToApplyPastADirtyMigration() throws {
+    @Test func refusesToApplyPastADirtyMigrationItCannotResume() throws {
         let catalog = try fixture.catalog()
-        let planner = MigrationPlanner(
-            catalog: catalog,
-            applied: [record("0001", "one", checksum: catalog.migrations[0].up.checksum, state: .dirty)])
+        let dirty = record("0001", "one", checksum: catalog.migrations[0].up.checksum, state: .dirty)
+        let unresumable = AppliedMigration(
+            version: dirty.version, name: dirty.name, checksum: dirty.checksum, appliedAt: dirty.appliedAt,
+            executionMilliseconds: 0, appliedBy: "me", gitCommit: nil, state: .dirty,
+            completedStatements: [AppliedMigration.failedRevertMarker])
+        let planner = MigrationPlanner(catalog: catalog, applied: [unresumable])
         #expect(planner.status().first?.state == .dirty)
+        #expect(planner.resumePoint(of: planner.status()[0]) == nil)
         #expect(throws: PlanError.self) { try planner.upPlan() }
+        // With no statement done (or only unchanged ones), `up` resumes it first.
+        let resuming = MigrationPlanner(catalog: catalog, applied: [dirty])
+        #expect(resuming.resumePoint(of: resuming.status()[0]) == 0)
+        #expect(try resuming.upPlan().steps.map(\.migration.version.text) == ["0001", "0002", "0003"])
     }
 
     @Test func plansUpToAVersionAndDownByStepsOrVersion() throws {

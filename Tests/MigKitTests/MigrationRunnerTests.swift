@@ -82,6 +82,32 @@ import Testing
         let history = try database.appliedMigrations()
         #expect(history.last?.state == .dirty)
         #expect(try database.schemaSnapshot().objects.contains { $0.name == "kept" })
-        #expect(throws: PlanError.self) { try runner(database).run { try $0.upPlan() } }
+        #expect(history.last?.completedStatements.count == 1)
+        // Unfixed, the rerun resumes at the failing statement and fails there again.
+        let again = try #require(throws: MigrationFailure.self) { try runner(database).run { try $0.upPlan() } }
+        #expect(again.location?.line == 4)
+        // Fixed, it resumes after the statement that had succeeded (which would fail if run twice).
+        try fixture.add(
+            "0003", "outside",
+            up: "-- mig:no-transaction\nCREATE TABLE kept (id INTEGER);\nCREATE TABLE more (id INTEGER);")
+        _ = try runner(database).run { try $0.upPlan() }
+        #expect(try database.appliedMigrations().last?.state == .applied)
+        #expect(try database.schemaSnapshot().objects.contains { $0.name == "more" })
+    }
+
+    @Test func aDirtyMigrationWhoseDoneStatementsChangedBlocksUntilResolved() throws {
+        try fixture.add(
+            "0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id INTEGER);\nSELECT * FROM nowhere;")
+        let database = try fixture.database()
+        #expect(throws: MigrationFailure.self) { try runner(database).run(.init(rehearse: false)) { try $0.upPlan() } }
+        try fixture.add("0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept2 (id INTEGER);\nSELECT 1;")
+        let blocked = try #require(throws: PlanError.self) { try runner(database).run { try $0.upPlan() } }
+        #expect(blocked.description.contains("mig resolve"))
+        #expect(throws: ResolveError.notDirty(Version("0001")!)) {
+            try runner(database).resolve(Version("0001")!, as: .applied)
+        }
+        try runner(database).resolve(Version("0003")!, as: .applied)
+        #expect(try database.appliedMigrations().last?.state == .applied)
+        #expect(try runner(database).run { try $0.upPlan() }.plan.isEmpty)
     }
 }

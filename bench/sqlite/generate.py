@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Writes N SQLite migrations in the pair layout (V_name.up.sql + V_name.down.sql), deterministically.
+With --postgres, the same migrations in PostgreSQL's spelling (bytea for BLOB, '\\x…' literals).
 
 A realistic mix: new tables of 5-15 columns with a few seed rows, added columns, indexes, views,
 more seed rows and the occasional dropped table. Every down script reverts its up, so the set also
@@ -10,12 +11,16 @@ import os
 import random
 import sys
 
+postgres = "--postgres" in sys.argv
+if postgres:
+    sys.argv.remove("--postgres")
 folder = sys.argv[1]
 count = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 concatenated = sys.argv[3] if len(sys.argv) > 3 else None
 os.makedirs(folder, exist_ok=True)
 rng = random.Random(42)
-TYPES = ["INTEGER", "TEXT", "REAL", "TEXT NOT NULL DEFAULT ''", "INTEGER NOT NULL DEFAULT 0", "BLOB", "NUMERIC"]
+BLOB = "BYTEA" if postgres else "BLOB"
+TYPES = ["INTEGER", "TEXT", "REAL", "TEXT NOT NULL DEFAULT ''", "INTEGER NOT NULL DEFAULT 0", BLOB, "NUMERIC"]
 
 tables = {}  # name -> {"columns": [(name, type)], "indexes": {name: column}, "viewed": bool}
 serial = 0
@@ -24,8 +29,8 @@ serial = 0
 def value_for(kind, row):
     if kind.startswith("INTEGER") or kind in ("REAL", "NUMERIC"):
         return str(row * 7)
-    if kind == "BLOB":
-        return f"x'{row:04x}'"
+    if kind == BLOB:
+        return f"'\\x{row:04x}'" if postgres else f"x'{row:04x}'"
     return f"'value {row}'"
 
 

@@ -21,21 +21,28 @@ public struct DatabaseConnector: Sendable {
         case .sqlite(let path):
             return try SQLiteDriver(
                 path: path, historyTable: configuration.historyTable, access: readOnly ? .readOnly : .readWrite)
-        case .postgres:
-            throw DatabaseError(message: "PostgreSQL databases are not supported by this build of mig yet")
+        case .postgres(let url):
+            return try PostgresDriver(url: url, settings: configuration)
         }
     }
 }
 
 extension DatabaseConnector {
     /// Where shadows of `dialect` come from: fresh in-memory SQLite databases for SQLite projects.
-    public func shadowFactory(for dialect: Dialect) throws -> ShadowDatabaseFactory {
+    ///
+    /// PostgreSQL shadows live on `shadowURL`'s server, or without one in a private cluster that
+    /// this starts (calling `announce` first: it takes a couple of seconds) and that goes away with
+    /// the returned factory.
+    public func shadowFactory(
+        for dialect: Dialect, shadowURL: String? = nil, announce: () -> Void = {}
+    ) throws -> ShadowDatabaseFactory {
         switch dialect {
         case .sqlite:
             let historyTable = configuration.historyTable
             return { try SQLiteDriver.inMemory(historyTable: historyTable) }
         case .postgres:
-            throw DatabaseError(message: "PostgreSQL shadows are not supported by this build of mig yet")
+            let server = try PostgresShadowServer(url: shadowURL, settings: configuration, announce: announce)
+            return { try server.makeDatabase() }
         }
     }
 }
@@ -81,9 +88,6 @@ public enum DatabaseLocation: Sendable, Equatable {
 
     /// The URL with any password replaced by `***`, for messages.
     public static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].lastIndex(of: "@"),
-            let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":")
-        else { return url }
-        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+        PostgresConnectionString(url, environment: [:]).redacted
     }
 }

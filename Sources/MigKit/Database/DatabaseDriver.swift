@@ -15,6 +15,14 @@ public protocol DatabaseDriver: AnyObject {
     /// Runs SQL that mig itself wrote (no file to point at).
     func execute(sql: String) throws
 
+    /// Runs one statement of `script` (cut out by `StatementSplitter`), for scripts that run one
+    /// statement at a time (a no-transaction migration that may stop half-way and resume); a failure
+    /// names the statement's line of the file.
+    func execute(_ statement: SQLStatement, of script: Script) throws
+
+    /// Messages the database sent besides results (PostgreSQL notices) since the last call.
+    func takeNotices() -> [String]
+
     func beginTransaction() throws
     func commitTransaction() throws
     func rollbackTransaction() throws
@@ -40,6 +48,27 @@ public protocol DatabaseDriver: AnyObject {
     /// `mig up` rehearses its plan before touching this one (SQLite: an in-memory copy made with
     /// the backup API). Dropping the returned driver discards the copy.
     func makeShadowCopy() throws -> any DatabaseDriver
+    /// For a shadow copy: the scripts (paths relative to the migration directory) it skipped
+    /// because it cannot run them as they would run for real.
+    var unrehearsedScripts: [String] { get }
+    /// For a shadow copy that is the real database inside a transaction (PostgreSQL): commits it,
+    /// so what was rehearsed is applied, and returns `true`. Other copies return `false`.
+    func keepShadowCopy() throws -> Bool
+}
+
+extension DatabaseDriver {
+    public func execute(_ statement: SQLStatement, of script: Script) throws {
+        try execute(
+            Script(
+                path: script.path, startLine: script.fileLine(forScriptLine: statement.startLine), sql: statement.text,
+                runsOutsideTransaction: true))
+    }
+
+    public func takeNotices() -> [String] { [] }
+
+    public var unrehearsedScripts: [String] { [] }
+
+    public func keepShadowCopy() throws -> Bool { false }
 }
 
 /// One row of the history table.
@@ -59,10 +88,17 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
     /// The HEAD commit mig ran from, if it ran inside a Git repository.
     public let gitCommit: String?
     public let state: State
+    /// For a `dirty` migration: the digest (`SQLStatement.digest`) of each statement that succeeded,
+    /// in order, so a rerun can resume after them when they are unchanged.
+    public let completedStatements: [String]
+
+    /// The `completedStatements` of a dirty row left by a down script that failed part-way: it matches
+    /// no statement digest, so `mig up` never resumes such a migration; a person resolves it.
+    public static let failedRevertMarker = "failed-revert"
 
     public init(
         version: Version, name: String, checksum: String, appliedAt: Date, executionMilliseconds: Int,
-        appliedBy: String, gitCommit: String?, state: State
+        appliedBy: String, gitCommit: String?, state: State, completedStatements: [String] = []
     ) {
         self.version = version
         self.name = name
@@ -72,6 +108,7 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
         self.appliedBy = appliedBy
         self.gitCommit = gitCommit
         self.state = state
+        self.completedStatements = completedStatements
     }
 }
 
@@ -100,10 +137,19 @@ public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible
         self.line = line
     }
 
+    /// The same error placed at `line` of `path`.
+    public func located(path: String, line: Int?) -> DatabaseError {
+        DatabaseError(message: message, code: code, detail: detail, hint: hint, path: path, line: line)
+    }
+
     public var description: String {
-        var text = ""
-        if let path { text += line.map { "\(path):\($0): " } ?? "\(path): " }
-        text += message
+        guard let path else { return summary }
+        return (line.map { "\(path):\($0): " } ?? "\(path): ") + summary
+    }
+
+    /// Everything the database said, without the location: message, code, detail and hint.
+    public var summary: String {
+        var text = message
         if let code { text += " (\(code))" }
         if let detail { text += "\ndetail: \(detail)" }
         if let hint { text += "\nhint: \(hint)" }

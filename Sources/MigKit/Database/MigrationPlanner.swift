@@ -73,8 +73,10 @@ public enum PlanError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(list(migrations)) \(migrations.count == 1 ? "is" : "are") older than a migration already applied, "
                 + "so applying now runs out of version order: renumber with `mig fix`, or pass --allow-out-of-order"
         case .dirty(let migrations):
-            "\(list(migrations)) ran outside a transaction and failed part-way (state dirty): repair the database "
-                + "by hand, then delete the migration's row from the history table to run it again"
+            "\(list(migrations)) ran outside a transaction and failed part-way (state dirty), and the statements "
+                + "that had succeeded have changed since (or the file is gone), so mig cannot resume: repair the "
+                + "database by hand, then run `mig resolve VERSION --applied` (its changes are in place) or "
+                + "`mig resolve VERSION --not-applied` (run it again from the start)"
         case .unknownVersion(let version):
             "no migration has version \(version): see `mig status` for the versions"
         case .noDownScript(let migration):
@@ -138,17 +140,53 @@ public struct MigrationPlanner: Sendable {
         throws(PlanError) -> MigrationPlan
     {
         let statuses = status()
-        let dirty = statuses.filter { $0.state == .dirty }
+        let dirty = statuses.filter { $0.state == .dirty && resumePoint(of: $0) == nil }
         guard dirty.isEmpty else { throw .dirty(dirty) }
         let changed = statuses.filter { $0.state == .changed }
         guard changed.isEmpty || allowChanged else { throw .changed(changed) }
         if let target, !statuses.contains(where: { $0.version == target }) { throw .unknownVersion(target) }
         let chosen = statuses.filter { status in
-            (status.state == .pending || status.state == .outOfOrder) && (target.map { status.version <= $0 } ?? true)
+            [.pending, .outOfOrder, .dirty].contains(status.state) && (target.map { status.version <= $0 } ?? true)
         }
         let outOfOrder = chosen.filter { $0.state == .outOfOrder }
         guard outOfOrder.isEmpty || allowOutOfOrder else { throw .outOfOrder(outOfOrder) }
         return MigrationPlan(steps: chosen.compactMap { catalog.migration($0.version) }.map { .apply($0) })
+    }
+
+    /// For a dirty migration: the index of the statement `mig up` resumes at, or `nil` when it cannot
+    /// (the file is gone, or a statement that had succeeded was changed since).
+    public func resumePoint(of status: MigrationStatus) -> Int? {
+        guard status.state == .dirty, let record = status.applied, let migration = catalog.migration(status.version)
+        else { return nil }
+        return Self.resumePoint(of: migration, after: record)
+    }
+
+    /// For a dirty migration, what `mig status` tells the user: where `mig up` will resume, or that
+    /// it cannot and `mig resolve` is the way out.
+    public func dirtyAdvice(for status: MigrationStatus, directoryPrefix: String) -> String? {
+        guard status.state == .dirty else { return nil }
+        let identifier = "\(status.version.text)_\(status.name)"
+        guard let index = resumePoint(of: status), let migration = catalog.migration(status.version) else {
+            return "\(identifier) is dirty and cannot be resumed (its file is gone, or statements that had run "
+                + "changed since, or its down failed): repair the database, then `mig resolve \(status.version.text) "
+                + "--applied` or `--not-applied`"
+        }
+        let statements = StatementSplitter.split(migration.up.sql)
+        guard index < statements.count else {
+            return "\(identifier) is dirty but every statement ran: `mig up` marks it applied"
+        }
+        let line = migration.up.fileLine(forScriptLine: statements[index].startLine)
+        let path = RunContext.displayPath(of: migration.up.path, under: directoryPrefix)
+        return "\(identifier) is dirty: \(index) of \(statements.count) statement(s) ran; `mig up` resumes at "
+            + "\(path):\(line) (or repair by hand and `mig resolve \(status.version.text) --applied`)"
+    }
+
+    /// How many of `migration`'s up statements the dirty `record` says are done, when they are still
+    /// the first statements of the script, unchanged.
+    static func resumePoint(of migration: Migration, after record: AppliedMigration) -> Int? {
+        let digests = StatementSplitter.split(migration.up.sql).map(\.digest)
+        guard digests.starts(with: record.completedStatements) else { return nil }
+        return record.completedStatements.count
     }
 
     /// Reverts the newest `steps` applied migrations, or every applied migration newer than `target`.

@@ -5,7 +5,9 @@
 /// its last step, so what it plans is what is still true when it writes; concurrent runs wait
 /// and then find the work done. Before the first real step it rehearses the whole plan on a
 /// shadow copy of the database (`DatabaseDriver.makeShadowCopy()`) and stops, having changed
-/// nothing, if any step fails there. Each step commits its script and its history row together.
+/// nothing, if any step fails there. Each step commits its script and its history row together —
+/// except on PostgreSQL, where the rehearsal is the real database inside a transaction: when every
+/// step ran there, that transaction commits and the plan is applied in one pass, all or nothing.
 public struct MigrationRunner {
     /// What a run should do besides applying.
     public struct Options: Sendable {
@@ -45,16 +47,21 @@ public struct MigrationRunner {
         if !options.dryRun { try driver.acquireMigrationLock() }
         defer { if !options.dryRun { try? driver.releaseMigrationLock() } }
         let plan = try makePlan(MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations()))
-        guard !options.dryRun, !plan.isEmpty else {
-            return RunReport(plan: plan, completed: [], rehearsed: false, dryRun: options.dryRun)
+        guard !plan.isEmpty else {
+            return RunReport(plan: plan, completed: [], rehearsed: false, dryRun: options.dryRun, unrehearsed: [])
         }
+        var unrehearsed: [String] = []
         if options.rehearse {
-            progress(.rehearsing(plan))
-            let copy = try driver.makeShadowCopy()
-            try copy.ensureHistoryTable()
-            let executor = MigrationStepExecutor(
-                driver: copy, context: context, directoryPrefix: context.directoryPrefix, inShadow: true)
-            for step in plan.steps { _ = try executor.perform(step) }
+            let rehearsal = try rehearse(plan, keepingIfPossible: !options.dryRun, progress: progress)
+            unrehearsed = rehearsal.unrehearsed
+            if let kept = rehearsal.kept {
+                for done in kept { progress(.finished(done.step, milliseconds: done.milliseconds)) }
+                return RunReport(plan: plan, completed: kept, rehearsed: true, dryRun: false, unrehearsed: [])
+            }
+        }
+        guard !options.dryRun else {
+            return RunReport(
+                plan: plan, completed: [], rehearsed: options.rehearse, dryRun: true, unrehearsed: unrehearsed)
         }
         try driver.ensureHistoryTable()
         let executor = MigrationStepExecutor(
@@ -66,7 +73,29 @@ public struct MigrationRunner {
             progress(.finished(step, milliseconds: milliseconds))
             completed.append(RunReport.Completed(step: step, milliseconds: milliseconds))
         }
-        return RunReport(plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false)
+        return RunReport(
+            plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false, unrehearsed: unrehearsed)
+    }
+
+    /// Runs `plan` on a shadow copy of the database (a dry run stops after this) and returns the
+    /// scripts the copy could not run (PostgreSQL cannot rehearse a no-transaction script). With
+    /// `keepingIfPossible`, a copy that is the real database inside a transaction (PostgreSQL) and
+    /// ran every step is kept (`DatabaseDriver.keepShadowCopy()`): the plan is then applied, all of it
+    /// in one transaction, without running it a second time, and `kept` holds the steps' times.
+    private func rehearse(_ plan: MigrationPlan, keepingIfPossible: Bool, progress: (Event) -> Void) throws
+        -> (unrehearsed: [String], kept: [RunReport.Completed]?)
+    {
+        progress(.rehearsing(plan))
+        let copy = try driver.makeShadowCopy()
+        try copy.ensureHistoryTable()
+        let executor = MigrationStepExecutor(
+            driver: copy, context: context, directoryPrefix: context.directoryPrefix, inShadow: true)
+        let completed = try plan.steps.map { step in
+            RunReport.Completed(step: step, milliseconds: try executor.perform(step))
+        }
+        let unrehearsed = copy.unrehearsedScripts.map(context.displayPath(of:))
+        guard keepingIfPossible, unrehearsed.isEmpty, try copy.keepShadowCopy() else { return (unrehearsed, nil) }
+        return ([], completed)
     }
 }
 
@@ -81,4 +110,7 @@ public struct RunReport: Sendable {
     public let completed: [Completed]
     public let rehearsed: Bool
     public let dryRun: Bool
+    /// Scripts (relative to the project root) the rehearsal had to skip: no-transaction scripts on
+    /// PostgreSQL, which cannot run inside the rehearsal's transaction.
+    public let unrehearsed: [String]
 }

@@ -26,11 +26,12 @@ struct MigrationStepExecutor {
         do {
             if transactional {
                 try driver.beginTransaction()
+                try driver.execute(script)
             } else if case .apply = step, context != nil {
-                // Recorded first, so a run killed part-way through leaves a dirty row rather than nothing.
-                try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty))
+                try applyResumably(migration)
+            } else {
+                try driver.execute(script)
             }
-            try driver.execute(script)
             let milliseconds = Self.milliseconds(clock.now - start)
             if context != nil {
                 switch step {
@@ -44,17 +45,38 @@ struct MigrationStepExecutor {
             if transactional {
                 try? driver.rollbackTransaction()
             } else if case .revert = step, context != nil {
-                try? driver.recordApplied(record(migration, milliseconds: 0, state: .dirty))
+                try? driver.recordApplied(
+                    record(migration, milliseconds: 0, state: .dirty, completed: [AppliedMigration.failedRevertMarker]))
             }
             throw failure(error, step: step, script: script)
         }
     }
 
-    private func record(_ migration: Migration, milliseconds: Int, state: AppliedMigration.State) -> AppliedMigration {
+    /// Runs a no-transaction up script statement by statement, keeping a `dirty` row that lists the
+    /// statements done so far: a run that fails or is killed part-way leaves exactly that, and the
+    /// next run starts after them when they are unchanged (`MigrationPlanner.resumePoint`).
+    private func applyResumably(_ migration: Migration) throws {
+        let previous = try driver.appliedMigrations().first { $0.version == migration.version && $0.state == .dirty }
+        let statements = StatementSplitter.split(migration.up.sql)
+        var done =
+            previous.flatMap { MigrationPlanner.resumePoint(of: migration, after: $0) }.map {
+                statements.prefix($0).map(\.digest)
+            } ?? []
+        try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
+        for statement in statements.dropFirst(done.count) {
+            try driver.execute(statement, of: migration.up)
+            done.append(statement.digest)
+            try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
+        }
+    }
+
+    private func record(
+        _ migration: Migration, milliseconds: Int, state: AppliedMigration.State, completed: [String] = []
+    ) -> AppliedMigration {
         AppliedMigration(
             version: migration.version, name: migration.name, checksum: migration.up.checksum, appliedAt: Date(),
             executionMilliseconds: milliseconds, appliedBy: context?.appliedBy ?? "", gitCommit: context?.gitCommit,
-            state: state)
+            state: state, completedStatements: completed)
     }
 
     private func failure(_ error: any Error, step: MigrationPlan.Step, script: Script) -> MigrationFailure {
@@ -64,7 +86,7 @@ struct MigrationStepExecutor {
         return MigrationFailure(
             migration: step.migration.identifier, direction: direction,
             location: SourceLocation(path: shown, line: database?.line),
-            message: database?.message ?? String(describing: error), inShadow: inShadow)
+            message: database?.summary ?? String(describing: error), inShadow: inShadow)
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

@@ -131,7 +131,8 @@ public final class SQLiteDriver: DatabaseDriver {
                 execution_ms INTEGER NOT NULL,
                 applied_by TEXT NOT NULL,
                 git_commit TEXT,
-                state TEXT NOT NULL CHECK (state IN ('applied', 'dirty'))
+                state TEXT NOT NULL CHECK (state IN ('applied', 'dirty')),
+                completed_statements TEXT NOT NULL DEFAULT ''
             )
             """)
     }
@@ -146,7 +147,7 @@ public final class SQLiteDriver: DatabaseDriver {
         guard try historyTableExists() else { return [] }
         let statement = try connection.prepare(
             """
-            SELECT version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state
+            SELECT version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements
             FROM \(quotedHistoryTable)
             """)
         var records: [AppliedMigration] = []
@@ -164,7 +165,8 @@ public final class SQLiteDriver: DatabaseDriver {
                 AppliedMigration(
                     version: version, name: statement.text(1) ?? "", checksum: statement.text(2) ?? "",
                     appliedAt: appliedAt, executionMilliseconds: Int(statement.integer(4)),
-                    appliedBy: statement.text(5) ?? "", gitCommit: statement.text(6), state: state))
+                    appliedBy: statement.text(5) ?? "", gitCommit: statement.text(6), state: state,
+                    completedStatements: (statement.text(8) ?? "").split(separator: ",").map(String.init)))
         }
         return records.sorted { $0.version < $1.version }
     }
@@ -173,13 +175,14 @@ public final class SQLiteDriver: DatabaseDriver {
         let statement = try connection.prepare(
             """
             INSERT OR REPLACE INTO \(quotedHistoryTable)
-                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.bind([
             .text(record.version.text), .text(record.name), .text(record.checksum),
             .text(HistoryDate.format(record.appliedAt)), .integer(Int64(record.executionMilliseconds)),
             .text(record.appliedBy), record.gitCommit.map { .text($0) } ?? .null, .text(record.state.rawValue),
+            .text(record.completedStatements.joined(separator: ",")),
         ])
         try statement.run()
     }

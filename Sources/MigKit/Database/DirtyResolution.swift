@@ -1,0 +1,52 @@
+import Foundation
+
+/// How a person settles a `dirty` migration after repairing the database by hand (`mig resolve`):
+/// the way out when `mig up` cannot resume because the statements that had run were changed.
+public enum DirtyResolution: String, Sendable, CaseIterable {
+    /// Its changes are in place: the row becomes `applied`, with the current file's checksum.
+    case applied
+    /// Nothing of it remains: the row is removed, so `mig up` runs it again from the start.
+    case notApplied = "not-applied"
+}
+
+/// Why `mig resolve` refused.
+public enum ResolveError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notInHistory(Version)
+    case notDirty(Version)
+    case noFile(Version)
+
+    public var description: String {
+        switch self {
+        case .notInHistory(let version):
+            "migration \(version) is not in the history table: there is nothing to resolve (see `mig status`)"
+        case .notDirty(let version):
+            "migration \(version) is not dirty: only a migration that failed part-way can be resolved"
+        case .noFile(let version):
+            "migration \(version) has no file in the migration directory, so mig cannot record its checksum: "
+                + "restore the file, or resolve it as --not-applied"
+        }
+    }
+}
+
+extension MigrationRunner {
+    /// Settles the dirty migration `version` as `resolution`, holding the migration lock.
+    public func resolve(_ version: Version, as resolution: DirtyResolution) throws {
+        try driver.acquireMigrationLock()
+        defer { try? driver.releaseMigrationLock() }
+        guard let record = try driver.appliedMigrations().first(where: { $0.version == version }) else {
+            throw ResolveError.notInHistory(version)
+        }
+        guard record.state == .dirty else { throw ResolveError.notDirty(version) }
+        switch resolution {
+        case .notApplied:
+            try driver.removeAppliedRecord(version: version)
+        case .applied:
+            guard let migration = catalog.migration(version) else { throw ResolveError.noFile(version) }
+            try driver.recordApplied(
+                AppliedMigration(
+                    version: version, name: migration.name, checksum: migration.up.checksum, appliedAt: Date(),
+                    executionMilliseconds: record.executionMilliseconds, appliedBy: context.appliedBy,
+                    gitCommit: context.gitCommit, state: .applied))
+        }
+    }
+}

@@ -1,0 +1,217 @@
+internal import CLibPQ
+import Foundation
+
+/// One libpq connection (`PGconn`), closed in `deinit`.
+///
+/// Every call that can fail goes through `check`, which reads libpq's message at once, keeps
+/// SQLSTATE, detail, hint and position apart, and removes the password from whatever libpq said.
+/// Notices the server sends (`RAISE NOTICE`, `IF NOT EXISTS … skipping`) are collected for the CLI.
+final class PostgresConnection {
+    private let connection: OpaquePointer
+    private let connectionString: PostgresConnectionString
+    private let noticeBox = NoticeBox()
+    /// A `BEGIN` that goes out with the next query (see `beginLazily()`).
+    private var pendingBegin = false
+
+    /// Connects, waiting at most `connectTimeout` seconds (unless the URL sets `connect_timeout`).
+    init(url: String, connectTimeout: Int, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(DatabaseError)
+    {
+        let connectionString = PostgresConnectionString(url, environment: environment)
+        // Keywords before `dbname` are defaults that the expanded URL overrides.
+        let keywords = ["connect_timeout", "fallback_application_name", "dbname"]
+        let values = [String(max(connectTimeout, 1)), "mig", url]
+        let connection = withCStrings(keywords) { keywordPointers in
+            withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
+        }
+        guard let connection else {
+            throw DatabaseError(message: "cannot connect to PostgreSQL: out of memory")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = connectionString.redact(String(cString: PQerrorMessage(connection)))
+            // libpq documents that a failed connection object must still be released with PQfinish.
+            PQfinish(connection)
+            throw DatabaseError(
+                message: "cannot connect to \(connectionString.redacted): \(message.trimmingWhitespace())",
+                hint: "check the URL, that the server runs and accepts connections, and the credentials")
+        }
+        self.connection = connection
+        self.connectionString = connectionString
+        PQsetNoticeReceiver(
+            connection,
+            { argument, result in
+                guard let argument, let result else { return }
+                Unmanaged<NoticeBox>.fromOpaque(argument).takeUnretainedValue().receive(result)
+            }, Unmanaged.passUnretained(noticeBox).toOpaque())
+    }
+
+    deinit {
+        PQfinish(connection)
+    }
+
+    /// Runs `sql` with the simple query protocol (several statements allowed) and returns the last
+    /// statement's result. On failure the error carries `completedStatements`: how many of the
+    /// string's statements succeeded before the one that failed.
+    @discardableResult
+    func execute(_ sql: String) throws(PostgresFailure) -> PostgresResult {
+        let prefix = pendingBegin ? "BEGIN;" : ""
+        pendingBegin = false
+        guard PQsendQuery(connection, prefix + sql) == 1 else {
+            throw PostgresFailure(error: connectionError(), position: nil, completedStatements: 0)
+        }
+        // The statements and characters of the BEGIN sent along do not count.
+        var completed = prefix.isEmpty ? 0 : -1
+        var last: PostgresResult?
+        var failure: ServerError?
+        while let raw = PQgetResult(connection) {
+            let result = PostgresResult(raw)
+            if failure == nil {
+                if let error = check(result) { failure = error } else { completed += 1 }
+            }
+            last = result
+        }
+        if let failure {
+            throw PostgresFailure(
+                error: failure.error, position: failure.position.map { max($0 - prefix.count, 1) },
+                completedStatements: max(completed, 0))
+        }
+        guard let last else { throw PostgresFailure(error: connectionError(), position: nil, completedStatements: 0) }
+        return last
+    }
+
+    /// Runs one statement with bound text parameters (`$1`, `$2`, …; `nil` is NULL).
+    @discardableResult
+    func execute(_ sql: String, parameters: [String?]) throws(DatabaseError) -> PostgresResult {
+        if pendingBegin {
+            do {
+                try execute("")
+            } catch {
+                throw error.error
+            }
+        }
+        let raw = withOptionalCStrings(parameters) { pointers in
+            PQexecParams(connection, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+        }
+        guard let raw else { throw connectionError() }
+        let result = PostgresResult(raw)
+        if let failure = check(result) { throw failure.error }
+        return result
+    }
+
+    /// Starts a transaction without a round trip of its own: the `BEGIN` travels with the next
+    /// query (a migration's script), which saves one of the four round trips a migration takes.
+    func beginLazily() { pendingBegin = true }
+
+    /// Sends `COMMIT` or `ROLLBACK`, unless the transaction's `BEGIN` was never sent.
+    func endTransaction(_ command: String) throws(PostgresFailure) {
+        guard !pendingBegin else {
+            pendingBegin = false
+            return
+        }
+        try execute(command)
+    }
+
+    /// The server's version as a number (`150004` for 15.4).
+    var serverVersion: Int { Int(PQserverVersion(connection)) }
+
+    /// The notices received since the last call.
+    func takeNotices() -> [String] { noticeBox.take() }
+
+    /// The error in `result`, if it holds one, with the 1-based character position in the query
+    /// string that the server reported.
+    private func check(_ result: PostgresResult) -> ServerError? {
+        switch result.status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN, PGRES_COPY_OUT:
+            return nil
+        default:
+            let message = result.errorField(MIG_PG_DIAG_MESSAGE_PRIMARY) ?? String(cString: PQerrorMessage(connection))
+            let error = DatabaseError(
+                message: connectionString.redact(message.trimmingWhitespace()),
+                code: result.errorField(MIG_PG_DIAG_SQLSTATE),
+                detail: result.errorField(MIG_PG_DIAG_MESSAGE_DETAIL).map(connectionString.redact),
+                hint: result.errorField(MIG_PG_DIAG_MESSAGE_HINT).map(connectionString.redact))
+            return ServerError(
+                error: error, position: result.errorField(MIG_PG_DIAG_STATEMENT_POSITION).flatMap { Int($0) })
+        }
+    }
+
+    private func connectionError() -> DatabaseError {
+        DatabaseError(
+            message: connectionString.redact(String(cString: PQerrorMessage(connection)).trimmingWhitespace()))
+    }
+}
+
+/// A failed `PostgresConnection.execute(_:)`: the server's error, where in the string it was, and
+/// how many of the string's statements had succeeded.
+struct PostgresFailure: Error {
+    let error: DatabaseError
+    /// 1-based character offset in the query string (`PG_DIAG_STATEMENT_POSITION`), when given.
+    let position: Int?
+    let completedStatements: Int
+}
+
+private struct ServerError {
+    let error: DatabaseError
+    let position: Int?
+}
+
+/// One `PGresult`, cleared in `deinit`.
+final class PostgresResult {
+    private let result: OpaquePointer
+
+    init(_ result: OpaquePointer) { self.result = result }
+
+    deinit { PQclear(result) }
+
+    fileprivate var status: ExecStatusType { PQresultStatus(result) }
+
+    fileprivate func errorField(_ field: Int32) -> String? {
+        PQresultErrorField(result, field).map { String(cString: $0) }
+    }
+
+    var rowCount: Int { Int(PQntuples(result)) }
+
+    /// The text of a cell; `nil` for NULL.
+    func value(row: Int, column: Int) -> String? {
+        guard PQgetisnull(result, Int32(row), Int32(column)) == 0 else { return nil }
+        return String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+    }
+
+    /// Every row as text cells.
+    var rows: [[String?]] {
+        let columns = Int(PQnfields(result))
+        return (0..<rowCount).map { row in (0..<columns).map { value(row: row, column: $0) } }
+    }
+}
+
+/// Collects notices from libpq's notice receiver callback, which gets a raw pointer to it.
+private final class NoticeBox {
+    private var notices: [String] = []
+
+    func receive(_ result: OpaquePointer) {
+        let severity = PQresultErrorField(result, MIG_PG_DIAG_SEVERITY).map { String(cString: $0) } ?? "NOTICE"
+        let message = PQresultErrorField(result, MIG_PG_DIAG_MESSAGE_PRIMARY).map { String(cString: $0) } ?? ""
+        notices.append("\(severity): \(message)")
+    }
+
+    func take() -> [String] {
+        defer { notices = [] }
+        return notices
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings that live for the call.
+private func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result)
+    -> Result
+{
+    withOptionalCStrings(strings.map { Optional($0) } + [nil], body)
+}
+
+private func withOptionalCStrings<Result>(
+    _ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result
+) -> Result {
+    let copies = strings.map { $0.flatMap { strdup($0) } }
+    defer { copies.forEach { free($0) } }
+    let pointers = copies.map { $0.map { UnsafePointer($0) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,112 @@
+import Crypto
+import Foundation
+
+/// The history table in a PostgreSQL database (`[database] history_schema` . `history_table`),
+/// with every identifier quoted and every value bound.
+struct PostgresHistoryTable {
+    let schema: String?
+    let table: String
+
+    /// `"schema"."table"`, or `"table"` on the search path.
+    var qualifiedName: String { qualify(table) }
+    /// The lease table of `[database] lock = "table"`, next to the history table.
+    var lockTable: String { qualify(table + "_lock") }
+    /// The names the schema snapshot leaves out (mig's own bookkeeping).
+    var ownTables: Set<String> { [table, table + "_lock"] }
+
+    /// The `pg_advisory_lock` key: derived from the table's name so projects sharing a database with
+    /// different history tables do not block each other.
+    var advisoryKey: Int64 {
+        let digest = Array(SHA256.hash(data: Array("mig:\(schema ?? ""):\(table)".utf8)))
+        return digest.prefix(8).reduce(0) { ($0 << 8) | Int64($1) }
+    }
+
+    private func qualify(_ name: String) -> String {
+        schema.map { "\(quoteIdentifier($0)).\(quoteIdentifier(name))" } ?? quoteIdentifier(name)
+    }
+
+    func create(on connection: PostgresConnection) throws {
+        var sql = ""
+        if let schema { sql += "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema));\n" }
+        sql += """
+            CREATE TABLE IF NOT EXISTS \(qualifiedName) (
+                version text PRIMARY KEY,
+                name text NOT NULL,
+                checksum text NOT NULL,
+                applied_at timestamptz NOT NULL,
+                execution_ms integer NOT NULL,
+                applied_by text NOT NULL,
+                git_commit text,
+                state text NOT NULL CHECK (state IN ('applied', 'dirty')),
+                completed_statements text[] NOT NULL DEFAULT '{}'
+            )
+            """
+        try createTolerantly(sql, on: connection)
+    }
+
+    func rows(on connection: PostgresConnection) throws -> [AppliedMigration] {
+        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", parameters: [qualifiedName])
+        guard exists.value(row: 0, column: 0) == "t" else { return [] }
+        let result = try connection.execute(
+            """
+            SELECT version, name, checksum, extract(epoch FROM applied_at)::text, execution_ms, applied_by, git_commit,
+                   state, array_to_string(completed_statements, ',')
+            FROM \(qualifiedName)
+            """, parameters: [])
+        return try result.rows.map { row in
+            guard let text = row[0], let version = Version(text),
+                let state = row[7].flatMap(AppliedMigration.State.init)
+            else {
+                throw DatabaseError(
+                    message:
+                        "the history table \(qualifiedName) holds a row mig cannot read (version \(row[0] ?? "NULL"))")
+            }
+            return AppliedMigration(
+                version: version, name: row[1] ?? "", checksum: row[2] ?? "",
+                appliedAt: Date(timeIntervalSince1970: Double(row[3] ?? "0") ?? 0),
+                executionMilliseconds: Int(row[4] ?? "0") ?? 0, appliedBy: row[5] ?? "", gitCommit: row[6],
+                state: state,
+                completedStatements: (row[8] ?? "").split(separator: ",").map(String.init))
+        }.sorted { $0.version < $1.version }
+    }
+
+    func record(_ record: AppliedMigration, on connection: PostgresConnection) throws {
+        try connection.execute(
+            """
+            INSERT INTO \(qualifiedName)
+                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements)
+            VALUES ($1, $2, $3, to_timestamp($4::double precision), $5::integer, $6, $7, $8, string_to_array($9, ','))
+            ON CONFLICT (version) DO UPDATE SET
+                name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at,
+                execution_ms = excluded.execution_ms, applied_by = excluded.applied_by,
+                git_commit = excluded.git_commit, state = excluded.state,
+                completed_statements = excluded.completed_statements
+            """,
+            parameters: [
+                record.version.text, record.name, record.checksum, String(record.appliedAt.timeIntervalSince1970),
+                String(record.executionMilliseconds), record.appliedBy, record.gitCommit, record.state.rawValue,
+                record.completedStatements.joined(separator: ","),
+            ])
+    }
+
+    /// Deletes the row of `version` as versions compare (`0003` is `3`), whatever its spelling.
+    func remove(version: Version, on connection: PostgresConnection) throws {
+        let stored = try rows(on: connection).first { $0.version == version }?.version.text ?? version.text
+        try connection.execute("DELETE FROM \(qualifiedName) WHERE version = $1", parameters: [stored])
+    }
+
+    /// Runs `CREATE … IF NOT EXISTS` SQL; two deployers creating the same object at once make
+    /// PostgreSQL report a duplicate for the loser, which only means the object now exists.
+    func createTolerantly(_ sql: String, on connection: PostgresConnection) throws {
+        do {
+            try connection.execute(sql)
+        } catch {
+            guard ["23505", "42P07", "42P06"].contains(error.error.code) else { throw error.error }
+        }
+    }
+}
+
+/// `"name"` with embedded quotes doubled: an identifier PostgreSQL takes literally.
+func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
