@@ -88,7 +88,7 @@ private struct ApplyCommand {
     let options: ApplyOptions
 
     func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
-        try runReportingErrors {
+        try runReportingErrors(json: options.output.format == .json) {
             let project = try currentProject()
             let catalog = try catalogForApplying(project)
             let (url, driver) = try options.database.open(project, readOnly: options.dryRun)
@@ -106,10 +106,10 @@ private struct ApplyCommand {
                 }
             } catch let error as MigrationFailure {
                 Self.showNotices(of: driver)
-                Console.error(error.description)
+                reportFailure(error, json: !text)
                 throw ExitCode(1)
             } catch let error as PlanError {
-                Console.error(error.description)
+                reportFailure(error, json: !text)
                 throw ExitCode(1)
             }
             switch options.output.format {

@@ -27,7 +27,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         var report: CheckReport?
-        try runReportingErrors {
+        try runReportingErrors(json: format == .json) {
             let project = try currentProject()
             let context = try BranchContext(project: project, base: base)
             report = try BranchChecker(context: context, drift: shadow ? DeployOrderDrift(replay: try shadowReplay(for: project)) : nil).run()

@@ -23,7 +23,7 @@ struct Fix: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: output.format == .json) {
             let outcome = try MigrationRenumberer(project: try currentProject()).run(base: base, dryRun: dryRun)
             switch output.format {
             case .json:

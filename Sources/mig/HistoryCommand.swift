@@ -24,7 +24,7 @@ struct History: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
             let cache = noCache || !project.hasConfigurationFile ? nil : HistoryCache(project: project)
             let (commit, history) = try MigrationHistoryReader(project: project).history(of: ref, cache: cache)

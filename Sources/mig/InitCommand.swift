@@ -25,7 +25,7 @@ struct Init: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: output.format == .json) {
             let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
             let outcome = try ProjectInitializer(root: root).run(directory: directory, dialect: dialect, dryRun: dryRun)
             let settings = outcome.configuration.migrations

@@ -12,7 +12,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         var catalog: Catalog?
-        try runReportingErrors { catalog = try currentProject().loadCatalog() }
+        try runReportingErrors(json: output.format == .json) { catalog = try currentProject().loadCatalog() }
         guard let catalog else { return }
         switch output.format {
         case .json:

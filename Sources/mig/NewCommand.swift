@@ -27,7 +27,7 @@ struct New: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: output.format == .json) {
             let scaffolder = Scaffolder(project: try currentProject())
             let plan = try scaffolder.plan(.init(description: words.joined(separator: " "), template: template))
             if !dryRun { try scaffolder.write(plan) }

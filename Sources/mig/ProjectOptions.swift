@@ -12,8 +12,9 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// Runs a command body, turning engine errors into a printed message and exit code 2.
-func runReportingErrors(_ body: () throws -> Void) throws {
+/// Runs a command body, turning engine errors into a printed message and exit code 2; with
+/// `json`, the error also goes to stdout as an `ErrorReport` document for machines.
+func runReportingErrors(json: Bool = false, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
@@ -21,9 +22,15 @@ func runReportingErrors(_ body: () throws -> Void) throws {
     } catch let error as CleanExit {
         throw error
     } catch {
-        Console.error(String(describing: error))
+        reportFailure(error, json: json)
         throw ExitCode(2)
     }
+}
+
+/// Prints why a command failed: the message on stderr, and with `json` the `ErrorReport` on stdout.
+func reportFailure(_ error: any Error, json: Bool) {
+    Console.error(String(describing: error))
+    if json { try? Console.printJSON(ErrorReport(error).document) }
 }
 
 /// The project the current directory belongs to.

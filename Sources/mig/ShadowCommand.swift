@@ -16,8 +16,14 @@ struct Shadow: ParsableCommand {
             """
     )
 
-    @Option(help: "Also write the shadow database (after the ups) to this file.")
+    @Option(
+        help: ArgumentHelp(
+            "Also write the shadow database (after the ups) to this SQLite file. An existing file is replaced "
+                + "only when it is a shadow mig kept before; never a directory.", valueName: "file"))
     var keep: String?
+
+    @Flag(help: "With --keep: replace an existing file that is not a shadow mig kept.")
+    var force = false
 
     @Flag(inversion: .prefixedNo, help: "Run up, down, up again (default: [shadow] roundtrip).")
     var roundtrip: Bool?
@@ -37,13 +43,13 @@ struct Shadow: ParsableCommand {
         var report: ShadowReport?
         var driftReport: DeployOrderDrift.Report?
         var count = 0
-        try runReportingErrors {
+        try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
             count = catalog.migrations.count
             Console.printDiagnostics(catalog.diagnostics)
             let replay = try shadowReplay(for: project, shadowURL: shadowURL)
-            let keepPath = keep.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            let keptFile = try keep.map { try KeptShadowFile(path: $0, force: force) }
             let text = output.format == .text
             report = try replay.run(
                 catalog.migrations, roundtrip: roundtrip ?? project.configuration.shadow.roundtrip,
@@ -53,12 +59,12 @@ struct Shadow: ParsableCommand {
                         Console.print("\(arrow) \(step.version.text)_\(step.name) (\(step.milliseconds) ms)")
                     }
                 },
-                afterFirstUp: keepPath.map { path in
+                afterFirstUp: keptFile.map { file in
                     { database in
                         guard let sqlite = database as? SQLiteDriver else {
                             throw ValidationError("--keep writes SQLite shadows only")
                         }
-                        try sqlite.save(to: path)
+                        try file.write(sqlite)
                     }
                 })
             if let base {

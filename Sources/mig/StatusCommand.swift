@@ -17,7 +17,7 @@ struct Status: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
             let (url, driver) = try database.open(project, readOnly: true)

@@ -158,6 +158,23 @@ import Testing
         #expect(noRoundtrip.status == 0)
     }
 
+    @Test func keepNeverReplacesAFolderOrAFileItDidNotWrite() throws {
+        try scratch.write("notes.md", "uncommitted work\n")
+        for target in [".", "db/migrations", "notes.md"] {
+            let refused = try mig("shadow", "--keep", target)
+            #expect(refused.status == 2)
+            #expect(refused.stderr.contains("--keep \(target):"))
+        }
+        #expect(scratch.exists(".migrate/config.toml"))
+        #expect(scratch.exists("db/migrations/0001_users.sql"))
+        #expect(try scratch.read("notes.md") == "uncommitted work\n")
+
+        #expect(try mig("shadow", "--keep", "kept.db").status == 0)
+        #expect(try mig("shadow", "--keep", "kept.db").status == 0)
+        #expect(try mig("shadow", "--keep", "notes.md", "--force").status == 0)
+        #expect(try sqlite("SELECT count(*) FROM sqlite_master WHERE name = 'posts'", database: "notes.md") == "1")
+    }
+
     @Test func aCorruptDatabaseIsRefusedUnchanged() throws {
         let file = try scratch.write("db/app.db", String(repeating: "not sqlite at all\n", count: 500))
         let before = try Data(contentsOf: file)
@@ -178,6 +195,25 @@ import Testing
         #expect(result.stderr.contains("db/app.db is read-only: mig cannot change it"))
         #expect(try Data(contentsOf: scratch.url.appending(path: "db/app.db")) == before)
         #expect(try states() == ["0001:applied", "0002:pending"])
+    }
+
+    @Test func aFailureUnderFormatJSONIsAnErrorDocumentOnStdout() throws {
+        try migration("0003", "broken", up: "CREATE TABLE ok (id INTEGER);\nCREATE TABLE oops (;")
+        let failed = try mig("up", "--format", "json", "--no-shadow")
+        #expect(failed.status == 1)
+        let error = try #require(try json(failed)["error"] as? [String: Any])
+        #expect(error["code"] as? String == "migration-failed")
+        #expect(error["file"] as? String == "db/migrations/0003_broken.sql")
+        #expect(error["line"] as? Int == 3)
+        #expect((error["message"] as? String)?.contains("0003_broken") == true)
+
+        try scratch.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\nbogus = 1\n")
+        let misconfigured = try mig("status", "--format", "json")
+        #expect(misconfigured.status == 2)
+        let configuration = try #require(try json(misconfigured)["error"] as? [String: Any])
+        #expect(configuration["code"] as? String == "configuration")
+        #expect((configuration["file"] as? String)?.hasSuffix("/.migrate/config.toml") == true)
+        #expect(configuration["line"] as? Int == 3)
     }
 
     @Test func theDatabaseFlagBeatsTheEnvironment() throws {

@@ -211,11 +211,12 @@ public final class SQLiteDriver: DatabaseDriver {
         return copy
     }
 
-    /// Writes this database's content to the file at `path`, replacing it (`mig shadow --keep`).
-    public func save(to path: String) throws {
-        try? FileManager.default.removeItem(atPath: path)
+    /// Writes this database's content into a new file at `path`, stamped with `applicationID`
+    /// (`mig shadow --keep`, through `KeptShadowFile`, which decides where that may be).
+    public func save(toNewFile path: String, applicationID: Int32) throws {
         let file = try SQLiteDriver(path: path, historyTable: historyTable)
         try connection.copy(into: file.connection)
+        try file.execute(sql: "PRAGMA application_id = \(applicationID)")
     }
 }
 
