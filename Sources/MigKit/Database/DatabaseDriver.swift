@@ -24,6 +24,9 @@ public protocol DatabaseDriver: AnyObject {
     func takeNotices() -> [String]
 
     func beginTransaction() throws
+    /// Begins the transaction `script` runs in; an engine may set the connection up for that
+    /// script first (SQLite: a script that sets `foreign_keys` runs with them off).
+    func beginTransaction(for script: Script) throws
     func commitTransaction() throws
     func rollbackTransaction() throws
 
@@ -65,6 +68,8 @@ extension DatabaseDriver {
     }
 
     public func takeNotices() -> [String] { [] }
+
+    public func beginTransaction(for script: Script) throws { try beginTransaction() }
 
     public var unrehearsedScripts: [String] { [] }
 

@@ -25,7 +25,7 @@ struct MigrationStepExecutor {
         let start = clock.now
         do {
             if transactional {
-                try driver.beginTransaction()
+                try driver.beginTransaction(for: script)
                 try driver.execute(script)
             } else if case .apply = step, context != nil {
                 try applyResumably(migration)
