@@ -145,6 +145,25 @@ import Testing
         #expect(try driver.schemaSnapshot().objects.map(\.name) == ["t"])
     }
 
+    /// A statement of a no-transaction migration and the history row that counts it done commit
+    /// together: when the row cannot be written, the statement is undone.
+    @Test func aNoTransactionStatementCommitsWithItsHistoryRow() throws {
+        let driver = try SQLiteDriver(path: scratch.url.appending(path: "n.db").path)
+        let script = Script(path: "0001_t.sql", startLine: 1, sql: "CREATE TABLE t (x INTEGER);")
+        let record = AppliedMigration(
+            version: Version("1")!, name: "t", checksum: script.checksum, appliedAt: Date(), executionMilliseconds: 0,
+            appliedBy: "me", gitCommit: nil, state: .dirty)
+        // No history table yet: writing the row fails.
+        #expect(throws: (any Error).self) {
+            try driver.execute(StatementSplitter.split(script.sql)[0], of: script, thenRecord: record)
+        }
+        #expect(try driver.schemaSnapshot().isEmpty)
+        try driver.ensureHistoryTable()
+        try driver.execute(StatementSplitter.split(script.sql)[0], of: script, thenRecord: record)
+        #expect(try driver.schemaSnapshot().objects.map(\.name) == ["t"])
+        #expect(try driver.appliedMigrations().map(\.state) == [.dirty])
+    }
+
     /// The rehearsal copy: a file of its own in a temporary folder (memory bounded whatever the
     /// database's size), with what the WAL holds, gone when dropped; the real file is untouched.
     @Test func shadowCopyIsATemporaryFileThatLeavesTheDatabaseUntouched() throws {

@@ -20,6 +20,11 @@ public protocol DatabaseDriver: AnyObject {
     /// names the statement's line of the file.
     func execute(_ statement: SQLStatement, of script: Script) throws
 
+    /// Runs one statement of a no-transaction `script`, then writes `record` (the history row that
+    /// counts it done), atomically where the engine can — so that a run killed between the two
+    /// never leaves a statement done that the history says is still to do.
+    func execute(_ statement: SQLStatement, of script: Script, thenRecord record: AppliedMigration) throws
+
     /// Messages the database sent besides results (PostgreSQL notices) since the last call.
     func takeNotices() -> [String]
 
@@ -65,6 +70,11 @@ extension DatabaseDriver {
             Script(
                 path: script.path, startLine: script.fileLine(forScriptLine: statement.startLine), sql: statement.text,
                 runsOutsideTransaction: true))
+    }
+
+    public func execute(_ statement: SQLStatement, of script: Script, thenRecord record: AppliedMigration) throws {
+        try execute(statement, of: script)
+        try recordApplied(record)
     }
 
     public func takeNotices() -> [String] { [] }

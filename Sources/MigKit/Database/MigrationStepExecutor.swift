@@ -64,9 +64,10 @@ struct MigrationStepExecutor {
             } ?? []
         try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
         for statement in statements.dropFirst(done.count) {
-            try driver.execute(statement, of: migration.up)
             done.append(statement.digest)
-            try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
+            try driver.execute(
+                statement, of: migration.up,
+                thenRecord: record(migration, milliseconds: 0, state: .dirty, completed: done))
         }
     }
 

@@ -92,6 +92,34 @@ public final class SQLiteDriver: DatabaseDriver {
         try connection.execute(sql)
     }
 
+    /// A statement that SQLite can run inside a transaction runs in one with its history row; the
+    /// others (`PRAGMA`, `VACUUM`, `ATTACH`, transaction control…) — the reason a migration runs
+    /// outside a transaction — run on their own, and their row follows.
+    public func execute(_ statement: SQLStatement, of script: Script, thenRecord record: AppliedMigration) throws {
+        guard !connection.isInTransaction, Self.runsInTransaction(statement.text) else {
+            try execute(statement, of: script)
+            try recordApplied(record)
+            return
+        }
+        try beginTransaction()
+        do {
+            try execute(statement, of: script)
+            try recordApplied(record)
+            try commitTransaction()
+        } catch {
+            try? rollbackTransaction()
+            throw error
+        }
+    }
+
+    /// Statements whose first keyword says they change schema or rows, which SQLite runs the same
+    /// inside a transaction as outside one.
+    static func runsInTransaction(_ statement: String) -> Bool {
+        let keyword = statement.prefix { $0.isLetter }.uppercased()
+        return ["CREATE", "DROP", "ALTER", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH", "SELECT", "REINDEX"]
+            .contains(keyword)
+    }
+
     // MARK: - Transactions
 
     public func beginTransaction() throws {
