@@ -84,7 +84,8 @@ struct Shadow: ParsableCommand {
             if let reason = report.roundtripSkipped { Console.warning("roundtrip skipped: \(reason)") }
             if let reason = report.roundtripUntested { Console.warning("roundtrip partial: \(reason)") }
             if report.diagnostics.isEmpty {
-                let reverted = report.roundtripUntested == nil ? "every down reverts its up" : "those downs revert their ups"
+                let reverted =
+                    report.roundtripUntested == nil ? "every down reverts its up" : "those downs revert their ups"
                 Console.note(
                     "shadow replay passed: \(count) migration(s)" + (report.roundtripCompleted ? ", \(reverted)" : ""))
             }

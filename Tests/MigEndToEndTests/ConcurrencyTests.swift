@@ -165,13 +165,16 @@ import Testing
             process.waitUntilExit()
 
             let history = try SQLiteShell.run(
-                database, "SELECT version || ':' || state || ':' || completed_statements FROM mig_history ORDER BY version")
-                .split(separator: "\n").map(String.init)
+                database,
+                "SELECT version || ':' || state || ':' || completed_statements FROM mig_history ORDER BY version"
+            )
+            .split(separator: "\n").map(String.init)
             let fingerprint = try SQLiteShell.fingerprint(database)
             let allowed = Self.allowedStates(history: history, statements: steps.count)
             #expect(
                 allowed.map { states[$0] }.contains(fingerprint),
-                "round \(round): history \(history) allows states \(allowed), found \(states.firstIndex(of: fingerprint).map(String.init) ?? "none of them")")
+                "round \(round): history \(history) allows states \(allowed), found \(states.firstIndex(of: fingerprint).map(String.init) ?? "none of them")"
+            )
             outcomes.append(history.last ?? "empty")
 
             let rerun = try MigProcess.run(["up"], in: scratch.url, environment: environment)

@@ -53,7 +53,7 @@ public protocol DatabaseDriver: AnyObject {
     func schemaSnapshot() throws -> SchemaSnapshot
 
     /// A throw-away database holding the same schema, data and history as this one, on which
-    /// `mig up` rehearses its plan before touching this one (SQLite: an in-memory copy made with
+    /// `mig up` rehearses its plan before touching this one (SQLite: a copy in a temporary file made with
     /// the backup API). Dropping the returned driver discards the copy.
     func makeShadowCopy() throws -> any DatabaseDriver
     /// For a shadow copy: the scripts (paths relative to the migration directory) it skipped

@@ -19,6 +19,7 @@ enum ForeignKeyViolations {
         let more = count > lines.count ? "; and \(count - lines.count) more" : ""
         throw DatabaseError(
             message: "the script set foreign_keys, so it ran with foreign keys off, and left \(count) foreign key "
-                + "violation(s): \(lines.joined(separator: "; "))\(more): make the script keep every reference valid (PRAGMA foreign_key_check lists them)")
+                + "violation(s): \(lines.joined(separator: "; "))\(more): make the script keep every reference valid (PRAGMA foreign_key_check lists them)"
+        )
     }
 }
