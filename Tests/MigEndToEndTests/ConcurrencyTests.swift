@@ -171,10 +171,10 @@ import Testing
             .split(separator: "\n").map(String.init)
             let fingerprint = try SQLiteShell.fingerprint(database)
             let allowed = Self.allowedStates(history: history, statements: steps.count)
+            let found = states.firstIndex(of: fingerprint).map(String.init) ?? "none of them"
             #expect(
                 allowed.map { states[$0] }.contains(fingerprint),
-                "round \(round): history \(history) allows states \(allowed), found \(states.firstIndex(of: fingerprint).map(String.init) ?? "none of them")"
-            )
+                "round \(round): history \(history) allows states \(allowed), found \(found)")
             outcomes.append(history.last ?? "empty")
 
             let rerun = try MigProcess.run(["up"], in: scratch.url, environment: environment)
