@@ -148,8 +148,17 @@ private struct ApplyCommand {
     }
 
     private static func summarise(_ report: RunReport) {
+        for missing in report.plan.missingFiles {
+            Console.warning(
+                "\(missing.version.text)_\(missing.name) is applied but its files are gone from the migration "
+                    + "directory: restore them from Git (`mig status` lists it as missing-file)")
+        }
         if report.plan.isEmpty {
-            Console.note("nothing to do: the database is up to date")
+            Console.note(
+                report.plan.missingFiles.isEmpty
+                    ? "nothing to do: the database is up to date"
+                    : "nothing to apply, but the database has \(report.plan.missingFiles.count) applied migration(s) "
+                        + "without files (above)")
         } else if report.dryRun {
             for step in report.plan.steps {
                 Console.print(

@@ -88,10 +88,12 @@ struct Shadow: ParsableCommand {
                         : "deploy order against \(base ?? "base") gives the same schema as version order")
             }
             if let reason = report.roundtripSkipped { Console.warning("roundtrip skipped: \(reason)") }
+            if let reason = report.roundtripUntested { Console.warning("roundtrip partial: \(reason)") }
             if report.diagnostics.isEmpty {
+                let reverted =
+                    report.roundtripUntested == nil ? "every down reverts its up" : "those downs revert their ups"
                 Console.note(
-                    "shadow replay passed: \(count) migration(s)"
-                        + (report.roundtripCompleted ? ", every down reverts its up" : ""))
+                    "shadow replay passed: \(count) migration(s)" + (report.roundtripCompleted ? ", \(reverted)" : ""))
             }
         }
         if diagnostics.hasErrors { throw ExitCode(1) }

@@ -117,6 +117,15 @@ import Testing
         #expect(allowed.stdout.contains("applied 0000_early"))
     }
 
+    @Test func upNamesAnAppliedMigrationWhoseFileIsGone() throws {
+        #expect(try mig("up").status == 0)
+        try FileManager.default.removeItem(at: scratch.url.appending(path: "db/migrations/0002_posts.sql"))
+        let up = try mig("up")
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stderr.contains("0002_posts is applied but its files are gone"), "\(up.stderr)")
+        #expect(!up.stderr.contains("up to date"))
+    }
+
     @Test func aSyntaxErrorNamesFileAndLineAndChangesNothing() throws {
         try scratch.write(
             "db/migrations/0003_broken.sql",

@@ -71,4 +71,43 @@ import Testing
         #expect(try all.downPlan(to: Version("0")).steps.count == 3)
         #expect(try all.redoPlan().steps == [.revert(catalog.migrations[2]), .apply(catalog.migrations[2])])
     }
+
+    @Test func downToZeroRevertsVersionZeroToo() throws {
+        try fixture.add("0000", "setup", up: "CREATE TABLE setup (id INTEGER);", down: "DROP TABLE setup;")
+        let catalog = try fixture.catalog()
+        let all = MigrationPlanner(
+            catalog: catalog,
+            applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) })
+        #expect(
+            try all.downPlan(to: Version("0")).steps.map(\.migration.version.text) == ["0003", "0002", "0001", "0000"])
+    }
+
+    @Test func downRevertsInTheOrderTheDatabaseApplied() throws {
+        let catalog = try fixture.catalog()
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        // 0002 was applied out of order, after 0003: it is the newest, so `down` reverts it first.
+        let order = ["0001": 0.0, "0003": 1.0, "0002": 2.0]
+        let applied = catalog.migrations.map { migration in
+            AppliedMigration(
+                version: migration.version, name: migration.name, checksum: migration.up.checksum,
+                appliedAt: start.addingTimeInterval(order[migration.version.text]!), executionMilliseconds: 1,
+                appliedBy: "me", gitCommit: nil, state: .applied)
+        }
+        let planner = MigrationPlanner(catalog: catalog, applied: applied.reversed())
+        #expect(try planner.downPlan().steps.map(\.migration.version.text) == ["0002"])
+        #expect(try planner.downPlan(steps: 2).steps.map(\.migration.version.text) == ["0002", "0003"])
+        #expect(try planner.downPlan(to: Version("1")).steps.map(\.migration.version.text) == ["0002", "0003"])
+        #expect(try planner.redoPlan().steps.map(\.migration.version.text) == ["0002", "0002"])
+    }
+
+    @Test func anUpPlanNamesAppliedMigrationsWhoseFilesAreGone() throws {
+        let catalog = try fixture.catalog()
+        let planner = MigrationPlanner(
+            catalog: catalog,
+            applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) }
+                + [record("0004", "gone", checksum: "x")])
+        let plan = try planner.upPlan()
+        #expect(plan.isEmpty)
+        #expect(plan.missingFiles.map(\.name) == ["gone"])
+    }
 }

@@ -144,4 +144,47 @@ import Testing
         #expect(try copy.schemaSnapshot().isEmpty)
         #expect(try driver.schemaSnapshot().objects.map(\.name) == ["t"])
     }
+
+    /// A statement of a no-transaction migration and the history row that counts it done commit
+    /// together: when the row cannot be written, the statement is undone.
+    @Test func aNoTransactionStatementCommitsWithItsHistoryRow() throws {
+        let driver = try SQLiteDriver(path: scratch.url.appending(path: "n.db").path)
+        let script = Script(path: "0001_t.sql", startLine: 1, sql: "CREATE TABLE t (x INTEGER);")
+        let record = AppliedMigration(
+            version: Version("1")!, name: "t", checksum: script.checksum, appliedAt: Date(), executionMilliseconds: 0,
+            appliedBy: "me", gitCommit: nil, state: .dirty)
+        // No history table yet: writing the row fails.
+        #expect(throws: (any Error).self) {
+            try driver.execute(StatementSplitter.split(script.sql)[0], of: script, thenRecord: record)
+        }
+        #expect(try driver.schemaSnapshot().isEmpty)
+        try driver.ensureHistoryTable()
+        try driver.execute(StatementSplitter.split(script.sql)[0], of: script, thenRecord: record)
+        #expect(try driver.schemaSnapshot().objects.map(\.name) == ["t"])
+        #expect(try driver.appliedMigrations().map(\.state) == [.dirty])
+    }
+
+    /// The rehearsal copy: a file of its own in a temporary folder (memory bounded whatever the
+    /// database's size), with what the WAL holds, gone when dropped; the real file is untouched.
+    @Test func shadowCopyIsATemporaryFileThatLeavesTheDatabaseUntouched() throws {
+        let url = scratch.url.appending(path: "w.db")
+        let driver = try SQLiteDriver(path: url.path)
+        try driver.execute(sql: "PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER); INSERT INTO t VALUES (1);")
+        let files = [url, URL(fileURLWithPath: url.path + "-wal")]
+        let before = try files.map { try Data(contentsOf: $0) }
+        let folder = try rehearse(on: driver)
+        #expect(!folder.hasPrefix(scratch.url.path))
+        #expect(!FileManager.default.fileExists(atPath: folder), "the copy's folder is removed with the copy")
+        #expect(try files.map { try Data(contentsOf: $0) } == before)
+        #expect(try driver.schemaSnapshot().objects.map(\.name) == ["t"])
+    }
+
+    /// Changes a shadow copy of `driver`, checks it has the data, drops it; returns the copy's folder.
+    private func rehearse(on driver: SQLiteDriver) throws -> String {
+        let copy = try #require(try driver.makeShadowCopy() as? SQLiteDriver)
+        let path = try #require(copy.path)
+        try copy.execute(sql: "INSERT INTO t VALUES (2); CREATE TABLE u (x INTEGER);")
+        #expect(try copy.schemaSnapshot().objects.map(\.name) == ["t", "u"])
+        return (path as NSString).deletingLastPathComponent
+    }
 }

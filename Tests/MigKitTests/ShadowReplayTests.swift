@@ -75,6 +75,43 @@ import Testing
         #expect(report.diagnostics.isEmpty)
         #expect(report.roundtripSkipped == "0002_oneway has no down script")
     }
+
+    @Test func roundtripsTheMigrationsAfterTheNewestOneWithoutADown() throws {
+        try fixture.add("0002", "oneway", up: "CREATE TABLE t (id INTEGER);")
+        try fixture.add("0003", "posts", up: "CREATE TABLE posts (id INTEGER);", down: "DROP TABLE posts;")
+        try fixture.add("0004", "names", up: "ALTER TABLE users ADD COLUMN name TEXT;", down: "SELECT 1;")
+        var seen: [String] = []
+        let leaky = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true) {
+            seen.append("\($0.direction.rawValue) \($0.version)")
+        }
+        #expect(leaky.diagnostics.first?.message.contains("0004_names does not fully revert") == true)
+        #expect(leaky.roundtripSkipped == nil)
+
+        try fixture.add(
+            "0004", "names", up: "ALTER TABLE users ADD COLUMN name TEXT;", down: "ALTER TABLE users DROP COLUMN name;")
+        seen = []
+        let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true) {
+            seen.append("\($0.direction.rawValue) \($0.version)")
+        }
+        #expect(report.diagnostics.isEmpty)
+        #expect(report.roundtripCompleted)
+        #expect(seen == ["up 0001", "up 0002", "up 0003", "up 0004", "down 0004", "down 0003", "up 0003", "up 0004"])
+        #expect(
+            report.roundtripUntested
+                == "0002_oneway has no down script, so the roundtrip reverted only the 2 newer migration(s); "
+                + "0002_oneway and the 1 older were not reverted")
+    }
+
+    @Test func columnOrderDoesNotCountAndADifferenceIsNeverEmpty() {
+        let table = SchemaSnapshot.Object(kind: "table", name: "t", details: ["column a int", "column b text"])
+        let reordered = SchemaSnapshot.Object(kind: "table", name: "t", details: ["column b text", "column a int"])
+        #expect(SchemaSnapshot(objects: [table]) == SchemaSnapshot(objects: [reordered]))
+        let doubled = SchemaSnapshot.Object(
+            kind: "table", name: "t", details: ["column a int", "column a int", "column b text"])
+        let difference = SchemaSnapshot(objects: [table]).difference(to: SchemaSnapshot(objects: [doubled]))
+        #expect(difference.contains("+     column a int"), "\(difference)")
+        #expect(difference.count == 6)
+    }
 }
 
 @Suite struct DeployOrderDriftTests {

@@ -20,10 +20,18 @@ public protocol DatabaseDriver: AnyObject {
     /// names the statement's line of the file.
     func execute(_ statement: SQLStatement, of script: Script) throws
 
+    /// Runs one statement of a no-transaction `script`, then writes `record` (the history row that
+    /// counts it done), atomically where the engine can — so that a run killed between the two
+    /// never leaves a statement done that the history says is still to do.
+    func execute(_ statement: SQLStatement, of script: Script, thenRecord record: AppliedMigration) throws
+
     /// Messages the database sent besides results (PostgreSQL notices) since the last call.
     func takeNotices() -> [String]
 
     func beginTransaction() throws
+    /// Begins the transaction `script` runs in; an engine may set the connection up for that
+    /// script first (SQLite: a script that sets `foreign_keys` runs with them off).
+    func beginTransaction(for script: Script) throws
     func commitTransaction() throws
     func rollbackTransaction() throws
 
@@ -45,7 +53,7 @@ public protocol DatabaseDriver: AnyObject {
     func schemaSnapshot() throws -> SchemaSnapshot
 
     /// A throw-away database holding the same schema, data and history as this one, on which
-    /// `mig up` rehearses its plan before touching this one (SQLite: an in-memory copy made with
+    /// `mig up` rehearses its plan before touching this one (SQLite: a copy in a temporary file made with
     /// the backup API). Dropping the returned driver discards the copy.
     func makeShadowCopy() throws -> any DatabaseDriver
     /// For a shadow copy: the scripts (paths relative to the migration directory) it skipped
@@ -64,7 +72,14 @@ extension DatabaseDriver {
                 runsOutsideTransaction: true))
     }
 
+    public func execute(_ statement: SQLStatement, of script: Script, thenRecord record: AppliedMigration) throws {
+        try execute(statement, of: script)
+        try recordApplied(record)
+    }
+
     public func takeNotices() -> [String] { [] }
+
+    public func beginTransaction(for script: Script) throws { try beginTransaction() }
 
     public var unrehearsedScripts: [String] { [] }
 

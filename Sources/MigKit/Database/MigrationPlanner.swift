@@ -45,9 +45,13 @@ public struct MigrationPlan: Sendable {
     }
 
     public let steps: [Step]
+    /// Applied migrations whose files are gone from the migration directory: an `up` plan names
+    /// them, so that "up to date" is never said of a database that has more than the files.
+    public let missingFiles: [MigrationStatus]
 
-    public init(steps: [Step]) {
+    public init(steps: [Step], missingFiles: [MigrationStatus] = []) {
         self.steps = steps
+        self.missingFiles = missingFiles
     }
 
     public var isEmpty: Bool { steps.isEmpty }
@@ -150,7 +154,9 @@ public struct MigrationPlanner: Sendable {
         }
         let outOfOrder = chosen.filter { $0.state == .outOfOrder }
         guard outOfOrder.isEmpty || allowOutOfOrder else { throw .outOfOrder(outOfOrder) }
-        return MigrationPlan(steps: chosen.compactMap { catalog.migration($0.version) }.map { .apply($0) })
+        return MigrationPlan(
+            steps: chosen.compactMap { catalog.migration($0.version) }.map { .apply($0) },
+            missingFiles: statuses.filter { $0.state == .missingFile })
     }
 
     /// For a dirty migration: the index of the statement `mig up` resumes at, or `nil` when it cannot
@@ -189,12 +195,23 @@ public struct MigrationPlanner: Sendable {
         return record.completedStatements.count
     }
 
-    /// Reverts the newest `steps` applied migrations, or every applied migration newer than `target`.
+    /// The history rows in the order the database applied them, oldest first: by `applied_at`,
+    /// then by version for rows written in the same millisecond.
+    var appliedInOrder: [AppliedMigration] {
+        applied.sorted { ($0.appliedAt, $0.version) < ($1.appliedAt, $1.version) }
+    }
+
+    /// Reverts the `steps` migrations the database applied last, or every applied migration newer
+    /// than `target` (`0`: every one, version 0 included), newest first in the order the database
+    /// applied them — after an out-of-order apply, that is not version order.
     public func downPlan(steps: Int = 1, to target: Version? = nil) throws(PlanError) -> MigrationPlan {
-        if let target, target != Version("0"), !status().contains(where: { $0.version == target }) {
+        let everything = target == Version("0")
+        if let target, !everything, !status().contains(where: { $0.version == target }) {
             throw .unknownVersion(target)
         }
-        let reverting = target.map { limit in applied.filter { $0.version > limit } } ?? Array(applied.suffix(steps))
+        let inOrder = appliedInOrder
+        let reverting =
+            target.map { limit in inOrder.filter { everything || $0.version > limit } } ?? Array(inOrder.suffix(steps))
         var plan: [MigrationPlan.Step] = []
         for record in reverting.reversed() {
             guard let migration = catalog.migration(record.version) else { throw .missingFiles(record) }

@@ -25,7 +25,7 @@ struct MigrationStepExecutor {
         let start = clock.now
         do {
             if transactional {
-                try driver.beginTransaction()
+                try driver.beginTransaction(for: script)
                 try driver.execute(script)
             } else if case .apply = step, context != nil {
                 try applyResumably(migration)
@@ -64,9 +64,10 @@ struct MigrationStepExecutor {
             } ?? []
         try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
         for statement in statements.dropFirst(done.count) {
-            try driver.execute(statement, of: migration.up)
             done.append(statement.digest)
-            try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
+            try driver.execute(
+                statement, of: migration.up,
+                thenRecord: record(migration, milliseconds: 0, state: .dirty, completed: done))
         }
     }
 

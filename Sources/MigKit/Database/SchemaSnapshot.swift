@@ -7,13 +7,14 @@ public struct SchemaSnapshot: Sendable, Hashable, Codable {
     public struct Object: Sendable, Hashable, Codable, Comparable {
         public let kind: String
         public let name: String
-        /// Normalised facts, one per line (`column email text not null`), in a stable order.
+        /// Normalised facts, one per line (`column email text not null`), sorted: the order of
+        /// columns and constraints does not count (a down that re-adds a column at the end reverts).
         public let details: [String]
 
         public init(kind: String, name: String, details: [String]) {
             self.kind = kind
             self.name = name
-            self.details = details
+            self.details = details.sorted()
         }
 
         public static func < (lhs: Object, rhs: Object) -> Bool { (lhs.kind, lhs.name) < (rhs.kind, rhs.name) }
@@ -44,8 +45,13 @@ public struct SchemaSnapshot: Sendable, Hashable, Codable {
                 lines += right.details.map { "+     \($0)" }
             case (let left?, let right?) where left != right:
                 lines.append("  \(key)")
-                lines += left.details.filter { !right.details.contains($0) }.map { "-     \($0)" }
-                lines += right.details.filter { !left.details.contains($0) }.map { "+     \($0)" }
+                var removed = left.details.filter { !right.details.contains($0) }
+                var added = right.details.filter { !left.details.contains($0) }
+                if removed.isEmpty, added.isEmpty {
+                    // The same lines, but not as many times each: show both in full.
+                    (removed, added) = (left.details, right.details)
+                }
+                lines += removed.map { "-     \($0)" } + added.map { "+     \($0)" }
             default:
                 continue
             }

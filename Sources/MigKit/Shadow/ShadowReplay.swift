@@ -17,13 +17,17 @@ public struct ShadowReport: Sendable, Codable {
     public internal(set) var roundtripCompleted = false
     /// Why the roundtrip did not run, when it was asked for but could not.
     public internal(set) var roundtripSkipped: String?
+    /// What the roundtrip left out, and why, when it covered only the newest migrations (those
+    /// after the newest migration without a down script).
+    public internal(set) var roundtripUntested: String?
     /// The schema after the first up of everything, when asked for (or needed by the roundtrip).
     public internal(set) var schema: SchemaSnapshot?
 }
 
 /// Replays a catalog's migrations into a throw-away database: every up in version order, and
 /// with `roundtrip` every down in reverse (each must bring the schema back to what it was before
-/// its up) and every up again (the schema must equal the first up's).
+/// its up) and every up again (the schema must equal the first up's). A migration without a down
+/// script limits the roundtrip to the migrations after it, and the report says so.
 ///
 /// Engine-neutral: it speaks `DatabaseDriver` only and gets its databases from `makeDatabase`.
 /// To name the down that does not revert, it remembers a hash of the schema before each up,
@@ -74,12 +78,23 @@ public struct ShadowReplay {
         }
         let firstUp = try database.schemaSnapshot()
         if capturingSchema { report.schema = firstUp }
-        if let missing = migrations.first(where: { $0.down == nil }) {
-            report.roundtripSkipped = "\(missing.identifier) has no down script"
-            return report
+        var firstTested = migrations.count
+        while firstTested > 0, migrations[firstTested - 1].down != nil { firstTested -= 1 }
+        let tested = firstTested..<migrations.count
+        if firstTested > 0 {
+            let withoutDown = firstTested - 1
+            let missing = migrations[withoutDown].identifier
+            guard !tested.isEmpty else {
+                report.roundtripSkipped = "\(missing) has no down script"
+                return report
+            }
+            report.roundtripUntested =
+                "\(missing) has no down script, so the roundtrip reverted only the \(tested.count) newer migration(s); "
+                + "\(missing)\(withoutDown > 0 ? " and the \(withoutDown) older" : "") were not reverted"
         }
         do {
-            for (index, migration) in migrations.enumerated().reversed() {
+            for index in tested.reversed() {
+                let migration = migrations[index]
                 try perform(.revert(migration))
                 let after = try database.schemaSnapshot()
                 guard after.hashValue == schemaBefore[index] else {
@@ -88,7 +103,8 @@ public struct ShadowReplay {
                     return report
                 }
             }
-            for (index, migration) in migrations.enumerated() {
+            for index in tested {
+                let migration = migrations[index]
                 try perform(.apply(migration))
                 let expected = index + 1 < migrations.count ? schemaBefore[index + 1] : firstUp.hashValue
                 let after = try database.schemaSnapshot()

@@ -36,6 +36,20 @@ import Testing
         #expect(finding.message.contains("+     column name text"))
     }
 
+    /// PostgreSQL adds a column at the end of its table: a down that re-adds a dropped column
+    /// reverts it, since column order does not count.
+    @Test func aDownThatReAddsAColumnAtTheEndReverts() throws {
+        let fixture = try MigrationFixture()
+        try fixture.add(
+            "0001", "users", up: "CREATE TABLE users (id integer, email text, name text);", down: "DROP TABLE users;")
+        try fixture.add(
+            "0002", "no_email", up: "ALTER TABLE users DROP COLUMN email;",
+            down: "ALTER TABLE users ADD COLUMN email text;")
+        let report = try replay(fixture).run(try fixture.catalog().migrations, roundtrip: true)
+        #expect(report.diagnostics.isEmpty, "\(report.diagnostics.map(\.message))")
+        #expect(report.roundtripCompleted)
+    }
+
     @Test func reportsAFailingUpWithFileLineAndSQLState() throws {
         let fixture = try MigrationFixture()
         try fixture.add("0001", "users", up: "CREATE TABLE users (id integer);")

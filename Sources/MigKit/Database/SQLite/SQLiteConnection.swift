@@ -26,8 +26,12 @@ final class SQLiteConnection {
         handle = opened
     }
 
+    /// A folder removed, with everything in it, once the connection is closed (a rehearsal copy's).
+    var removesOnClose: String?
+
     deinit {
         sqlite3_close_v2(handle)
+        if let removesOnClose { try? FileManager.default.removeItem(atPath: removesOnClose) }
     }
 
     /// Turns a result code into a thrown `DatabaseError` carrying `sqlite3_errmsg`, read at once;

@@ -3,7 +3,9 @@ import Foundation
 
 /// mig's SQLite database: a file or an in-memory database behind the `DatabaseDriver` protocol.
 ///
-/// Opening turns foreign keys on and sets a busy timeout; scripts run statement by statement
+/// Opening sets a busy timeout and leaves foreign keys as SQLite's build has them (off in the
+/// standard build, as in the `sqlite3` shell), so mig never enforces or cascades what the
+/// user's own connection would not; scripts run statement by statement
 /// with SQLite's own splitting (`sqlite3_prepare_v2`'s tail), so triggers, strings and comments
 /// need no parser of mig's. The migration lock is a `flock` on a sidecar file `<db>.lock`
 /// (see `SQLiteLock`). Not `Sendable`: one connection, one thread.
@@ -59,7 +61,7 @@ public final class SQLiteDriver: DatabaseDriver {
         try connection.check(sqlite3_busy_timeout(connection.handle, Self.busyTimeoutMilliseconds))
         do {
             // Also the first read of the file: a file that is not a database fails here, unchanged.
-            try connection.execute("PRAGMA foreign_keys = ON; SELECT count(*) FROM sqlite_schema;")
+            try connection.execute("SELECT count(*) FROM sqlite_schema")
         } catch {
             let file = path ?? ":memory:"
             throw DatabaseError(
@@ -90,6 +92,34 @@ public final class SQLiteDriver: DatabaseDriver {
         try connection.execute(sql)
     }
 
+    /// A statement that SQLite can run inside a transaction runs in one with its history row; the
+    /// others (`PRAGMA`, `VACUUM`, `ATTACH`, transaction control…) — the reason a migration runs
+    /// outside a transaction — run on their own, and their row follows.
+    public func execute(_ statement: SQLStatement, of script: Script, thenRecord record: AppliedMigration) throws {
+        guard !connection.isInTransaction, Self.runsInTransaction(statement.text) else {
+            try execute(statement, of: script)
+            try recordApplied(record)
+            return
+        }
+        try beginTransaction()
+        do {
+            try execute(statement, of: script)
+            try recordApplied(record)
+            try commitTransaction()
+        } catch {
+            try? rollbackTransaction()
+            throw error
+        }
+    }
+
+    /// Statements whose first keyword says they change schema or rows, which SQLite runs the same
+    /// inside a transaction as outside one.
+    static func runsInTransaction(_ statement: String) -> Bool {
+        let keyword = statement.prefix { $0.isLetter }.uppercased()
+        return ["CREATE", "DROP", "ALTER", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH", "SELECT", "REINDEX"]
+            .contains(keyword)
+    }
+
     // MARK: - Transactions
 
     public func beginTransaction() throws {
@@ -97,13 +127,42 @@ public final class SQLiteDriver: DatabaseDriver {
         try connection.execute("BEGIN IMMEDIATE")
     }
 
+    /// A script that sets `foreign_keys` runs as SQLite's table-rebuild recipe asks: foreign keys
+    /// off around the transaction (inside it the script's own pragma does nothing), checked
+    /// with `PRAGMA foreign_key_check` before the commit, and restored afterwards.
+    public func beginTransaction(for script: Script) throws {
+        if ForeignKeyPragma.isSet(in: script.sql) {
+            let enabled = try connection.prepare("PRAGMA foreign_keys").rows { $0.integer(0) != 0 }.first ?? false
+            try connection.execute("PRAGMA foreign_keys = OFF")
+            foreignKeysToRestore = enabled
+        }
+        do {
+            try beginTransaction()
+        } catch {
+            try restoreForeignKeys()
+            throw error
+        }
+    }
+
     public func commitTransaction() throws {
+        if foreignKeysToRestore != nil { try ForeignKeyViolations.check(connection) }
         try connection.execute("COMMIT")
+        try restoreForeignKeys()
     }
 
     public func rollbackTransaction() throws {
         // A failed statement may already have rolled the transaction back (SQLITE_FULL, SQLITE_IOERR…).
         if connection.isInTransaction { try connection.execute("ROLLBACK") }
+        try restoreForeignKeys()
+    }
+
+    /// The `foreign_keys` setting to put back once the transaction of a script that sets it ends.
+    private var foreignKeysToRestore: Bool?
+
+    private func restoreForeignKeys() throws {
+        guard let enabled = foreignKeysToRestore else { return }
+        foreignKeysToRestore = nil
+        try connection.execute("PRAGMA foreign_keys = \(enabled ? "ON" : "OFF")")
     }
 
     // MARK: - Lock
@@ -204,9 +263,28 @@ public final class SQLiteDriver: DatabaseDriver {
         try schemaReader.snapshot()
     }
 
-    /// An in-memory copy of this database (schema, data and history) made with the backup API.
+    /// A copy of this database (schema, data and history) in a file of a new temporary folder,
+    /// made with the backup API: memory stays bounded whatever the database's size, and the copy
+    /// reads what other connections committed, WAL content included. The folder — copy, journal,
+    /// WAL — is removed when the returned driver is dropped, also after a failure.
     public func makeShadowCopy() throws -> any DatabaseDriver {
-        let copy = try SQLiteDriver.inMemory(historyTable: historyTable)
+        var template = Array((NSTemporaryDirectory() + "/mig-rehearsal-XXXXXX").utf8CString)
+        guard let created = mkdtemp(&template) else {
+            throw DatabaseError(
+                message: "cannot create a temporary folder for the rehearsal copy in \(NSTemporaryDirectory()): "
+                    + "\(String(cString: strerror(errno))); set TMPDIR to a writable folder, or pass --no-shadow")
+        }
+        let folder = String(cString: created)
+        let copy: SQLiteDriver
+        do {
+            copy = try SQLiteDriver(path: folder + "/rehearsal.db", historyTable: historyTable)
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw error
+        }
+        copy.connection.removesOnClose = folder
+        // A throw-away copy needs no durability: no fsync.
+        try copy.connection.execute("PRAGMA synchronous = OFF")
         try connection.copy(into: copy.connection)
         return copy
     }

@@ -22,8 +22,9 @@ struct ScriptExecutor {
                     guard start < length else { return }
                     var handle: OpaquePointer?
                     var tail: UnsafePointer<CChar>?
-                    let prepared = sqlite3_prepare_v2(
-                        connection.handle, base + start, Int32(length - start), &handle, &tail)
+                    // -1: read up to the NUL terminator. A byte count without the NUL makes SQLite
+                    // copy the whole rest of the script on every call, quadratic in its size.
+                    let prepared = sqlite3_prepare_v2(connection.handle, base + start, -1, &handle, &tail)
                     let statement = handle.map { SQLiteStatement(handle: $0, connection: connection) }
                     do throws(DatabaseError) {
                         try connection.check(prepared)

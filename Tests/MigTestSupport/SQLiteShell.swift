@@ -1,0 +1,49 @@
+import Foundation
+
+/// The real `sqlite3` shell: the reference mig's SQLite behaviour is compared with, and a reader of
+/// the databases mig wrote that shares no code with mig.
+public enum SQLiteShell {
+    /// Runs `script` as `sqlite3 DATABASE < script` does (statements and dot-commands, each in
+    /// autocommit unless the script says otherwise) and returns standard output, trimmed.
+    @discardableResult
+    public static func run(_ database: URL, _ script: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = ["-bail", database.path]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        // Write from another thread: a long script must not block on a full pipe while output waits.
+        let writer = Thread {
+            input.fileHandleForWriting.write(Data(script.utf8))
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The database's schema and rows as `sqlite3 .dump` prints them, without mig's history table:
+    /// what two databases must share to be "the same".
+    public static func dump(_ database: URL, historyTable: String = "mig_history") throws -> String {
+        try withoutHistory(database, historyTable: historyTable, ".dump")
+    }
+
+    /// A SHA3 hash of the database's schema and rows (`.sha3sum --schema`) without mig's history
+    /// table: `dump` for databases too large to compare as text.
+    public static func fingerprint(_ database: URL, historyTable: String = "mig_history") throws -> String {
+        try withoutHistory(database, historyTable: historyTable, ".sha3sum --schema")
+    }
+
+    /// Runs `command` on a copy of the database that has the history table dropped. The copy is
+    /// made by SQLite (`.backup`), so a hot journal left by a killed writer is rolled back first.
+    private static func withoutHistory(_ database: URL, historyTable: String, _ command: String) throws -> String {
+        let copy = FileManager.default.temporaryDirectory.appending(path: "copy-\(UUID().uuidString).db")
+        try run(database, ".backup '\(copy.path)'")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        return try run(copy, "DROP TABLE IF EXISTS \"\(historyTable)\";\n\(command)\n")
+    }
+}
