@@ -58,6 +58,107 @@ import Testing
         #expect(try database.query("SELECT count(*) FROM mig_history WHERE state = 'applied'") == ["6"])
     }
 
+    private func configure(_ database: String = "") throws {
+        try scratch.write(
+            ".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\ndialect = \"postgres\"\n[database]\n\(database)")
+    }
+
+    /// Waits for every run and returns each one's exit status, stdout and stderr.
+    private func finish(_ runs: [(Process, Pipe, Pipe)]) -> [(status: Int32, stdout: String, stderr: String)] {
+        runs.map { process, output, errors in
+            let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, stdout, stderr)
+        }
+    }
+
+    /// `CREATE INDEX CONCURRENTLY` waits for every transaction in the database: deployers waiting for
+    /// the lock must not wait inside one, or the index and the waiters deadlock.
+    @Test(arguments: ["advisory", "table"])
+    func concurrentRunsAndCreateIndexConcurrentlyAllSucceed(lock: String) throws {
+        try configure("lock = \"\(lock)\"\n")
+        try scratch.write(
+            "db/migrations/0002_items.sql",
+            "-- mig:up\nCREATE TABLE items (id integer);\nINSERT INTO items SELECT generate_series(1, 10000);\n")
+        try scratch.write(
+            "db/migrations/0003_index.sql",
+            "-- mig:up\n-- mig:no-transaction\nINSERT INTO log VALUES ('0003');\nCREATE INDEX CONCURRENTLY items_id ON items (id);\n")
+        try scratch.write("db/migrations/0004_after.sql", "-- mig:up\nINSERT INTO log VALUES ('0004');\n")
+        let results = finish(try (1...8).map { _ in try start(["up"]) })
+        for result in results { #expect(result.status == 0, "\(result.stderr)") }
+        let applied = results.flatMap { $0.stdout.split(separator: "\n") }.filter { $0.hasPrefix("applied") }
+        #expect(applied.count == 4, "\(applied)")
+        #expect(try database.query("SELECT string_agg(version, ',' ORDER BY version) FROM log") == ["0003,0004"])
+        #expect(
+            try database.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM mig_history")
+                == ["0001:applied,0002:applied,0003:applied,0004:applied"])
+        #expect(try database.query("SELECT string_agg(indexrelid::regclass::text || ':' || indisvalid, ',') FROM pg_index WHERE indrelid = 'items'::regclass") == ["items_id:true"])
+    }
+
+    /// A run that cannot get the lock within `lock_wait` gives up and says who holds it.
+    @Test(arguments: ["advisory", "table"])
+    func aWaiterGivesUpAfterLockWaitAndNamesTheHolder(lock: String) throws {
+        try configure("lock = \"\(lock)\"\nlock_wait = \"1s\"\n")
+        try scratch.write("db/migrations/0002_slow.sql", "-- mig:up\nSELECT pg_sleep(6);\n")
+        let holder = try start(["up", "--no-shadow"])
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline,
+            try database.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(6)%' AND pid <> pg_backend_pid()"
+            ) != ["1"]
+        {
+            usleep(50_000)
+        }
+        let started = Date()
+        let waiter = try MigProcess.run(["up"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
+        let waited = Date().timeIntervalSince(started)
+        #expect(waiter.status != 0)
+        #expect(waited >= 0.9 && waited < 5, "\(waited)")
+        let expected = lock == "advisory" ? "application mig" : "mig_history_lock"
+        #expect(waiter.stderr.contains("another run holds the migration"), "\(waiter.stderr)")
+        #expect(waiter.stderr.contains(expected), "\(waiter.stderr)")
+        #expect(waiter.stderr.contains("lock_wait"), "\(waiter.stderr)")
+        let held = finish([holder])
+        #expect(held[0].status == 0, "\(held[0].stderr)")
+    }
+
+    /// `lock = "table"`: a migration that runs longer than the lease keeps it (a second connection
+    /// renews it), so a concurrent run neither takes it over nor fails on `lock_timeout`; it waits.
+    @Test func aLeaseOutlivesAMigrationLongerThanItself() throws {
+        try configure("lock = \"table\"\nlock_lease = \"1s\"\nlock_timeout = \"500ms\"\n")
+        try scratch.write(
+            "db/migrations/0002_long.sql", "-- mig:up\nINSERT INTO log VALUES ('0002');\nSELECT pg_sleep(4);\n")
+        try scratch.write("db/migrations/0003_after.sql", "-- mig:up\nINSERT INTO log VALUES ('0003');\n")
+        let results = finish(try (1...3).map { _ in try start(["up"]) })
+        for result in results { #expect(result.status == 0, "\(result.stderr)") }
+        #expect(try database.query("SELECT string_agg(version, ',' ORDER BY version) FROM log") == ["0002,0003"])
+        #expect(try database.query("SELECT count(*) FROM mig_history_lock") == ["0"])
+    }
+
+    /// A crashed run's lease (its row is left behind) is taken over once it expires, and not before.
+    @Test func anExpiredLeaseOfACrashedRunIsTakenOver() throws {
+        try configure("lock = \"table\"\nlock_wait = \"20s\"\n")
+        try database.query(
+            """
+            CREATE TABLE mig_history_lock (id integer PRIMARY KEY CHECK (id = 1), holder text NOT NULL, expires_at timestamptz NOT NULL);
+            INSERT INTO mig_history_lock VALUES (1, 'crashed-host:1:dead', clock_timestamp() + interval '2 seconds');
+            """)
+        let started = Date()
+        let up = try MigProcess.run(["up"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
+        let waited = Date().timeIntervalSince(started)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(waited >= 1.5 && waited < 10, "\(waited)")
+        #expect(try database.query("SELECT version FROM mig_history") == ["0001"])
+
+        try scratch.write("db/migrations/0002_next.sql", "-- mig:up\nINSERT INTO log VALUES ('0002');\n")
+        try database.query("INSERT INTO mig_history_lock VALUES (1, 'crashed-host:1:dead', clock_timestamp() - interval '1 second')")
+        let immediate = Date()
+        #expect(try MigProcess.run(["up"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url]).status == 0)
+        #expect(Date().timeIntervalSince(immediate) < 5)
+        #expect(try database.query("SELECT count(*) FROM mig_history") == ["2"])
+    }
+
     /// Killed during the kept rehearsal (one transaction for the plan) and during a plain run.
     @Test(arguments: [["up"], ["up", "--no-shadow"]])
     func aKilledRunLeavesNoHalfMigrationAndTheNextRunCompletes(arguments: [String]) throws {

@@ -244,7 +244,7 @@ private final class LeaseRenewer: @unchecked Sendable {
             guard !stopping else { break }
             condition.unlock()
             let result = try? connection.execute(
-                "UPDATE \(table) SET expires_at = clock_timestamp() + make_interval(secs => $2::float8) WHERE holder = $1",
+                "UPDATE \(table) SET expires_at = clock_timestamp() + make_interval(secs => $2::float8) WHERE holder = $1 RETURNING 1",
                 parameters: [holder, String(lease)])
             condition.lock()
             if let result {
