@@ -216,11 +216,14 @@ import Testing
     func eachMigrationStartsFromTheSessionMigConnectedWith(arguments: [String]) throws {
         try migration(
             "0003", "elsewhere",
-            up: "CREATE SCHEMA other;\nSET search_path = other;\nSET lock_timeout = 0;\nCREATE TABLE in_other (id integer);\n"
+            up:
+                "CREATE SCHEMA other;\nSET search_path = other;\nSET lock_timeout = 0;\nCREATE TABLE in_other (id integer);\n"
                 + "CREATE TEMPORARY TABLE scratch (id integer);")
         try migration(
             "0004", "outside",
-            up: "-- mig:no-transaction\nSET search_path = other, public;\nCREATE INDEX CONCURRENTLY in_other_id ON in_other (id);")
+            up:
+                "-- mig:no-transaction\nSET search_path = other, public;\nCREATE INDEX CONCURRENTLY in_other_id ON in_other (id);"
+        )
         try migration(
             "0005", "here",
             up: """
@@ -242,7 +245,8 @@ import Testing
     @Test func everySpellingOfAVersionIsOneRow() throws {
         #expect(try mig("up", "--to", "1").status == 0)
         try database.query(
-            "INSERT INTO mig_history SELECT '1', name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements FROM mig_history")
+            "INSERT INTO mig_history SELECT '1', name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements FROM mig_history"
+        )
         let down = try mig("down")
         #expect(down.status == 0, "\(down.stderr)")
         #expect(try history().isEmpty)

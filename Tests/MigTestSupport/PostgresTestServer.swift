@@ -37,7 +37,8 @@ public enum PostgresTestServer {
         -> String
     {
         let components = try requiredURL()
-        return "postgres://\(user):\(password)@\(components.host ?? "127.0.0.1"):\(port ?? components.port ?? 5432)/\(database)"
+        return
+            "postgres://\(user):\(password)@\(components.host ?? "127.0.0.1"):\(port ?? components.port ?? 5432)/\(database)"
     }
 
     /// The server's TCP port and host.

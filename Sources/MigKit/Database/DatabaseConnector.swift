@@ -85,7 +85,8 @@ public enum DatabaseLocation: Sendable, Equatable {
             throw DatabaseError(message: "libpq reads only lower-case postgres:// and postgresql:// URLs")
         default:
             let shown = scheme.allSatisfy { $0.isLetter || $0.isNumber || "+-.".contains($0) } ? "'\(scheme)' " : ""
-            throw DatabaseError(message: "unknown database scheme \(shown)in the database URL: use sqlite: or postgres://")
+            throw DatabaseError(
+                message: "unknown database scheme \(shown)in the database URL: use sqlite: or postgres://")
         }
     }
 

@@ -14,7 +14,9 @@ import Testing
         #expect(try shown("postgres://sp:Q?9xSECRETz@host/db") == "postgres://sp:***@host/db")
         #expect(try shown("postgresql://sp:a#b:c@host/db") == "postgresql://sp:***@host/db")
         #expect(try shown("postgres://me@db/app") == "postgres://me@db/app")
-        #expect(try shown("postgresql:///app?host=/run/pg&password=Q?9x") == "postgresql:///app?password=***&host=%2Frun%2Fpg")
+        #expect(
+            try shown("postgresql:///app?host=/run/pg&password=Q?9x")
+                == "postgresql:///app?password=***&host=%2Frun%2Fpg")
         #expect(try shown("postgres://u:pw@[::1]:5433,h2:5/d%20b") == "postgres://u:***@[::1]:5433,h2:5/d%20b")
         #expect(
             try shown("host=db password='two words' dbname=app user=me") == "host=db dbname=app user=me password=***")
@@ -63,6 +65,8 @@ import Testing
                 _ = try DatabaseLocation(url, root: URL(fileURLWithPath: "/"))
             } throws: { error in !String(describing: error).contains("secret") }
         }
-        #expect(try DatabaseLocation("host=db password=secret", root: URL(fileURLWithPath: "/")) == .postgres(url: "host=db password=secret"))
+        #expect(
+            try DatabaseLocation("host=db password=secret", root: URL(fileURLWithPath: "/"))
+                == .postgres(url: "host=db password=secret"))
     }
 }

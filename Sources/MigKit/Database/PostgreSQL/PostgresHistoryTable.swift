@@ -118,12 +118,13 @@ struct PostgresHistoryTable {
     }
 
     /// Runs `CREATE … IF NOT EXISTS` SQL; two deployers creating the same object at once make
-    /// PostgreSQL report a duplicate for the loser, which only means the object now exists.
+    /// PostgreSQL report a duplicate for the loser (a unique violation in the catalogs, or "already
+    /// exists" for the relation, the schema or the table's row type), which only means it now exists.
     func createTolerantly(_ sql: String, on connection: PostgresConnection) throws {
         do {
             try connection.execute(sql)
         } catch {
-            guard ["23505", "42P07", "42P06"].contains(error.error.code) else { throw error.error }
+            guard ["23505", "42P07", "42P06", "42710"].contains(error.error.code) else { throw error.error }
         }
     }
 }

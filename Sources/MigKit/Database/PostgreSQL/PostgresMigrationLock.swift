@@ -160,7 +160,8 @@ final class PostgresMigrationLock {
             return DatabaseError(
                 message: "another run holds the migration lease in \(table): \(who); \(waited)",
                 hint:
-                    "wait for that run to finish, or raise [database] lock_wait; a crashed run's lease expires by itself")
+                    "wait for that run to finish, or raise [database] lock_wait; a crashed run's lease expires by itself"
+            )
         }
     }
 
