@@ -210,6 +210,55 @@ import Testing
         #expect(try !exists("users"))
     }
 
+    /// What one migration sets for its session (`search_path`, `role`, timeouts, temporary tables)
+    /// does not reach the next one in the same run: the result does not depend on how deploys are batched.
+    @Test(arguments: [["up"], ["up", "--no-shadow"]])
+    func eachMigrationStartsFromTheSessionMigConnectedWith(arguments: [String]) throws {
+        try migration(
+            "0003", "elsewhere",
+            up:
+                "CREATE SCHEMA other;\nSET search_path = other;\nSET lock_timeout = 0;\nCREATE TABLE in_other (id integer);\n"
+                + "CREATE TEMPORARY TABLE scratch (id integer);")
+        try migration(
+            "0004", "outside",
+            up:
+                "-- mig:no-transaction\nSET search_path = other, public;\nCREATE INDEX CONCURRENTLY in_other_id ON in_other (id);"
+        )
+        try migration(
+            "0005", "here",
+            up: """
+                CREATE TABLE lands_here (id integer);
+                DO $$ BEGIN
+                    IF current_setting('lock_timeout') <> '10s' THEN RAISE EXCEPTION 'lock_timeout is %', current_setting('lock_timeout'); END IF;
+                    IF to_regclass('pg_temp.scratch') IS NOT NULL THEN RAISE EXCEPTION 'the temporary table is still there'; END IF;
+                END $$;
+                """)
+        let up = try MigProcess.run(arguments, in: scratch.url, environment: environment)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(try database.query("SELECT to_regclass('public.lands_here') IS NOT NULL") == ["t"])
+        #expect(try database.query("SELECT to_regclass('other.in_other') IS NOT NULL") == ["t"])
+        #expect(try history() == ["0001:applied", "0002:applied", "0003:applied", "0004:applied", "0005:applied"])
+    }
+
+    /// A history row written by an older file name (`1`) and one by the current (`0001`): both are the
+    /// same version, so reverting it removes both, and recording it keeps one row under the file's spelling.
+    @Test func everySpellingOfAVersionIsOneRow() throws {
+        #expect(try mig("up", "--to", "1").status == 0)
+        try database.query(
+            "INSERT INTO mig_history SELECT '1', name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements FROM mig_history"
+        )
+        let down = try mig("down")
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(try history().isEmpty)
+        #expect(try mig("status").stdout.contains("0001     users  pending"))
+
+        #expect(try mig("up", "--to", "1").status == 0)
+        try database.query("UPDATE mig_history SET version = '1', state = 'dirty'")
+        let resolved = try mig("resolve", "0001", "--applied")
+        #expect(resolved.status == 0, "\(resolved.stderr)")
+        #expect(try history() == ["0001:applied"])
+    }
+
     @Test func noticesAreShown() throws {
         try migration("0003", "notice", up: "DO $$ BEGIN RAISE NOTICE 'backfilled % rows', 7; END $$;")
         let up = try mig("up", "--no-shadow")

@@ -31,6 +31,22 @@ public enum PostgresTestServer {
     /// The role's password (for wrong-password tests that must not echo it).
     public static func password() throws -> String { try requiredURL().password ?? "" }
 
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` with the user and password written exactly as
+    /// given, not percent-encoded (as people write them).
+    public static func unencodedURL(database: String, user: String, password: String, port: Int? = nil) throws
+        -> String
+    {
+        let components = try requiredURL()
+        return
+            "postgres://\(user):\(password)@\(components.host ?? "127.0.0.1"):\(port ?? components.port ?? 5432)/\(database)"
+    }
+
+    /// The server's TCP port and host.
+    public static func address() throws -> (host: String, port: Int) {
+        let components = try requiredURL()
+        return (components.host ?? "127.0.0.1", components.port ?? 5432)
+    }
+
     /// The server URL with another database, user or password.
     public static func url(database: String, user: String? = nil, password: String? = nil) throws -> String {
         var components = try requiredURL()
@@ -98,5 +114,28 @@ public final class PostgresTestDatabase {
     public struct PsqlFailure: Error, CustomStringConvertible {
         public let message: String
         public var description: String { "psql failed: \(message)" }
+    }
+}
+
+/// A login role of its own for one test, with the password the test chooses, allowed to create in
+/// the `public` schema of `database`; dropped with what it owns when released.
+public final class PostgresTestRole {
+    public let name: String
+    private let database: String
+
+    public init(password: String, database: PostgresTestDatabase) throws {
+        name = "mig_role_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        self.database = database.name
+        let literal = "'" + password.replacingOccurrences(of: "'", with: "''") + "'"
+        try PostgresTestDatabase.psql(
+            database: database.name,
+            "CREATE ROLE \(name) LOGIN PASSWORD \(literal); GRANT \(name) TO CURRENT_USER; "
+                + "GRANT CREATE ON SCHEMA public TO \(name)")
+    }
+
+    deinit {
+        // Its objects live in the test database, which may have been dropped already.
+        _ = try? PostgresTestDatabase.psql(database: database, "DROP OWNED BY \(name)")
+        _ = try? PostgresTestDatabase.psql(database: "postgres", "DROP ROLE IF EXISTS \(name)")
     }
 }

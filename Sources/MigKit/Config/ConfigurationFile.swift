@@ -107,10 +107,13 @@ private struct TableReader {
                 value.lock = lock
             case "lock_timeout": value.lockTimeout = try string(item, section, key)
             case "statement_timeout": value.statementTimeout = try string(item, section, key)
+            case "lock_wait": value.lockWait = try string(item, section, key)
+            case "lock_lease": value.lockLease = try string(item, section, key)
             case "connect_timeout": value.connectTimeout = try integer(item, section, key)
             default:
                 throw unknown(section, key, known: [
-                    "url", "history_table", "history_schema", "lock", "lock_timeout", "statement_timeout", "connect_timeout",
+                    "url", "history_table", "history_schema", "lock", "lock_timeout", "statement_timeout", "lock_wait",
+                    "lock_lease", "connect_timeout",
                 ])
             }
         }

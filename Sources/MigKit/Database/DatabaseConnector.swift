@@ -51,16 +51,21 @@ extension DatabaseConnector {
 public enum DatabaseLocation: Sendable, Equatable {
     /// A SQLite file (absolute path), or `nil` for `sqlite::memory:`.
     case sqlite(path: String?)
+    /// A PostgreSQL URL or libpq key/value string, handed to libpq as it is.
     case postgres(url: String)
 
-    /// Parses `sqlite:path`, `sqlite://path`, `sqlite:///absolute/path`, `sqlite::memory:` and
-    /// `postgres://…`/`postgresql://…`. Relative SQLite paths are relative to `root`.
+    /// Parses `sqlite:path`, `sqlite://path`, `sqlite:///absolute/path`, `sqlite::memory:`,
+    /// `postgres://…`/`postgresql://…` and libpq key/value words (`host=db dbname=app`). Relative SQLite
+    /// paths are relative to `root`. A message about a URL never repeats more than its scheme, since
+    /// any other part could hold a password.
     public init(_ url: String, root: URL) throws(DatabaseError) {
-        guard let colon = url.firstIndex(of: ":") else {
+        if PostgresConnectionString.isPostgres(url) || PostgresConnectionString.isKeyValue(url) {
+            self = .postgres(url: url)
+            return
+        }
+        guard let colon = url.firstIndex(of: ":"), !url[..<colon].isEmpty else {
             throw DatabaseError(
-                message:
-                    "'\(DatabaseLocation.redacted(url))' is not a database URL: write sqlite:path/to/file.db or postgres://…"
-            )
+                message: "the database URL is not a URL: write sqlite:path/to/file.db or postgres://…")
         }
         let scheme = url[..<colon].lowercased()
         var rest = String(url[url.index(after: colon)...])
@@ -77,17 +82,20 @@ public enum DatabaseLocation: Sendable, Equatable {
                 self = .sqlite(path: URL(fileURLWithPath: path).standardizedFileURL.path)
             }
         case "postgres", "postgresql":
-            self = .postgres(url: url)
+            throw DatabaseError(message: "libpq reads only lower-case postgres:// and postgresql:// URLs")
         default:
+            let shown = scheme.allSatisfy { $0.isLetter || $0.isNumber || "+-.".contains($0) } ? "'\(scheme)' " : ""
             throw DatabaseError(
-                message:
-                    "unknown database scheme '\(scheme)' in '\(DatabaseLocation.redacted(url))': use sqlite: or postgres://"
-            )
+                message: "unknown database scheme \(shown)in the database URL: use sqlite: or postgres://")
         }
     }
 
-    /// The URL with any password replaced by `***`, for messages.
+    /// The URL as it may be shown: a PostgreSQL URL rebuilt from the parts libpq reads, with `***` for
+    /// any password (see `PostgresConnectionString.redacted`); SQLite URLs hold no secret.
     public static func redacted(_ url: String) -> String {
-        PostgresConnectionString(url, environment: [:]).redacted
+        guard PostgresConnectionString.isPostgres(url) || PostgresConnectionString.isKeyValue(url) else {
+            return url.lowercased().hasPrefix("sqlite") ? url : "(a database URL)"
+        }
+        return (try? PostgresConnectionString(url, environment: [:]).redacted) ?? "(a PostgreSQL URL libpq cannot read)"
     }
 }

@@ -13,14 +13,21 @@ final class PostgresConnection {
     /// A `BEGIN` that goes out with the next query (see `beginLazily()`).
     private var pendingBegin = false
 
-    /// Connects, waiting at most `connectTimeout` seconds (unless the URL sets `connect_timeout`).
-    init(url: String, connectTimeout: Int, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws(DatabaseError)
-    {
-        let connectionString = PostgresConnectionString(url, environment: environment)
-        // Keywords before `dbname` are defaults that the expanded URL overrides.
-        let keywords = ["connect_timeout", "fallback_application_name", "dbname"]
-        let values = [String(max(connectTimeout, 1)), "mig", url]
+    /// Connects, waiting at most `connectTimeout` seconds (unless the URL sets `connect_timeout`), to
+    /// `database` on the URL's server instead of the URL's own database when given.
+    init(
+        url: String, database: String? = nil, connectTimeout: Int,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(DatabaseError) {
+        let connectionString = try PostgresConnectionString(url, environment: environment)
+        // Keywords before the first `dbname` are defaults that the expanded URL overrides; libpq takes a
+        // later `dbname` as a plain database name that overrides the URL's.
+        var keywords = ["connect_timeout", "fallback_application_name", "dbname"]
+        var values = [String(max(connectTimeout, 1)), "mig", url]
+        if let database {
+            keywords.append("dbname")
+            values.append(database)
+        }
         let connection = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
         }
@@ -110,6 +117,9 @@ final class PostgresConnection {
         }
         try execute(command)
     }
+
+    /// The connection as it may be shown (see `PostgresConnectionString.redacted`).
+    var redactedURL: String { connectionString.redacted }
 
     /// The server's version as a number (`150004` for 15.4).
     var serverVersion: Int { Int(PQserverVersion(connection)) }

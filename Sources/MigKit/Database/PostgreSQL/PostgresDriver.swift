@@ -12,33 +12,70 @@ public final class PostgresDriver: DatabaseDriver {
     let connection: PostgresConnection
     private let history: PostgresHistoryTable
     private let lock: PostgresMigrationLock
+    /// mig's own settings (timeouts), applied after connecting and again after each session reset.
+    private let sessionSettings: [(String, String)]
+    /// The script (path and first line) whose SQL ran last on this session.
+    private var lastScript: String?
 
-    /// Connects to `url` and applies `settings`' timeouts to the session.
+    /// Connects to `url` (to `database` on its server when given) and applies `settings`' timeouts to
+    /// the session.
     public init(
-        url: String, settings: Configuration.Database,
+        url: String, database: String? = nil, settings: Configuration.Database,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(DatabaseError) {
-        connection = try PostgresConnection(url: url, connectTimeout: settings.connectTimeout, environment: environment)
-        history = PostgresHistoryTable(schema: settings.historySchema, table: settings.historyTable)
-        lock =
-            settings.lock == "table"
-            ? .table(history.lockTable, holder: Self.lockHolder()) : .advisory(history.advisoryKey)
+        connection = try PostgresConnection(
+            url: url, database: database, connectTimeout: settings.connectTimeout, environment: environment)
+        var session: [(String, String)] = []
         // A deployer killed mid-statement: the server checks every second that the client is still
         // there and, when not, cancels the statement and frees its locks (PostgreSQL 14 and later).
-        if connection.serverVersion >= 140000 {
-            try connection.execute("SELECT set_config('client_connection_check_interval', '1s', false)", parameters: [])
-        }
-        for (name, value) in [("lock_timeout", settings.lockTimeout), ("statement_timeout", settings.statementTimeout)]
-        {
-            guard let value else { continue }
+        if connection.serverVersion >= 140000 { session.append(("client_connection_check_interval", "1s")) }
+        if let value = settings.lockTimeout { session.append(("lock_timeout", value)) }
+        if let value = settings.statementTimeout { session.append(("statement_timeout", value)) }
+        for (name, value) in session {
             do {
                 try connection.execute("SELECT set_config($1, $2, false)", parameters: [name, value])
             } catch {
-                throw DatabaseError(
-                    message: "[database] \(name) = \"\(value)\" is not accepted: \(error.message)",
-                    code: error.code, hint: "use a PostgreSQL duration such as \"10s\" or \"5min\"")
+                throw Self.rejected(name, value, error)
             }
         }
+        sessionSettings = session
+        // Resolved once, so that a migration's `SET search_path` cannot send mig's history rows elsewhere.
+        let currentSchema = try connection.execute("SELECT current_schema()", parameters: []).value(row: 0, column: 0)
+        history = PostgresHistoryTable(
+            schema: settings.historySchema, table: settings.historyTable, defaultSchema: currentSchema)
+        let wait = try Self.seconds(of: settings.lockWait, setting: "lock_wait", on: connection)
+        let lease = try Self.seconds(of: settings.lockLease, setting: "lock_lease", on: connection)
+        let connectTimeout = settings.connectTimeout
+        lock = PostgresMigrationLock(
+            kind: settings.lock == "table" ? .table(history.lockTable) : .advisory(history.advisoryKey), wait: wait,
+            lease: lease,
+            connect: {
+                try PostgresConnection(
+                    url: url, database: database, connectTimeout: connectTimeout, environment: environment)
+            })
+    }
+
+    /// A PostgreSQL duration (`"10s"`, `"5min"`) in seconds, as the server reads it.
+    private static func seconds(of value: String, setting name: String, on connection: PostgresConnection)
+        throws(DatabaseError) -> Double
+    {
+        let seconds: Double?
+        do {
+            seconds = try connection.execute("SELECT extract(epoch FROM $1::interval)::float8", parameters: [value])
+                .value(row: 0, column: 0).flatMap(Double.init)
+        } catch {
+            throw rejected(name, value, error)
+        }
+        guard let seconds, seconds >= 0 else {
+            throw rejected(name, value, DatabaseError(message: "a duration cannot be negative"))
+        }
+        return seconds
+    }
+
+    private static func rejected(_ name: String, _ value: String, _ error: DatabaseError) -> DatabaseError {
+        DatabaseError(
+            message: "[database] \(name) = \"\(value)\" is not accepted: \(error.message)",
+            code: error.code, hint: "use a PostgreSQL duration such as \"10s\" or \"5min\"")
     }
 
     // MARK: - Scripts
@@ -48,6 +85,7 @@ public final class PostgresDriver: DatabaseDriver {
             for statement in StatementSplitter.split(script.sql) { try execute(statement, of: script) }
             return
         }
+        try startSession(for: script)
         do {
             try connection.execute(script.sql)
         } catch {
@@ -56,6 +94,7 @@ public final class PostgresDriver: DatabaseDriver {
     }
 
     public func execute(_ statement: SQLStatement, of script: Script) throws {
+        try startSession(for: script)
         do {
             try connection.execute(statement.text)
         } catch {
@@ -72,6 +111,31 @@ public final class PostgresDriver: DatabaseDriver {
     }
 
     public func takeNotices() -> [String] { connection.takeNotices() }
+
+    // MARK: - Session state
+
+    /// Before the first statement of each script after the first: back to the session as it was when
+    /// mig connected, so that what one migration set (`search_path`, `role`, temporary tables,
+    /// prepared statements) cannot change what the next one does, however deploys are batched.
+    /// This is `DISCARD ALL` without its `pg_advisory_unlock_all()`, which would drop the migration
+    /// lock; inside the migration's transaction it takes effect when that commits.
+    private func startSession(for script: Script) throws {
+        let key = "\(script.path):\(script.startLine)"
+        guard let last = lastScript, last != key else {
+            lastScript = key
+            return
+        }
+        let settings = sessionSettings.map { name, value in
+            "SELECT set_config(\(quoteLiteral(name)), \(quoteLiteral(value)), false);"
+        }
+        try execute(sql: Self.sessionReset + settings.joined())
+        lastScript = key
+    }
+
+    static let sessionReset = """
+        CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *;
+        DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES;
+        """
 
     /// Places a server error on the line of the script's file: from the error position when the
     /// server gave one, else at the start of the statement that failed.
@@ -114,23 +178,19 @@ public final class PostgresDriver: DatabaseDriver {
     public func acquireMigrationLock() throws { try lock.acquire(on: connection, history: history) }
     public func releaseMigrationLock() throws { try lock.release(on: connection) }
 
-    private static func lockHolder() -> String {
-        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
-    }
-
     // MARK: - History
 
     public func ensureHistoryTable() throws { try history.create(on: connection) }
     public func appliedMigrations() throws -> [AppliedMigration] { try history.rows(on: connection) }
 
     public func recordApplied(_ record: AppliedMigration) throws {
+        try lock.checkHeld(on: connection)
         try history.record(record, on: connection)
-        try lock.renew(on: connection)
     }
 
     public func removeAppliedRecord(version: Version) throws {
+        try lock.checkHeld(on: connection)
         try history.remove(version: version, on: connection)
-        try lock.renew(on: connection)
     }
 
     // MARK: - Schema

@@ -4,8 +4,18 @@ import Foundation
 /// The history table in a PostgreSQL database (`[database] history_schema` . `history_table`),
 /// with every identifier quoted and every value bound.
 struct PostgresHistoryTable {
+    /// `[database] history_schema`, when set.
     let schema: String?
     let table: String
+    /// Without `history_schema`: the schema that was first on the search path when mig connected,
+    /// so that a migration's `SET search_path` does not move the history table.
+    let defaultSchema: String?
+
+    init(schema: String?, table: String, defaultSchema: String? = nil) {
+        self.schema = schema
+        self.table = table
+        self.defaultSchema = defaultSchema
+    }
 
     /// `"schema"."table"`, or `"table"` on the search path.
     var qualifiedName: String { qualify(table) }
@@ -22,7 +32,13 @@ struct PostgresHistoryTable {
     }
 
     private func qualify(_ name: String) -> String {
-        schema.map { "\(quoteIdentifier($0)).\(quoteIdentifier(name))" } ?? quoteIdentifier(name)
+        (schema ?? defaultSchema).map { "\(quoteIdentifier($0)).\(quoteIdentifier(name))" } ?? quoteIdentifier(name)
+    }
+
+    /// SQL for `expression`'s version as versions compare: leading zeros of each component dropped and
+    /// `_` read as `.`, so `0001`, `1` and `01` are one version, as are `1_2` and `1.02`.
+    private static func canonical(_ expression: String) -> String {
+        "translate(regexp_replace(\(expression), '(^|[._])0+([0-9])', '\\1\\2', 'g'), '_', '.')"
     }
 
     func create(on connection: PostgresConnection) throws {
@@ -70,9 +86,14 @@ struct PostgresHistoryTable {
         }.sorted { $0.version < $1.version }
     }
 
+    /// Writes `record` under its file's spelling of the version, replacing the row of any other
+    /// spelling of it (`1` in the table, `0001` in the file name): one row per version.
     func record(_ record: AppliedMigration, on connection: PostgresConnection) throws {
         try connection.execute(
             """
+            WITH other_spellings AS (
+                DELETE FROM \(qualifiedName) WHERE version <> $1 AND \(Self.canonical("version")) = \(Self.canonical("$1"))
+            )
             INSERT INTO \(qualifiedName)
                 (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements)
             VALUES ($1, $2, $3, to_timestamp($4::double precision), $5::integer, $6, $7, $8, string_to_array($9, ','))
@@ -89,21 +110,29 @@ struct PostgresHistoryTable {
             ])
     }
 
-    /// Deletes the row of `version` as versions compare (`0003` is `3`), whatever its spelling.
+    /// Deletes the rows of `version` as versions compare (`0003` is `3`), whatever their spelling.
     func remove(version: Version, on connection: PostgresConnection) throws {
-        let stored = try rows(on: connection).first { $0.version == version }?.version.text ?? version.text
-        try connection.execute("DELETE FROM \(qualifiedName) WHERE version = $1", parameters: [stored])
+        try connection.execute(
+            "DELETE FROM \(qualifiedName) WHERE \(Self.canonical("version")) = \(Self.canonical("$1"))",
+            parameters: [version.text])
     }
 
     /// Runs `CREATE … IF NOT EXISTS` SQL; two deployers creating the same object at once make
-    /// PostgreSQL report a duplicate for the loser, which only means the object now exists.
+    /// PostgreSQL report a duplicate for the loser (a unique violation in the catalogs, or "already
+    /// exists" for the relation, the schema or the table's row type), which only means it now exists.
     func createTolerantly(_ sql: String, on connection: PostgresConnection) throws {
         do {
             try connection.execute(sql)
         } catch {
-            guard ["23505", "42P07", "42P06"].contains(error.error.code) else { throw error.error }
+            guard ["23505", "42P07", "42P06", "42710"].contains(error.error.code) else { throw error.error }
         }
     }
+}
+
+/// `'text'` with embedded quotes doubled: a string constant (with `standard_conforming_strings` on, the
+/// default since PostgreSQL 9.1, and mig never turns it off).
+func quoteLiteral(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
 }
 
 /// `"name"` with embedded quotes doubled: an identifier PostgreSQL takes literally.

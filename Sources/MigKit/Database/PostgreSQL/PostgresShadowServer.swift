@@ -4,7 +4,8 @@ import Foundation
 /// starts itself (`PostgresPrivateCluster`), or a server given by URL (`--shadow-url`,
 /// `[shadow] url`) on which it creates uniquely named databases and drops them afterwards.
 public final class PostgresShadowServer {
-    private let serverURL: PostgresServerURL
+    /// The server's URL, or connection string, as given.
+    private let serverURL: String
     private let settings: Configuration.Database
     /// Kept alive as long as the server is used; stopping it removes every shadow at once.
     private let cluster: PostgresPrivateCluster?
@@ -18,15 +19,19 @@ public final class PostgresShadowServer {
         settings.lock = "advisory"
         self.settings = settings
         if let url {
+            guard PostgresConnectionString.isPostgres(url) || PostgresConnectionString.isKeyValue(url) else {
+                throw DatabaseError(
+                    message: "the shadow server must be given as a postgres:// URL or libpq key/value words")
+            }
             cluster = nil
-            serverURL = try PostgresServerURL(url)
+            serverURL = url
         } else {
             announce()
             let cluster = try PostgresPrivateCluster()
             self.cluster = cluster
-            serverURL = try PostgresServerURL(cluster.url)
+            serverURL = cluster.url
         }
-        admin = try PostgresConnection(url: serverURL.text, connectTimeout: settings.connectTimeout)
+        admin = try PostgresConnection(url: serverURL, connectTimeout: settings.connectTimeout)
     }
 
     deinit {
@@ -45,34 +50,10 @@ public final class PostgresShadowServer {
             try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
         } catch {
             throw DatabaseError(
-                message: "cannot create a shadow database on \(serverURL.redacted): \(error.error.message)",
+                message: "cannot create a shadow database on \(admin.redactedURL): \(error.error.message)",
                 code: error.error.code, hint: "the shadow server's user needs the CREATEDB privilege")
         }
         created.append(name)
-        return try PostgresDriver(url: serverURL.with(database: name), settings: settings)
+        return try PostgresDriver(url: serverURL, database: name, settings: settings)
     }
-}
-
-/// A `postgres://` URL taken apart just enough to point it at another database.
-struct PostgresServerURL {
-    let text: String
-    private let prefix: String
-    private let query: String
-
-    init(_ text: String) throws(DatabaseError) {
-        guard PostgresConnectionString.isPostgres(text), let scheme = text.range(of: "://") else {
-            throw DatabaseError(
-                message:
-                    "the shadow server must be given as a postgres:// URL, not '\(DatabaseLocation.redacted(text))'")
-        }
-        self.text = text
-        let rest = text[scheme.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        prefix = String(text[..<authorityEnd])
-        query = rest.firstIndex(of: "?").map { String(rest[$0...]) } ?? ""
-    }
-
-    func with(database: String) -> String { "\(prefix)/\(database)\(query)" }
-
-    var redacted: String { DatabaseLocation.redacted(text) }
 }
