@@ -128,6 +128,8 @@ private struct ApplyCommand {
             Console.note("rehearsing \(plan.steps.count) step(s) on a shadow copy of the database…")
         case .started(let step) where Console.isTerminal:
             Console.note("\(verb(step, done: false)) \(step.migration.identifier)…")
+        case .outsideTransaction(let step, let reason):
+            Console.note("\(step.migration.identifier) runs without mig's transaction: \(reason)")
         case .finished(let step, let milliseconds):
             Console.print("\(verb(step, done: true)) \(step.migration.identifier) (\(milliseconds) ms)")
         default:

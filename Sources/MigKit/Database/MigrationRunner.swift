@@ -28,6 +28,8 @@ public struct MigrationRunner {
     public enum Event {
         case rehearsing(MigrationPlan)
         case started(MigrationPlan.Step)
+        /// The step is about to run without mig's transaction, for the reason given.
+        case outsideTransaction(MigrationPlan.Step, reason: String)
         case finished(MigrationPlan.Step, milliseconds: Int)
     }
 
@@ -77,6 +79,7 @@ public struct MigrationRunner {
         var completed: [RunReport.Completed] = []
         for step in plan.steps {
             progress(.started(step))
+            if let reason = try executor.prepare(step).2.reason { progress(.outsideTransaction(step, reason: reason)) }
             let milliseconds = try executor.perform(step)
             progress(.finished(step, milliseconds: milliseconds))
             completed.append(RunReport.Completed(step: step, milliseconds: milliseconds))

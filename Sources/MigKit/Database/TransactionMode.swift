@@ -22,6 +22,20 @@ public enum TransactionMode: Sendable, Equatable {
         }
     }
 
+    /// How `script` runs in a project of `dialect`, read with the dialect's reader.
+    public init(script: Script, dialect: Dialect) throws(SQLReadError) {
+        self.init(script: script, reading: try dialect.reader.read(script.sql))
+    }
+
+    /// Why the script does not run in mig's transaction; `nil` when it does.
+    public var reason: String? {
+        switch self {
+        case .wrapped: nil
+        case .outsideTransaction(let reason): reason
+        case .selfManaged(let line): "it has its own transaction control (line \(line) of the script)"
+        }
+    }
+
     /// A short name for machine-readable output: `transaction`, `none` or `own`.
     public var name: String {
         switch self {
