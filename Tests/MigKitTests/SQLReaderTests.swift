@@ -95,11 +95,15 @@ import Testing
         #expect(statements[0].text.hasSuffix("INSERT INTO c VALUES (2))"))
     }
 
-    @Test func readsStringsWithoutStandardConformingStrings() throws {
-        // With standard_conforming_strings off a backslash escapes the quote: PostgreSQL's own
-        // grammar reads this as one string, as the server configured that way does.
-        let statements = try reader.read("SET standard_conforming_strings = off;\nSELECT E'a\\'; b';\nSELECT 2;").statements
-        #expect(statements.map(\.startLine) == [1, 2, 3])
+    @Test func refusesTurningStandardConformingStringsOff() throws {
+        // Off, the server would read 'a\'; b' as one string where the parser (on) reads two statements.
+        for setting in ["off", "false", "'off'", "0"] {
+            let error = #expect(throws: SQLReadError.self) {
+                try reader.read("CREATE TABLE s (v text);\nSET standard_conforming_strings = \(setting);\nINSERT INTO s VALUES ('a\\'; b');")
+            }
+            #expect(error?.line == 2)
+        }
+        #expect(try reader.read("SET standard_conforming_strings = on;\nSET standard_conforming_strings TO DEFAULT;").statements.count == 2)
     }
 
     @Test func classifiesStatementsThatCannotRunInATransaction() throws {

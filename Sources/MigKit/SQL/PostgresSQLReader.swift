@@ -4,7 +4,9 @@
 /// Beyond the grammar it reads what psql reads in a file: the data lines after `COPY … FROM stdin`
 /// up to `\.` (or the end of the file). `COPY … TO stdout` (nothing would read the output) and psql's
 /// meta-commands (`\i`, `\set`…, which are not SQL) are errors naming their line, as is anything
-/// the parser rejects; a script is read in full before any of it runs.
+/// the parser rejects; a script is read in full before any of it runs. Scripts are read with
+/// `standard_conforming_strings` on (the default since PostgreSQL 9.1), so a script that turns it off
+/// is an error too: its later strings would mean something else to the server than to the parser.
 public struct PostgresSQLReader: SQLReader {
     public init() {}
 
@@ -12,7 +14,7 @@ public struct PostgresSQLReader: SQLReader {
     /// parsed into trees (a seed file of a million `INSERT`s is split, not decoded).
     private static let classifiedWords: Set<String> = [
         "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE", "CREATE", "DROP", "REINDEX", "VACUUM",
-        "ALTER", "COPY",
+        "ALTER", "COPY", "SET",
     ]
 
     public func read(_ sql: String) throws(SQLReadError) -> SQLScript {
@@ -99,6 +101,11 @@ public struct PostgresSQLReader: SQLReader {
                 line: line,
                 message: "COPY … TO STDOUT: a migration has nobody to read its output; "
                     + "copy to a file on the server, or run it with psql")
+        case .standardConformingStrings(on: false):
+            throw SQLReadError(
+                line: line,
+                message: "standard_conforming_strings off: mig reads scripts as PostgreSQL does by default (on), where "
+                    + "a backslash in '…' is an ordinary character; write backslash escapes as E'…' strings instead")
         case .copy(isFrom: true, toClient: true):
             let (data, end) = try copyData(after: range.upperBound, of: text, statementLine: line)
             return (SQLStatement(text: body, startLine: line, kind: .copyFromStdin(data: data)), end)

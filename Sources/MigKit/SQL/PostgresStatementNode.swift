@@ -13,6 +13,9 @@ enum PostgresStatementNode: Decodable, Equatable {
     case vacuum(isVacuum: Bool)
     /// `COPY`: `FROM` or `TO`, and whether it names a file or program (else stdin / stdout).
     case copy(isFrom: Bool, toClient: Bool)
+    /// `SET standard_conforming_strings`: whether to `on` (or its default). With it off, the server
+    /// reads backslashes in the strings of later statements differently from the parser.
+    case standardConformingStrings(on: Bool)
     /// A statement PostgreSQL refuses inside a transaction block, whatever its options.
     case alwaysOutsideTransaction(String)
     case other
@@ -46,6 +49,15 @@ enum PostgresStatementNode: Decodable, Equatable {
         var is_program: Bool?
         var filename: String?
         var params: [Option]?
+        struct Argument: Decodable {
+            struct Constant: Decodable {
+                struct Text: Decodable { let sval: String? }
+                let sval: Text?
+            }
+            let A_Const: Constant?
+        }
+        var name: String?
+        var args: [Argument]?
     }
 
     /// Statements that never run inside a transaction block, by node name.
@@ -64,7 +76,9 @@ enum PostgresStatementNode: Decodable, Equatable {
             self = .alwaysOutsideTransaction(name)
             return
         }
-        let known = ["TransactionStmt", "IndexStmt", "DropStmt", "ReindexStmt", "VacuumStmt", "CopyStmt"]
+        let known = [
+            "TransactionStmt", "IndexStmt", "DropStmt", "ReindexStmt", "VacuumStmt", "CopyStmt", "VariableSetStmt",
+        ]
         guard known.contains(key.stringValue) else {
             self = .other
             return
@@ -78,6 +92,10 @@ enum PostgresStatementNode: Decodable, Equatable {
             let concurrently = (fields.params ?? []).contains { $0.DefElem?.defname == "concurrently" }
             self = .reindex(kind: fields.kind ?? "", concurrently: concurrently)
         case "VacuumStmt": self = .vacuum(isVacuum: fields.is_vacuumcmd ?? false)
+        case "VariableSetStmt" where fields.name == "standard_conforming_strings":
+            let value = fields.args?.first?.A_Const?.sval?.sval?.lowercased()
+            self = .standardConformingStrings(on: fields.kind != "VAR_SET_VALUE" || ["on", "true", "yes"].contains(value))
+        case "VariableSetStmt": self = .other
         default:
             self = .copy(isFrom: fields.is_from ?? false, toClient: fields.filename == nil && !(fields.is_program ?? false))
         }
