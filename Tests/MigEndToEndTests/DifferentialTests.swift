@@ -8,32 +8,35 @@ import Testing
 enum DifferentialCorpus {
     static let postgres: [String: String] = [
         "dollar_quotes_comments_escapes": #"""
-            /* outer /* nested; */ still; comment */
-            CREATE TABLE t (id int PRIMARY KEY, note text);
-            CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $body$
-            BEGIN
-              NEW.note := coalesce(NEW.note, $$none;$$) || E'\t;';
-              RETURN NEW;
-            END $body$;
-            CREATE TRIGGER t_bump BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION bump();
-            INSERT INTO t VALUES (1, E'it\'s; fine'), (2, NULL), (3, 'a\b');
-            """#,
+        /* outer /* nested; */ still; comment */
+        CREATE TABLE t (id int PRIMARY KEY, note text);
+        CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql AS $body$
+        BEGIN
+          NEW.note := coalesce(NEW.note, $$none;$$) || E'\t;';
+          RETURN NEW;
+        END $body$;
+        CREATE TRIGGER t_bump BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION bump();
+        INSERT INTO t VALUES (1, E'it\'s; fine'), (2, NULL), (3, 'a\b');
+        """#,
         "rules_and_begin_identifiers": """
-            CREATE TABLE a (begin int, "end" int);
-            CREATE TABLE b (v int);
-            CREATE TABLE c (v int);
-            CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (NEW.begin); INSERT INTO c VALUES (NEW."end"));
-            INSERT INTO a VALUES (1, 2);
-            """,
+        CREATE TABLE a (begin int, "end" int);
+        CREATE TABLE b (v int);
+        CREATE TABLE c (v int);
+        CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (NEW.begin); INSERT INTO c VALUES (NEW."end"));
+        INSERT INTO a VALUES (1, 2);
+        """,
         "standard_conforming_strings_off": #"""
-            CREATE TABLE s (v text);
-            SET standard_conforming_strings = off;
-            INSERT INTO s VALUES ('a\'; b');
-            """#,
-        "copy_inline_data": "CREATE TABLE p (a int, b text);\nCOPY p (a, b) FROM stdin;\n1\tone;two\n2\t\\N\n3\tquote'\n\\.\nINSERT INTO p VALUES (4, 'after');\n",
+        CREATE TABLE s (v text);
+        SET standard_conforming_strings = off;
+        INSERT INTO s VALUES ('a\'; b');
+        """#,
+        "copy_inline_data":
+            "CREATE TABLE p (a int, b text);\nCOPY p (a, b) FROM stdin;\n1\tone;two\n2\t\\N\n3\tquote'\n\\.\nINSERT INTO p VALUES (4, 'after');\n",
         "own_transaction": "BEGIN;\nCREATE TABLE users (id int);\nINSERT INTO users VALUES (1);\nCOMMIT;\n",
-        "rollback_mid_file": "CREATE TABLE kept (id int);\nBEGIN;\nCREATE TABLE undone (id int);\nROLLBACK;\nINSERT INTO kept VALUES (7);\n",
-        "concurrently": "CREATE TABLE i (id int);\nINSERT INTO i VALUES (1);\nCREATE INDEX CONCURRENTLY i_id ON i (id);\nVACUUM i;\n",
+        "rollback_mid_file":
+            "CREATE TABLE kept (id int);\nBEGIN;\nCREATE TABLE undone (id int);\nROLLBACK;\nINSERT INTO kept VALUES (7);\n",
+        "concurrently":
+            "CREATE TABLE i (id int);\nINSERT INTO i VALUES (1);\nCREATE INDEX CONCURRENTLY i_id ON i (id);\nVACUUM i;\n",
         "crlf_literal": "CREATE TABLE l (v text);\r\nINSERT INTO l VALUES ('a\r\nb');\r\n",
         "nul_byte": "CREATE TABLE n1 (id int);\n\u{0}\nCREATE TABLE n2 (id int);\n",
         "unterminated_comment": "CREATE TABLE u1 (id int);\n/* never closed\nCREATE TABLE u2 (id int);\n",
@@ -45,19 +48,20 @@ enum DifferentialCorpus {
     /// (`ScriptTextTests` covers that).
     static let sqlite: [String: String] = [
         "triggers_and_comments": """
-            CREATE TABLE a (id INTEGER PRIMARY KEY, n INTEGER, note TEXT);
-            CREATE TABLE log (msg TEXT);
-            /* a comment; with /* no nesting */
-            CREATE TRIGGER a_log AFTER INSERT ON a BEGIN
-              INSERT INTO log VALUES ('inserted; ' || NEW.id);
-              UPDATE a SET n = CASE WHEN NEW.n > 0 THEN NEW.n ELSE 1 END WHERE id = NEW.id;
-            END;
-            INSERT INTO a (id, n, note) VALUES (1, 0, 'x;y'), (2, 5, "z");
-            SELECT [weird;name] FROM (SELECT 1 AS [weird;name]);
-            """,
+        CREATE TABLE a (id INTEGER PRIMARY KEY, n INTEGER, note TEXT);
+        CREATE TABLE log (msg TEXT);
+        /* a comment; with /* no nesting */
+        CREATE TRIGGER a_log AFTER INSERT ON a BEGIN
+          INSERT INTO log VALUES ('inserted; ' || NEW.id);
+          UPDATE a SET n = CASE WHEN NEW.n > 0 THEN NEW.n ELSE 1 END WHERE id = NEW.id;
+        END;
+        INSERT INTO a (id, n, note) VALUES (1, 0, 'x;y'), (2, 5, "z");
+        SELECT [weird;name] FROM (SELECT 1 AS [weird;name]);
+        """,
         "begin_column": "CREATE TABLE t (begin INTEGER, \"end\" INTEGER);\nINSERT INTO t VALUES (1, 2);\n",
         "own_transaction": "BEGIN;\nCREATE TABLE users (id INTEGER);\nINSERT INTO users VALUES (1);\nCOMMIT;\n",
-        "rollback_mid_file": "CREATE TABLE kept (id INTEGER);\nBEGIN;\nCREATE TABLE undone (id INTEGER);\nROLLBACK;\nINSERT INTO kept VALUES (7);\n",
+        "rollback_mid_file":
+            "CREATE TABLE kept (id INTEGER);\nBEGIN;\nCREATE TABLE undone (id INTEGER);\nROLLBACK;\nINSERT INTO kept VALUES (7);\n",
         "nul_byte": "CREATE TABLE n1 (id INTEGER);\n\u{0}\nCREATE TABLE n2 (id INTEGER);\n",
     ]
 }

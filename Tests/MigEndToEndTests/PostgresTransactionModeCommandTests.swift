@@ -22,7 +22,8 @@ import Testing
         let dryRun = try mig("up", "--dry-run")
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
         #expect(dryRun.stderr.contains("manages its own transactions"))
-        #expect(try database.query("SELECT to_regclass('users') IS NULL, to_regclass('mig_history') IS NULL") == ["t|t"])
+        #expect(
+            try database.query("SELECT to_regclass('users') IS NULL, to_regclass('mig_history') IS NULL") == ["t|t"])
         let up = try mig("up")
         #expect(up.status == 0, "\(up.stderr)")
         #expect(try database.query("SELECT version || ':' || state FROM mig_history") == ["0001:applied"])
@@ -34,12 +35,14 @@ import Testing
         let up = try mig("up")
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stderr.contains("CREATE INDEX CONCURRENTLY at line 1 cannot run in a transaction"))
-        #expect(try database.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass") == ["t"])
+        #expect(
+            try database.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass") == ["t"])
     }
 
     @Test func anUnparseableFileFailsWithItsLineBeforeAnythingRuns() throws {
         try scratch.write("db/migrations/0001_a.up.sql", "CREATE TABLE a (id int);\n")
-        try scratch.write("db/migrations/0002_b.up.sql", "CREATE TABLE b (id int);\n/* not closed\nCREATE TABLE c (id int);\n")
+        try scratch.write(
+            "db/migrations/0002_b.up.sql", "CREATE TABLE b (id int);\n/* not closed\nCREATE TABLE c (id int);\n")
         let up = try mig("up")
         #expect(up.status == 1)
         #expect(up.stderr.contains("db/migrations/0002_b.up.sql:2:"), "\(up.stderr)")

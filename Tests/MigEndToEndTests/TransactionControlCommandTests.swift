@@ -21,7 +21,10 @@ import Testing
     private func tables() throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [scratch.url.appending(path: "db/app.db").path, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)"]
+        process.arguments = [
+            scratch.url.appending(path: "db/app.db").path,
+            "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)",
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -32,7 +35,8 @@ import Testing
 
     @Test func aDryRunDoesNotRunItAndSaysWhy() throws {
         for arguments in [["up", "--dry-run"], ["up", "--dry-run", "--no-shadow"]] {
-            let dryRun = try MigProcess.run(arguments, in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:db/app.db"])
+            let dryRun = try MigProcess.run(
+                arguments, in: scratch.url, environment: ["MIG_DATABASE_URL": "sqlite:db/app.db"])
             #expect(dryRun.status == 0, "\(dryRun.stderr)")
             #expect(dryRun.stderr.contains("manages its own transactions"), "\(dryRun.stderr)")
             #expect(try !scratch.exists("db/app.db") || tables().isEmpty)

@@ -38,12 +38,15 @@ import Testing
         #expect(try reader.read("CREATE TABLE a (id int);\nROLLBACK;").transactionControl?.startLine == 2)
         #expect(try reader.read("CREATE TABLE a (id int);\nEND;").transactionControl?.startLine == 2)
         // Savepoints nest inside mig's transaction.
-        #expect(try reader.read("SAVEPOINT s; CREATE TABLE a (id int); ROLLBACK TO SAVEPOINT s; RELEASE s;").transactionControl == nil)
+        #expect(
+            try reader.read("SAVEPOINT s; CREATE TABLE a (id int); ROLLBACK TO SAVEPOINT s; RELEASE s;")
+                .transactionControl == nil)
         #expect(try reader.read("CREATE TABLE a (id int);").transactionControl == nil)
     }
 
     @Test(arguments: readers) func aColumnNamedBeginIsNotTransactionControl(reader: any SQLReader) throws {
-        let script = try reader.read("CREATE TABLE t (begin int, \"end\" int);\nINSERT INTO t VALUES (1, 2);\nSELECT 3;")
+        let script = try reader.read(
+            "CREATE TABLE t (begin int, \"end\" int);\nINSERT INTO t VALUES (1, 2);\nSELECT 3;")
         #expect(script.statements.count == 3)
         #expect(script.transactionControl == nil)
     }
@@ -77,7 +80,9 @@ import Testing
     }
 
     @Test func anUnterminatedCommentIsAnErrorWithItsLine() {
-        let error = #expect(throws: SQLReadError.self) { try reader.read("CREATE TABLE a (id int);\n\n/* never closed\nCREATE TABLE b (id int);") }
+        let error = #expect(throws: SQLReadError.self) {
+            try reader.read("CREATE TABLE a (id int);\n\n/* never closed\nCREATE TABLE b (id int);")
+        }
         #expect(error?.line == 3)
         #expect(error?.message.contains("unterminated /* comment") == true)
         #expect(error?.message.contains("PostgreSQL 15") == true)
@@ -89,7 +94,8 @@ import Testing
     }
 
     @Test func keepsRuleActionsInParenthesesWhole() throws {
-        let sql = "CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (1); INSERT INTO c VALUES (2));\nSELECT 1;"
+        let sql =
+            "CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (1); INSERT INTO c VALUES (2));\nSELECT 1;"
         let statements = try reader.read(sql).statements
         #expect(statements.count == 2)
         #expect(statements[0].text.hasSuffix("INSERT INTO c VALUES (2))"))
@@ -99,11 +105,15 @@ import Testing
         // Off, the server would read 'a\'; b' as one string where the parser (on) reads two statements.
         for setting in ["off", "false", "'off'", "0"] {
             let error = #expect(throws: SQLReadError.self) {
-                try reader.read("CREATE TABLE s (v text);\nSET standard_conforming_strings = \(setting);\nINSERT INTO s VALUES ('a\\'; b');")
+                try reader.read(
+                    "CREATE TABLE s (v text);\nSET standard_conforming_strings = \(setting);\nINSERT INTO s VALUES ('a\\'; b');"
+                )
             }
             #expect(error?.line == 2)
         }
-        #expect(try reader.read("SET standard_conforming_strings = on;\nSET standard_conforming_strings TO DEFAULT;").statements.count == 2)
+        #expect(
+            try reader.read("SET standard_conforming_strings = on;\nSET standard_conforming_strings TO DEFAULT;")
+                .statements.count == 2)
     }
 
     @Test func classifiesStatementsThatCannotRunInATransaction() throws {
@@ -121,13 +131,18 @@ import Testing
         for (sql, name) in cases {
             #expect(try reader.read(sql).firstNonTransactional?.name == name, "\(sql)")
         }
-        for sql in ["CREATE INDEX i ON t (a)", "ANALYZE t", "DROP INDEX i", "ALTER TYPE e ADD VALUE 'x'", "REINDEX INDEX i"] {
+        for sql in [
+            "CREATE INDEX i ON t (a)", "ANALYZE t", "DROP INDEX i", "ALTER TYPE e ADD VALUE 'x'", "REINDEX INDEX i",
+        ] {
             #expect(try reader.read(sql).firstNonTransactional == nil, "\(sql)")
         }
     }
 
     @Test func classifiesEveryFormOfTransactionControl() throws {
-        for sql in ["BEGIN", "START TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT", "COMMIT AND CHAIN", "PREPARE TRANSACTION 'x'"] {
+        for sql in [
+            "BEGIN", "START TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT", "COMMIT AND CHAIN",
+            "PREPARE TRANSACTION 'x'",
+        ] {
             #expect(try reader.read(sql).transactionControl != nil, "\(sql)")
         }
         #expect(try reader.read("PREPARE q AS SELECT 1").transactionControl == nil)
@@ -156,7 +171,9 @@ import Testing
     }
 
     @Test func refusesANulByteWithItsLine() {
-        let error = #expect(throws: SQLReadError.self) { try reader.read("CREATE TABLE a (id int);\n\0\nCREATE TABLE b (id int);") }
+        let error = #expect(throws: SQLReadError.self) {
+            try reader.read("CREATE TABLE a (id int);\n\0\nCREATE TABLE b (id int);")
+        }
         #expect(error?.line == 2)
     }
 

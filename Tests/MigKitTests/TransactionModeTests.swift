@@ -36,7 +36,8 @@ import Testing
 
     @Test func aRealRunRunsItAsWrittenAndRecordsItAfterwards() throws {
         try fixture.add("0001", "users", up: "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;")
-        try fixture.add("0002", "half", up: "CREATE TABLE kept (id int);\nBEGIN;\nCREATE TABLE undone (id int);\nROLLBACK;")
+        try fixture.add(
+            "0002", "half", up: "CREATE TABLE kept (id int);\nBEGIN;\nCREATE TABLE undone (id int);\nROLLBACK;")
         try fixture.add("0003", "after", up: "CREATE TABLE after_them (id int);")
         let database = try fixture.database()
         let report = try run(database)
@@ -47,7 +48,9 @@ import Testing
     }
 
     @Test func aFailureAfterItsOwnCommitSaysWhatStaysAndMarksItDirty() throws {
-        try fixture.add("0001", "users", up: "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\nBEGIN;\nINSERT INTO nowhere VALUES (1);\nCOMMIT;")
+        try fixture.add(
+            "0001", "users",
+            up: "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\nBEGIN;\nINSERT INTO nowhere VALUES (1);\nCOMMIT;")
         let database = try fixture.database()
         let failure = try #require(throws: MigrationFailure.self) { try run(database) }
         #expect(failure.location?.line == 6)

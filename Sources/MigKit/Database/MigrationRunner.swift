@@ -63,7 +63,8 @@ public struct MigrationRunner {
         for step in plan.steps { _ = try executor.prepare(step) }
         var unrehearsed: [RunReport.Unrehearsed] = []
         if options.rehearse {
-            let rehearsal = try rehearse(plan, readings: readings, keepingIfPossible: !options.dryRun, progress: progress)
+            let rehearsal = try rehearse(
+                plan, readings: readings, keepingIfPossible: !options.dryRun, progress: progress)
             unrehearsed = rehearsal.unrehearsed
             if let kept = rehearsal.kept {
                 for done in kept { progress(.finished(done.step, milliseconds: done.milliseconds)) }
@@ -110,7 +111,9 @@ public struct MigrationRunner {
                 let later = plan.steps[(index + 1)...].map {
                     RunReport.Unrehearsed(
                         migration: $0.migration.identifier,
-                        reason: "\($0.migration.identifier) comes after \(step.migration.identifier), which was not rehearsed")
+                        reason:
+                            "\($0.migration.identifier) comes after \(step.migration.identifier), which was not rehearsed"
+                    )
                 }
                 return ([first] + later, nil)
             }

@@ -38,7 +38,8 @@ struct MigrationStepExecutor {
         } catch {
             throw MigrationFailure(
                 migration: step.migration.identifier, direction: direction(of: step),
-                location: SourceLocation(path: RunContext.displayPath(of: error.path, under: directoryPrefix), line: error.line),
+                location: SourceLocation(
+                    path: RunContext.displayPath(of: error.path, under: directoryPrefix), line: error.line),
                 message: error.message, consequence: inShadow ? .shadow : .notRun)
         }
     }
@@ -108,7 +109,8 @@ struct MigrationStepExecutor {
                         record(migration, milliseconds: 0, state: .dirty, completed: [Self.marker(for: step, mode)]))
                 }
             }
-            throw failure(error, step: step, script: script, mode: mode, statements: reading.statements, done: progress.completed)
+            throw failure(
+                error, step: step, script: script, mode: mode, statements: reading.statements, done: progress.completed)
         }
     }
 
@@ -201,16 +203,24 @@ struct MigrationStepExecutor {
             default:
                 "it ran outside a transaction: \(done) of \(total) statement(s) completed and stay applied"
             }
- if context, done > 0 || !mode.isSelfManaged {
+        if context, done > 0 || !mode.isSelfManaged {
             text +=
                 step.isApply && !mode.isSelfManaged
                 ? "; the migration is marked dirty and `mig up` resumes after them once the failing statement is fixed"
                 : "; the migration is marked dirty: repair the database, then `mig resolve \(step.migration.version.text) --applied` or `--not-applied`"
         }
-        if let failing, [.nonTransactional("CREATE INDEX CONCURRENTLY"), .nonTransactional("REINDEX CONCURRENTLY")].contains(failing.kind) {
+        if let index = failing?.concurrentIndex {
             text +=
-                "; the failed \(failing.text.prefix(80)) may have left an INVALID index: list them with "
-                + "`SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;` and drop each with `DROP INDEX CONCURRENTLY name;`"
+                "; if the failed CREATE INDEX CONCURRENTLY got far enough to create \(index), it is INVALID "
+                + "(unused, but updated on every write): drop it with `DROP INDEX CONCURRENTLY IF EXISTS \(index);`"
+        } else if let failing,
+            [.nonTransactional("CREATE INDEX CONCURRENTLY"), .nonTransactional("REINDEX CONCURRENTLY")].contains(
+                failing.kind)
+        {
+            text +=
+                "; the failed statement may have left an INVALID index: list them with "
+                + "`SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;` and drop each with "
+                + "`DROP INDEX CONCURRENTLY name;`"
         }
         return text
     }

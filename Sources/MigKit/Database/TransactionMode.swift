@@ -16,7 +16,10 @@ public enum TransactionMode: Sendable, Equatable {
         } else if script.runsOutsideTransaction {
             self = .outsideTransaction(reason: "its no-transaction directive")
         } else if let (statement, name) = reading.firstNonTransactional {
-            self = .outsideTransaction(reason: "\(name) at line \(script.fileLine(forScriptLine: statement.startLine)) cannot run in a transaction")
+            self = .outsideTransaction(
+                reason:
+                    "\(name) at line \(script.fileLine(forScriptLine: statement.startLine)) cannot run in a transaction"
+            )
         } else {
             self = .wrapped
         }
@@ -63,7 +66,8 @@ final class ScriptReadings {
             readings[key] = reading
             return reading
         } catch {
-            throw ScriptReadError(path: script.path, line: script.fileLine(forScriptLine: error.line), message: error.message)
+            throw ScriptReadError(
+                path: script.path, line: script.fileLine(forScriptLine: error.line), message: error.message)
         }
     }
 }

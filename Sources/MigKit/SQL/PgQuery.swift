@@ -32,7 +32,8 @@ enum PgQuery {
                 }
             defer { pg_query_free_split_result(result) }
             if let error = result.error {
-                failure = Failure(message: String(cString: error.pointee.message), characterPosition: Int(error.pointee.cursorpos))
+                failure = Failure(
+                    message: String(cString: error.pointee.message), characterPosition: Int(error.pointee.cursorpos))
                 return
             }
             for index in 0..<Int(result.n_stmts) {
@@ -54,7 +55,8 @@ enum PgQuery {
             let result = pg_query_parse(pointer)
             defer { pg_query_free_parse_result(result) }
             if let error = result.error {
-                failure = Failure(message: String(cString: error.pointee.message), characterPosition: Int(error.pointee.cursorpos))
+                failure = Failure(
+                    message: String(cString: error.pointee.message), characterPosition: Int(error.pointee.cursorpos))
             } else if let json = result.parse_tree {
                 tree = Data(bytes: json, count: strlen(json))
             }

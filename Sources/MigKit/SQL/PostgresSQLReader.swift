@@ -110,7 +110,9 @@ public struct PostgresSQLReader: SQLReader {
             let (data, end) = try copyData(after: range.upperBound, of: text, statementLine: line)
             return (SQLStatement(text: body, startLine: line, kind: .copyFromStdin(data: data)), end)
         default:
-            return (SQLStatement(text: body, startLine: line, kind: node.kind), nil)
+            return (
+                SQLStatement(text: body, startLine: line, kind: node.kind, concurrentIndex: node.concurrentIndex), nil
+            )
         }
     }
 

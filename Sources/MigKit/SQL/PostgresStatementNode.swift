@@ -5,7 +5,9 @@ import Foundation
 enum PostgresStatementNode: Decodable, Equatable {
     /// `TransactionStmt`: its `kind` (`TRANS_STMT_BEGIN`, `TRANS_STMT_SAVEPOINT`…).
     case transaction(kind: String)
-    case createIndex(concurrently: Bool)
+    /// `CREATE INDEX`: whether `CONCURRENTLY`, and the index's name qualified with its table's
+    /// schema when the statement names both.
+    case createIndex(concurrently: Bool, name: String?)
     case drop(concurrently: Bool)
     /// `REINDEX`: whether `CONCURRENTLY`, and the object kind (`REINDEX_OBJECT_DATABASE`…).
     case reindex(kind: String, concurrently: Bool)
@@ -40,24 +42,36 @@ enum PostgresStatementNode: Decodable, Equatable {
     private struct Fields: Decodable {
         struct Option: Decodable {
             struct Element: Decodable { let defname: String? }
-            let DefElem: Element?
+            let element: Element?
+            enum CodingKeys: String, CodingKey { case element = "DefElem" }
         }
-        var kind: String?
-        var concurrent: Bool?
-        var is_vacuumcmd: Bool?
-        var is_from: Bool?
-        var is_program: Bool?
-        var filename: String?
-        var params: [Option]?
         struct Argument: Decodable {
             struct Constant: Decodable {
                 struct Text: Decodable { let sval: String? }
                 let sval: Text?
             }
-            let A_Const: Constant?
+            let constant: Constant?
+            enum CodingKeys: String, CodingKey { case constant = "A_Const" }
         }
+        var kind: String?
+        var concurrent: Bool?
+        var isVacuum: Bool?
+        var isFrom: Bool?
+        var isProgram: Bool?
+        var filename: String?
+        var params: [Option]?
         var name: String?
         var args: [Argument]?
+        struct Relation: Decodable { let schemaname: String? }
+        var idxname: String?
+        var relation: Relation?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, concurrent, filename, params, name, args, idxname, relation
+            case isVacuum = "is_vacuumcmd"
+            case isFrom = "is_from"
+            case isProgram = "is_program"
+        }
     }
 
     /// Statements that never run inside a transaction block, by node name.
@@ -86,19 +100,28 @@ enum PostgresStatementNode: Decodable, Equatable {
         let fields = try container.decode(Fields.self, forKey: key)
         switch key.stringValue {
         case "TransactionStmt": self = .transaction(kind: fields.kind ?? "")
-        case "IndexStmt": self = .createIndex(concurrently: fields.concurrent ?? false)
+        case "IndexStmt":
+            let name = fields.idxname.map { index in fields.relation?.schemaname.map { "\($0).\(index)" } ?? index }
+            self = .createIndex(concurrently: fields.concurrent ?? false, name: name)
         case "DropStmt": self = .drop(concurrently: fields.concurrent ?? false)
         case "ReindexStmt":
-            let concurrently = (fields.params ?? []).contains { $0.DefElem?.defname == "concurrently" }
+            let concurrently = (fields.params ?? []).contains { $0.element?.defname == "concurrently" }
             self = .reindex(kind: fields.kind ?? "", concurrently: concurrently)
-        case "VacuumStmt": self = .vacuum(isVacuum: fields.is_vacuumcmd ?? false)
+        case "VacuumStmt": self = .vacuum(isVacuum: fields.isVacuum ?? false)
         case "VariableSetStmt" where fields.name == "standard_conforming_strings":
-            let value = fields.args?.first?.A_Const?.sval?.sval?.lowercased()
-            self = .standardConformingStrings(on: fields.kind != "VAR_SET_VALUE" || ["on", "true", "yes"].contains(value))
+            let value = fields.args?.first?.constant?.sval?.sval?.lowercased()
+            self = .standardConformingStrings(
+                on: fields.kind != "VAR_SET_VALUE" || ["on", "true", "yes"].contains(value))
         case "VariableSetStmt": self = .other
         default:
-            self = .copy(isFrom: fields.is_from ?? false, toClient: fields.filename == nil && !(fields.is_program ?? false))
+            self = .copy(
+                isFrom: fields.isFrom ?? false, toClient: fields.filename == nil && !(fields.isProgram ?? false))
         }
+    }
+
+    /// The index a `CREATE INDEX CONCURRENTLY` builds, which it leaves INVALID when it fails part-way.
+    var concurrentIndex: String? {
+        if case .createIndex(true, let name) = self { name } else { nil }
     }
 
     /// What the statement demands of the transaction around it.
@@ -113,7 +136,7 @@ enum PostgresStatementNode: Decodable, Equatable {
             case "TRANS_STMT_ROLLBACK_PREPARED": .nonTransactional("ROLLBACK PREPARED")
             default: .transactionControl
             }
-        case .createIndex(true): .nonTransactional("CREATE INDEX CONCURRENTLY")
+        case .createIndex(true, _): .nonTransactional("CREATE INDEX CONCURRENTLY")
         case .drop(true): .nonTransactional("DROP INDEX CONCURRENTLY")
         case .reindex(_, true): .nonTransactional("REINDEX CONCURRENTLY")
         case .reindex("REINDEX_OBJECT_SYSTEM", false), .reindex("REINDEX_OBJECT_DATABASE", false):

@@ -18,11 +18,15 @@ public struct SQLStatement: Sendable, Hashable {
     /// 1-based line of the script on which the statement's first token stands.
     public let startLine: Int
     public let kind: Kind
+    /// For `CREATE INDEX CONCURRENTLY … name`: the index (schema-qualified as written), which a
+    /// failure part-way leaves behind INVALID.
+    public let concurrentIndex: String?
 
-    public init(text: String, startLine: Int, kind: Kind = .ordinary) {
+    public init(text: String, startLine: Int, kind: Kind = .ordinary, concurrentIndex: String? = nil) {
         self.text = text
         self.startLine = startLine
         self.kind = kind
+        self.concurrentIndex = concurrentIndex
     }
 
     /// SHA-256 (hex) of `text`: how a dirty migration remembers which statements already ran.

@@ -47,7 +47,8 @@ struct SQLText {
     }
 
     static func isWordByte(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "_") || byte >= 0x80 || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+        byte == UInt8(ascii: "_") || byte >= 0x80 || (byte >= 0x30 && byte <= 0x39)
+            || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
     }
 
     /// The offset of the first byte in `range` that is neither white space nor inside a comment
@@ -69,7 +70,8 @@ struct SQLText {
                     {
                         depth += 1
                         index += 2
-                    } else if bytes[index] == UInt8(ascii: "*"), index + 1 < end, bytes[index + 1] == UInt8(ascii: "/") {
+                    } else if bytes[index] == UInt8(ascii: "*"), index + 1 < end, bytes[index + 1] == UInt8(ascii: "/")
+                    {
                         depth -= 1
                         index += 2
                         if depth == 0 { break }

@@ -7,8 +7,16 @@
 public struct SQLiteSQLReader: SQLReader {
     public init() {}
 
+    /// `sqlite3_complete()`'s token classes, numbered as its transition table's columns.
     private enum Token: Int {
-        case semicolon = 0, whiteSpace, other, explain, create, temp, trigger, end
+        case semicolon = 0
+        case whiteSpace
+        case other
+        case explain
+        case create
+        case temp
+        case trigger
+        case end
     }
 
     /// `sqlite3_complete()`'s state machine: `transitions[state][token]`. State 1 is "after a complete
@@ -34,7 +42,8 @@ public struct SQLiteSQLReader: SQLReader {
         func finish(at end: Int) {
             if let first = start {
                 let body = text.trimmedString(first..<end)
-                statements.append(SQLStatement(text: body, startLine: text.line(at: first), kind: kind(at: first, of: text)))
+                statements.append(
+                    SQLStatement(text: body, startLine: text.line(at: first), kind: kind(at: first, of: text)))
             }
             start = nil
         }
