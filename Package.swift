@@ -26,6 +26,10 @@ let package = Package(
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
         .systemLibrary(
+            name: "CPgQuery",
+            providers: [.apt(["libpg-query-dev"]), .brew(["libpg_query"])]
+        ),
+        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
@@ -42,7 +46,7 @@ let package = Package(
         .target(
             name: "MigKit",
             dependencies: [
-                "CGit2", "CLibPQ", "CSQLite",
+                "CGit2", "CLibPQ", "CPgQuery", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

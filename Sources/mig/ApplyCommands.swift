@@ -128,6 +128,8 @@ private struct ApplyCommand {
             Console.note("rehearsing \(plan.steps.count) step(s) on a shadow copy of the database…")
         case .started(let step) where Console.isTerminal:
             Console.note("\(verb(step, done: false)) \(step.migration.identifier)…")
+        case .outsideTransaction(let step, let reason):
+            Console.note("\(step.migration.identifier) runs without mig's transaction: \(reason)")
         case .finished(let step, let milliseconds):
             Console.print("\(verb(step, done: true)) \(step.migration.identifier) (\(milliseconds) ms)")
         default:
@@ -167,18 +169,14 @@ private struct ApplyCommand {
             }
             if report.rehearsed {
                 Console.note(
-                    "dry run: rehearsed \(report.plan.steps.count) step(s) on a shadow copy; the database was not changed"
-                )
-            }
-            for path in report.unrehearsed {
-                Console.warning("\(path) runs outside a transaction, so the dry run could not rehearse it")
+                    "dry run: rehearsed \(report.plan.steps.count - report.unrehearsed.count) of "
+                        + "\(report.plan.steps.count) step(s) on a shadow copy; the database was not changed")
+            } else {
+                Console.note("dry run: nothing was run; the database was not changed")
             }
         }
+        for skipped in report.unrehearsed { Console.warning("not rehearsed: \(skipped.reason)") }
     }
-}
-
-extension MigrationPlan.Step {
-    var isApply: Bool { if case .apply = self { true } else { false } }
 }
 
 /// `up`/`down`/`redo --format json`: stable field names.
@@ -194,15 +192,20 @@ private struct ApplyReport: Encodable {
     let database: String
     let dryRun: Bool
     let rehearsed: Bool
-    /// Scripts the rehearsal could not run (no-transaction scripts on PostgreSQL).
-    let unrehearsed: [String]
+    /// Migrations the rehearsal did not run, each with why.
+    let unrehearsed: [Unrehearsed]
+
+    struct Unrehearsed: Encodable {
+        let migration: String
+        let reason: String
+    }
     let steps: [Step]
 
     init(_ report: RunReport, database: String) {
         self.database = database
         dryRun = report.dryRun
         rehearsed = report.rehearsed
-        unrehearsed = report.unrehearsed
+        unrehearsed = report.unrehearsed.map { Unrehearsed(migration: $0.migration, reason: $0.reason) }
         if report.dryRun {
             steps = report.plan.steps.map {
                 Step(

@@ -12,11 +12,16 @@ struct List: ParsableCommand {
 
     func run() throws {
         var catalog: Catalog?
-        try runReportingErrors(json: output.format == .json) { catalog = try currentProject().loadCatalog() }
+        var dialect = Dialect.sqlite
+        try runReportingErrors(json: output.format == .json) {
+            let project = try currentProject()
+            dialect = project.configuration.migrations.dialect
+            catalog = try project.loadCatalog()
+        }
         guard let catalog else { return }
         switch output.format {
         case .json:
-            try Console.printJSON(ListReport(catalog))
+            try Console.printJSON(ListReport(catalog, dialect: dialect))
         case .text:
             var rows = [["VERSION", "NAME", "LAYOUT", "DOWN", "CHECKSUM"].map { Console.paint($0, .bold) }]
             for migration in catalog.migrations {
@@ -49,7 +54,13 @@ private struct ListReport: Encodable {
         let upChecksum: String
         let downChecksum: String?
         let hasDown: Bool
+        /// Whether the up script runs without mig's transaction (`transaction` is not `"transaction"`).
         let noTransaction: Bool
+        /// How the up script runs: `transaction` (mig's), `none` (statement by statement, resumable),
+        /// `own` (its own BEGIN/COMMIT, as written), or `unreadable` (the dialect's parser rejects it).
+        let transaction: String
+        /// Why it does not run in mig's transaction, or why it cannot be read.
+        let transactionReason: String?
     }
 
     let layout: String?
@@ -57,15 +68,26 @@ private struct ListReport: Encodable {
     let repeatables: [String]
     let diagnostics: [Diagnostic]
 
-    init(_ catalog: Catalog) {
+    init(_ catalog: Catalog, dialect: Dialect) {
         layout = catalog.layout?.rawValue
-        migrations = catalog.migrations.map {
-            Entry(
-                version: $0.version.text, name: $0.name, layout: $0.layout.rawValue, files: $0.files,
-                upChecksum: $0.up.checksum, downChecksum: $0.down?.checksum, hasDown: $0.down != nil,
-                noTransaction: $0.up.runsOutsideTransaction)
+        migrations = catalog.migrations.map { migration in
+            let mode = Result { () throws(SQLReadError) in try TransactionMode(script: migration.up, dialect: dialect) }
+            return Entry(
+                version: migration.version.text, name: migration.name, layout: migration.layout.rawValue,
+                files: migration.files, upChecksum: migration.up.checksum, downChecksum: migration.down?.checksum,
+                hasDown: migration.down != nil,
+                noTransaction: (try? mode.get()) != .wrapped,
+                transaction: (try? mode.get())?.name ?? "unreadable",
+                transactionReason: (try? mode.get())?.reason ?? mode.failure?.description)
         }
         repeatables = catalog.repeatables.map(\.name)
         diagnostics = catalog.diagnostics
+    }
+}
+
+extension Result {
+    /// The error, when this is a failure.
+    fileprivate var failure: Failure? {
+        if case .failure(let error) = self { error } else { nil }
     }
 }

@@ -21,7 +21,7 @@ struct Status: ParsableCommand {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
             let (url, driver) = try database.open(project, readOnly: true)
-            let planner = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations())
+            let planner = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations(), dialect: driver.dialect)
             let statuses = planner.status()
             switch output.format {
             case .json:

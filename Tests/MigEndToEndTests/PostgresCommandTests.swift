@@ -109,7 +109,7 @@ import Testing
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
         #expect(
             dryRun.stderr.contains(
-                "db/migrations/0003_index.sql runs outside a transaction, so the dry run could not rehearse it"))
+                "not rehearsed: db/migrations/0003_index.sql runs outside a transaction (its no-transaction directive), which this rehearsal cannot"))
         let up = try mig("up")
         #expect(up.status == 0, "\(up.stderr)")
         #expect(
@@ -198,7 +198,7 @@ import Testing
         let dryRun = try mig("up", "--dry-run")
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
         #expect(dryRun.stdout.contains("would apply 0001_users\nCREATE TABLE users"))
-        #expect(dryRun.stderr.contains("rehearsed 2 step(s)"))
+        #expect(dryRun.stderr.contains("rehearsed 2 of 2 step(s)"))
         #expect(try !exists("users"))
         #expect(try !exists("mig_history"))
 

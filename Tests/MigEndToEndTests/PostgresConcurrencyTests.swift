@@ -241,7 +241,7 @@ import Testing
             process.standardError = FileHandle.nullDevice
             try process.run()
             // The rehearsal comes first and writes no history: give that mode longer before the kill.
-            usleep(useconds_t(random.next(below: round.isMultiple(of: 2) ? 1_200_000 : 500_000)))
+            usleep(useconds_t(random.next(upperBound: UInt64(round.isMultiple(of: 2) ? 1_200_000 : 500_000))))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
 
@@ -316,20 +316,5 @@ import Testing
         deadline = Date().addingTimeInterval(15)
         while try !clusters().isEmpty, Date() < deadline { usleep(100_000) }
         #expect(try clusters().isEmpty, "the watchdog stops and removes the private cluster")
-    }
-}
-
-/// SplitMix64: reproducible random numbers, so a failing round can be replayed.
-struct SeededRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next(below bound: UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return (value ^ (value >> 31)) % bound
     }
 }

@@ -28,7 +28,7 @@ import Testing
                 record("0001", "one", checksum: "edited elsewhere"),
                 record("0003", "three", checksum: catalog.migrations[2].up.checksum),
                 record("0004", "gone", checksum: "x"),
-            ])
+            ], dialect: .sqlite)
         let states = planner.status().map { "\($0.version.text):\($0.state.rawValue)" }
         #expect(states == ["0001:changed", "0002:out-of-order", "0003:applied", "0004:missing-file"])
         #expect(throws: PlanError.changed([planner.status()[0]])) { try planner.upPlan() }
@@ -46,25 +46,26 @@ import Testing
             version: dirty.version, name: dirty.name, checksum: dirty.checksum, appliedAt: dirty.appliedAt,
             executionMilliseconds: 0, appliedBy: "me", gitCommit: nil, state: .dirty,
             completedStatements: [AppliedMigration.failedRevertMarker])
-        let planner = MigrationPlanner(catalog: catalog, applied: [unresumable])
+        let planner = MigrationPlanner(catalog: catalog, applied: [unresumable], dialect: .sqlite)
         #expect(planner.status().first?.state == .dirty)
         #expect(planner.resumePoint(of: planner.status()[0]) == nil)
         #expect(throws: PlanError.self) { try planner.upPlan() }
         // With no statement done (or only unchanged ones), `up` resumes it first.
-        let resuming = MigrationPlanner(catalog: catalog, applied: [dirty])
+        let resuming = MigrationPlanner(catalog: catalog, applied: [dirty], dialect: .sqlite)
         #expect(resuming.resumePoint(of: resuming.status()[0]) == 0)
         #expect(try resuming.upPlan().steps.map(\.migration.version.text) == ["0001", "0002", "0003"])
     }
 
     @Test func plansUpToAVersionAndDownByStepsOrVersion() throws {
         let catalog = try fixture.catalog()
-        let empty = MigrationPlanner(catalog: catalog, applied: [])
+        let empty = MigrationPlanner(catalog: catalog, applied: [], dialect: .sqlite)
         #expect(try empty.upPlan(to: Version("2")).steps.map(\.migration.version.text) == ["0001", "0002"])
         #expect(throws: PlanError.unknownVersion(Version("9")!)) { try empty.upPlan(to: Version("9")) }
         #expect(throws: PlanError.nothingApplied) { try empty.redoPlan() }
         let all = MigrationPlanner(
             catalog: catalog,
-            applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) })
+            applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) },
+            dialect: .sqlite)
         #expect(try all.downPlan().steps == [.revert(catalog.migrations[2])])
         #expect(try all.downPlan(steps: 2).steps.map(\.migration.version.text) == ["0003", "0002"])
         #expect(try all.downPlan(to: Version("1")).steps.map(\.migration.version.text) == ["0003", "0002"])
@@ -77,7 +78,8 @@ import Testing
         let catalog = try fixture.catalog()
         let all = MigrationPlanner(
             catalog: catalog,
-            applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) })
+            applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) },
+            dialect: .sqlite)
         #expect(
             try all.downPlan(to: Version("0")).steps.map(\.migration.version.text) == ["0003", "0002", "0001", "0000"])
     }
@@ -93,7 +95,7 @@ import Testing
                 appliedAt: start.addingTimeInterval(order[migration.version.text]!), executionMilliseconds: 1,
                 appliedBy: "me", gitCommit: nil, state: .applied)
         }
-        let planner = MigrationPlanner(catalog: catalog, applied: applied.reversed())
+        let planner = MigrationPlanner(catalog: catalog, applied: applied.reversed(), dialect: .sqlite)
         #expect(try planner.downPlan().steps.map(\.migration.version.text) == ["0002"])
         #expect(try planner.downPlan(steps: 2).steps.map(\.migration.version.text) == ["0002", "0003"])
         #expect(try planner.downPlan(to: Version("1")).steps.map(\.migration.version.text) == ["0002", "0003"])
@@ -105,7 +107,7 @@ import Testing
         let planner = MigrationPlanner(
             catalog: catalog,
             applied: catalog.migrations.map { record($0.version.text, $0.name, checksum: $0.up.checksum) }
-                + [record("0004", "gone", checksum: "x")])
+                + [record("0004", "gone", checksum: "x")], dialect: .sqlite)
         let plan = try planner.upPlan()
         #expect(plan.isEmpty)
         #expect(plan.missingFiles.map(\.name) == ["gone"])

@@ -155,11 +155,11 @@ import Testing
             appliedBy: "me", gitCommit: nil, state: .dirty)
         // No history table yet: writing the row fails.
         #expect(throws: (any Error).self) {
-            try driver.execute(StatementSplitter.split(script.sql)[0], of: script, thenRecord: record)
+            try driver.execute(try Dialect.sqlite.reader.read(script.sql).statements[0], of: script, thenRecord: record)
         }
         #expect(try driver.schemaSnapshot().isEmpty)
         try driver.ensureHistoryTable()
-        try driver.execute(StatementSplitter.split(script.sql)[0], of: script, thenRecord: record)
+        try driver.execute(try Dialect.sqlite.reader.read(script.sql).statements[0], of: script, thenRecord: record)
         #expect(try driver.schemaSnapshot().objects.map(\.name) == ["t"])
         #expect(try driver.appliedMigrations().map(\.state) == [.dirty])
     }

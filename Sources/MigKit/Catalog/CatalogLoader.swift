@@ -155,7 +155,14 @@ private struct MigrationAssembler<Source: MigrationSource> {
 
     private mutating func read(_ path: String) -> String? {
         do {
-            return try SourceText.normalize(try source.contents(of: path))
+            let text = try SourceText.decode(try source.contents(of: path))
+            if let line = SourceText.firstNulLine(in: text) {
+                report(
+                    path, line: line, "holds a NUL byte, which would cut the SQL short on PostgreSQL",
+                    hint: "remove it (a file with binary content is not a migration)")
+                return nil
+            }
+            return text
         } catch let error as SourceText.InvalidEncoding {
             report(path, line: error.line, "is not valid UTF-8", hint: "save the file as UTF-8")
         } catch {

@@ -10,9 +10,10 @@ public struct Script: Sendable, Hashable, Codable {
     public let path: String
     /// 1-based line of the file on which the script's first line stands.
     public let startLine: Int
-    /// The SQL, with any BOM dropped and CRLF turned into LF.
+    /// The SQL as the file has it (a BOM dropped), line endings included: what runs.
     public let sql: String
-    /// SHA-256 (lower-case hex) of `sql`'s UTF-8 bytes.
+    /// SHA-256 (lower-case hex) of `sql`'s UTF-8 bytes with CRLF turned into LF, so a checkout with
+    /// other line endings does not read as an edited migration.
     public let checksum: String
     /// Whether a directive asked for the script to run outside a transaction.
     public let runsOutsideTransaction: Bool
@@ -27,7 +28,7 @@ public struct Script: Sendable, Hashable, Codable {
         self.path = path
         self.startLine = startLine
         self.sql = sql
-        self.checksum = Self.checksum(of: sql)
+        self.checksum = Self.checksum(of: SourceText.normalizingLineEndings(sql))
         self.runsOutsideTransaction = outsideTransaction || facts.runsOutsideTransaction
         self.hasStatements = facts.hasStatements
     }

@@ -41,7 +41,8 @@ struct SectionParser {
     let path: String
 
     func parse(_ text: String) throws(Failure) -> (up: Script, down: Script?) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // On scalars: a CRLF is one Character, which a split on "\n" would not cut.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
         var upStart: (line: Int, outside: Bool)?
         var downStart: (line: Int, outside: Bool)?
         var fileOutsideTransaction = false
@@ -90,7 +91,9 @@ struct SectionParser {
 
     /// The lines after the marker on line `markerLine` up to (not including) index `end`.
     private func script(_ lines: [Substring], from markerLine: Int, to end: Int, outside: Bool) -> Script {
-        let body = lines[markerLine..<max(markerLine, end)].joined(separator: "\n")
+        var body = lines[markerLine..<max(markerLine, end)].joined(separator: "\n")
+        // The CR of a CRLF ending the section's last line belongs to the line break, not to the SQL.
+        if body.utf8.last == UInt8(ascii: "\r") { body.removeLast() }
         return Script(path: path, startLine: markerLine + 1, sql: body, runsOutsideTransaction: outside)
     }
 
@@ -118,7 +121,7 @@ struct SectionParser {
 
     /// The marker style of a file's text, if it has up markers of a known tool.
     static func style(of text: String) -> MarkerStyle? {
-        for line in text.split(separator: "\n") {
+        for line in text.unicodeScalars.split(separator: "\n").map({ Substring($0) }) {
             switch Self.marker(in: line) {
             case .up:
                 let lowered = line.lowercased()

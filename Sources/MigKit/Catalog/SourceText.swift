@@ -9,12 +9,29 @@ public enum SourceText {
 
     /// Decodes and normalises `bytes`, or reports the line of the first invalid byte.
     public static func normalize(_ bytes: some Collection<UInt8>) throws(InvalidEncoding) -> String {
+        normalizingLineEndings(try decode(bytes))
+    }
+
+    /// Decodes `bytes` with a leading BOM dropped, keeping line endings as they are: the SQL of a
+    /// migration runs exactly as written (a CRLF inside a string literal stays a CRLF, as with psql).
+    public static func decode(_ bytes: some Collection<UInt8>) throws(InvalidEncoding) -> String {
         var body = Array(bytes)
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body.removeFirst(3) }
         guard let text = String(validating: body, as: UTF8.self) else {
             throw InvalidEncoding(line: firstInvalidLine(in: body))
         }
-        return body.contains(UInt8(ascii: "\r")) ? text.replacing("\r\n", with: "\n") : text
+        return text
+    }
+
+    /// `text` with every CRLF turned into LF: what checksums see, so they do not depend on line endings.
+    public static func normalizingLineEndings(_ text: String) -> String {
+        text.utf8.contains(UInt8(ascii: "\r")) ? text.replacing("\r\n", with: "\n") : text
+    }
+
+    /// The 1-based line of the first NUL byte in `text`, if it has one (no database runs SQL past it).
+    public static func firstNulLine(in text: String) -> Int? {
+        guard let index = text.utf8.firstIndex(of: 0) else { return nil }
+        return text.utf8[..<index].reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
     }
 
     private static func firstInvalidLine(in bytes: [UInt8]) -> Int {

@@ -15,9 +15,9 @@ public protocol DatabaseDriver: AnyObject {
     /// Runs SQL that mig itself wrote (no file to point at).
     func execute(sql: String) throws
 
-    /// Runs one statement of `script` (cut out by `StatementSplitter`), for scripts that run one
-    /// statement at a time (a no-transaction migration that may stop half-way and resume); a failure
-    /// names the statement's line of the file.
+    /// Runs one statement of `script` (cut out by the dialect's `SQLReader`), for scripts that run one
+    /// statement at a time (a no-transaction migration that may stop half-way and resume, a script
+    /// with its own transactions, `COPY … FROM stdin` data); a failure names the statement's line of the file.
     func execute(_ statement: SQLStatement, of script: Script) throws
 
     /// Runs one statement of a no-transaction `script`, then writes `record` (the history row that
@@ -56,9 +56,9 @@ public protocol DatabaseDriver: AnyObject {
     /// `mig up` rehearses its plan before touching this one (SQLite: a copy in a temporary file made with
     /// the backup API). Dropping the returned driver discards the copy.
     func makeShadowCopy() throws -> any DatabaseDriver
-    /// For a shadow copy: the scripts (paths relative to the migration directory) it skipped
-    /// because it cannot run them as they would run for real.
-    var unrehearsedScripts: [String] { get }
+    /// Whether statements can run here outside any transaction (not in a rehearsal that is itself
+    /// one transaction).
+    var canRunOutsideTransaction: Bool { get }
     /// For a shadow copy that is the real database inside a transaction (PostgreSQL): commits it,
     /// so what was rehearsed is applied, and returns `true`. Other copies return `false`.
     func keepShadowCopy() throws -> Bool
@@ -81,7 +81,7 @@ extension DatabaseDriver {
 
     public func beginTransaction(for script: Script) throws { try beginTransaction() }
 
-    public var unrehearsedScripts: [String] { [] }
+    public var canRunOutsideTransaction: Bool { true }
 
     public func keepShadowCopy() throws -> Bool { false }
 }
@@ -110,6 +110,9 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
     /// The `completedStatements` of a dirty row left by a down script that failed part-way: it matches
     /// no statement digest, so `mig up` never resumes such a migration; a person resolves it.
     public static let failedRevertMarker = "failed-revert"
+    /// The `completedStatements` of a dirty row left by a script with its own transaction control that
+    /// failed part-way: what its own COMMITs kept is unknown to mig, so a person resolves it.
+    public static let selfManagedMarker = "failed-self-managed"
 
     public init(
         version: Version, name: String, checksum: String, appliedAt: Date, executionMilliseconds: Int,

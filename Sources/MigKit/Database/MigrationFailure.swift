@@ -3,24 +3,52 @@ public enum Direction: String, Sendable, Codable {
     case up, down
 }
 
-/// A migration script that failed, where, and what the database said.
+/// A migration script that failed, where, what the database said, and what that left behind.
 public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
+    /// What the failure left in the database, said exactly.
+    public enum Consequence: Sendable, Equatable {
+        /// It failed in a shadow rehearsal, before the real database was touched.
+        case shadow
+        /// Nothing of the script ran (it was refused before running).
+        case notRun
+        /// Its transaction was rolled back.
+        case rolledBack
+        /// It ran outside mig's transaction and part of it stays: the explanation says which part.
+        case partlyApplied(String)
+    }
+
     public let migration: String
     public let direction: Direction
     /// The file (relative to the project root) and line of the failing statement.
     public let location: SourceLocation?
     /// The database's own message.
     public let message: String
+    public let consequence: Consequence
+
+    public init(
+        migration: String, direction: Direction, location: SourceLocation?, message: String, consequence: Consequence
+    ) {
+        self.migration = migration
+        self.direction = direction
+        self.location = location
+        self.message = message
+        self.consequence = consequence
+    }
+
     /// Whether it failed in a shadow rehearsal, before the real database was touched.
-    public let inShadow: Bool
+    public var inShadow: Bool { consequence == .shadow }
 
     public var description: String {
         let place = location.map { "\($0): " } ?? ""
-        let consequence =
-            inShadow
-            ? " (in the shadow rehearsal: the database was not changed; fix the migration, or pass --no-shadow to skip the rehearsal)"
-            : " (the database is as it was before this migration)"
-        return "\(place)migration \(migration) (\(direction.rawValue)) failed: \(message)\(consequence)"
+        let outcome =
+            switch consequence {
+            case .shadow:
+                " (in the shadow rehearsal: the database was not changed; fix the migration, or pass --no-shadow to skip the rehearsal)"
+            case .notRun: " (nothing was run: the database was not changed)"
+            case .rolledBack: " (the database is as it was before this migration)"
+            case .partlyApplied(let explanation): " (\(explanation))"
+            }
+        return "\(place)migration \(migration) (\(direction.rawValue)) failed: \(message)\(outcome)"
     }
 
     /// A shadow-failed finding for the same failure.

@@ -105,10 +105,13 @@ public struct MigrationPlanner: Sendable {
     public let catalog: Catalog
     /// History rows in version order.
     public let applied: [AppliedMigration]
+    /// The scripts' dialect: how they split into the statements a dirty migration resumes at.
+    public let dialect: Dialect
 
-    public init(catalog: Catalog, applied: [AppliedMigration]) {
+    public init(catalog: Catalog, applied: [AppliedMigration], dialect: Dialect) {
         self.catalog = catalog
         self.applied = applied.sorted { $0.version < $1.version }
+        self.dialect = dialect
     }
 
     /// Every migration of the catalog and every history row, in version order.
@@ -164,7 +167,8 @@ public struct MigrationPlanner: Sendable {
     public func resumePoint(of status: MigrationStatus) -> Int? {
         guard status.state == .dirty, let record = status.applied, let migration = catalog.migration(status.version)
         else { return nil }
-        return Self.resumePoint(of: migration, after: record)
+        guard let reading = try? dialect.reader.read(migration.up.sql) else { return nil }
+        return Self.resumePoint(of: migration, after: record, statements: reading.statements)
     }
 
     /// For a dirty migration, what `mig status` tells the user: where `mig up` will resume, or that
@@ -177,7 +181,7 @@ public struct MigrationPlanner: Sendable {
                 + "changed since, or its down failed): repair the database, then `mig resolve \(status.version.text) "
                 + "--applied` or `--not-applied`"
         }
-        let statements = StatementSplitter.split(migration.up.sql)
+        let statements = (try? dialect.reader.read(migration.up.sql).statements) ?? []
         guard index < statements.count else {
             return "\(identifier) is dirty but every statement ran: `mig up` marks it applied"
         }
@@ -189,9 +193,10 @@ public struct MigrationPlanner: Sendable {
 
     /// How many of `migration`'s up statements the dirty `record` says are done, when they are still
     /// the first statements of the script, unchanged.
-    static func resumePoint(of migration: Migration, after record: AppliedMigration) -> Int? {
-        let digests = StatementSplitter.split(migration.up.sql).map(\.digest)
-        guard digests.starts(with: record.completedStatements) else { return nil }
+    static func resumePoint(of migration: Migration, after record: AppliedMigration, statements: [SQLStatement])
+        -> Int?
+    {
+        guard statements.map(\.digest).starts(with: record.completedStatements) else { return nil }
         return record.completedStatements.count
     }
 

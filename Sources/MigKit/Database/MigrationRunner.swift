@@ -5,7 +5,9 @@
 /// its last step, so what it plans is what is still true when it writes; concurrent runs wait
 /// and then find the work done. Before the first real step it rehearses the whole plan on a
 /// shadow copy of the database (`DatabaseDriver.makeShadowCopy()`) and stops, having changed
-/// nothing, if any step fails there. Each step commits its script and its history row together —
+/// nothing, if any step fails there; a step that cannot be rehearsed (it manages its own
+/// transactions, or must run outside one where the copy cannot) ends the rehearsal, and the report
+/// says so. Each step commits its script and its history row together —
 /// except on PostgreSQL, where the rehearsal is the real database inside a transaction: when every
 /// step ran there, that transaction commits and the plan is applied in one pass, all or nothing.
 public struct MigrationRunner {
@@ -26,6 +28,8 @@ public struct MigrationRunner {
     public enum Event {
         case rehearsing(MigrationPlan)
         case started(MigrationPlan.Step)
+        /// The step is about to run without mig's transaction, for the reason given.
+        case outsideTransaction(MigrationPlan.Step, reason: String)
         case finished(MigrationPlan.Step, milliseconds: Int)
     }
 
@@ -39,20 +43,28 @@ public struct MigrationRunner {
         self.context = context
     }
 
-    /// Locks, reads the history, makes the plan with `makePlan`, rehearses and applies it.
+    /// Locks, reads the history, makes the plan with `makePlan`, reads every script of the plan (a
+    /// script the dialect's reader rejects fails here, before anything runs), rehearses and applies it.
     public func run(
         _ options: Options = Options(), progress: (Event) -> Void = { _ in },
         plan makePlan: (MigrationPlanner) throws -> MigrationPlan
     ) throws -> RunReport {
         if !options.dryRun { try driver.acquireMigrationLock() }
         defer { if !options.dryRun { try? driver.releaseMigrationLock() } }
-        let plan = try makePlan(MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations()))
+        let plan = try makePlan(
+            MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations(), dialect: driver.dialect))
         guard !plan.isEmpty else {
             return RunReport(plan: plan, completed: [], rehearsed: false, dryRun: options.dryRun, unrehearsed: [])
         }
-        var unrehearsed: [String] = []
+        let readings = ScriptReadings(dialect: driver.dialect)
+        let executor = MigrationStepExecutor(
+            driver: driver, context: context, directoryPrefix: context.directoryPrefix, inShadow: false,
+            readings: readings)
+        for step in plan.steps { _ = try executor.prepare(step) }
+        var unrehearsed: [RunReport.Unrehearsed] = []
         if options.rehearse {
-            let rehearsal = try rehearse(plan, keepingIfPossible: !options.dryRun, progress: progress)
+            let rehearsal = try rehearse(
+                plan, readings: readings, keepingIfPossible: !options.dryRun, progress: progress)
             unrehearsed = rehearsal.unrehearsed
             if let kept = rehearsal.kept {
                 for done in kept { progress(.finished(done.step, milliseconds: done.milliseconds)) }
@@ -60,15 +72,15 @@ public struct MigrationRunner {
             }
         }
         guard !options.dryRun else {
+            if !options.rehearse { unrehearsed = try selfManagedSteps(of: plan, executor: executor) }
             return RunReport(
                 plan: plan, completed: [], rehearsed: options.rehearse, dryRun: true, unrehearsed: unrehearsed)
         }
         try driver.ensureHistoryTable()
-        let executor = MigrationStepExecutor(
-            driver: driver, context: context, directoryPrefix: context.directoryPrefix, inShadow: false)
         var completed: [RunReport.Completed] = []
         for step in plan.steps {
             progress(.started(step))
+            if let reason = try executor.prepare(step).2.reason { progress(.outsideTransaction(step, reason: reason)) }
             let milliseconds = try executor.perform(step)
             progress(.finished(step, milliseconds: milliseconds))
             completed.append(RunReport.Completed(step: step, milliseconds: milliseconds))
@@ -77,25 +89,51 @@ public struct MigrationRunner {
             plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false, unrehearsed: unrehearsed)
     }
 
-    /// Runs `plan` on a shadow copy of the database (a dry run stops after this) and returns the
-    /// scripts the copy could not run (PostgreSQL cannot rehearse a no-transaction script). With
+    /// Runs `plan` on a shadow copy of the database (a dry run stops after this). The rehearsal stops
+    /// at the first step the copy cannot run (`MigrationStepExecutor.reasonNotToRehearse`): that step
+    /// and every later one, which may build on it, are returned as unrehearsed. With
     /// `keepingIfPossible`, a copy that is the real database inside a transaction (PostgreSQL) and
     /// ran every step is kept (`DatabaseDriver.keepShadowCopy()`): the plan is then applied, all of it
     /// in one transaction, without running it a second time, and `kept` holds the steps' times.
-    private func rehearse(_ plan: MigrationPlan, keepingIfPossible: Bool, progress: (Event) -> Void) throws
-        -> (unrehearsed: [String], kept: [RunReport.Completed]?)
-    {
+    private func rehearse(
+        _ plan: MigrationPlan, readings: ScriptReadings, keepingIfPossible: Bool, progress: (Event) -> Void
+    ) throws -> (unrehearsed: [RunReport.Unrehearsed], kept: [RunReport.Completed]?) {
         progress(.rehearsing(plan))
         let copy = try driver.makeShadowCopy()
         try copy.ensureHistoryTable()
         let executor = MigrationStepExecutor(
-            driver: copy, context: context, directoryPrefix: context.directoryPrefix, inShadow: true)
-        let completed = try plan.steps.map { step in
-            RunReport.Completed(step: step, milliseconds: try executor.perform(step))
+            driver: copy, context: context, directoryPrefix: context.directoryPrefix, inShadow: true,
+            readings: readings)
+        var completed: [RunReport.Completed] = []
+        for (index, step) in plan.steps.enumerated() {
+            if let reason = try executor.reasonNotToRehearse(step) {
+                let first = RunReport.Unrehearsed(migration: step.migration.identifier, reason: reason)
+                let later = plan.steps[(index + 1)...].map {
+                    RunReport.Unrehearsed(
+                        migration: $0.migration.identifier,
+                        reason:
+                            "\($0.migration.identifier) comes after \(step.migration.identifier), which was not rehearsed"
+                    )
+                }
+                return ([first] + later, nil)
+            }
+            completed.append(RunReport.Completed(step: step, milliseconds: try executor.perform(step)))
         }
-        let unrehearsed = copy.unrehearsedScripts.map(context.displayPath(of:))
-        guard keepingIfPossible, unrehearsed.isEmpty, try copy.keepShadowCopy() else { return (unrehearsed, nil) }
+        guard keepingIfPossible, try copy.keepShadowCopy() else { return ([], nil) }
         return ([], completed)
+    }
+
+    /// For a dry run without rehearsal: the steps whose scripts manage their own transactions (which a
+    /// real run would run as written).
+    private func selfManagedSteps(of plan: MigrationPlan, executor: MigrationStepExecutor) throws
+        -> [RunReport.Unrehearsed]
+    {
+        try plan.steps.compactMap { step in
+            guard case .selfManaged = try executor.prepare(step).2 else { return nil }
+            return RunReport.Unrehearsed(
+                migration: step.migration.identifier,
+                reason: "\(step.migration.identifier) manages its own transactions: a real run runs it as written")
+        }
     }
 }
 
@@ -110,7 +148,14 @@ public struct RunReport: Sendable {
     public let completed: [Completed]
     public let rehearsed: Bool
     public let dryRun: Bool
-    /// Scripts (relative to the project root) the rehearsal had to skip: no-transaction scripts on
-    /// PostgreSQL, which cannot run inside the rehearsal's transaction.
-    public let unrehearsed: [String]
+    /// Steps the rehearsal did not run, each with why: a script with its own transaction control
+    /// (never run where it could commit), a no-transaction script on PostgreSQL (the rehearsal is a
+    /// transaction), and every step after the first of those.
+    public let unrehearsed: [Unrehearsed]
+
+    /// A step that was not rehearsed, and why.
+    public struct Unrehearsed: Sendable, Hashable {
+        public let migration: String
+        public let reason: String
+    }
 }

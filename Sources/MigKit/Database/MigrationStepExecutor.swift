@@ -1,7 +1,7 @@
 import Foundation
 
-/// Runs one step of a plan on one database: the script inside a transaction (unless it asked to
-/// run outside one) together with its history row when `context` is given.
+/// Runs one step of a plan on one database, in the step's `TransactionMode`, together with its
+/// history row when `context` is given.
 ///
 /// Shared by the runner (real databases and their rehearsal copies) and the shadow replays
 /// (no history), so a migration behaves the same in all of them.
@@ -11,26 +11,81 @@ struct MigrationStepExecutor {
     let context: RunContext?
     let directoryPrefix: String
     let inShadow: Bool
+    let readings: ScriptReadings
+
+    init(
+        driver: any DatabaseDriver, context: RunContext?, directoryPrefix: String, inShadow: Bool,
+        readings: ScriptReadings? = nil
+    ) {
+        self.driver = driver
+        self.context = context
+        self.directoryPrefix = directoryPrefix
+        self.inShadow = inShadow
+        self.readings = readings ?? ScriptReadings(dialect: driver.dialect)
+    }
+
+    /// The script of `step`, read, with the mode it runs in; a script the reader rejects fails here,
+    /// before anything of it runs.
+    func prepare(_ step: MigrationPlan.Step) throws(MigrationFailure) -> (Script, SQLScript, TransactionMode) {
+        guard let script = step.script else {
+            throw MigrationFailure(
+                migration: step.migration.identifier, direction: .down, location: nil,
+                message: "it has no down script", consequence: inShadow ? .shadow : .notRun)
+        }
+        do {
+            let reading = try readings.read(script)
+            return (script, reading, TransactionMode(script: script, reading: reading))
+        } catch {
+            throw MigrationFailure(
+                migration: step.migration.identifier, direction: direction(of: step),
+                location: SourceLocation(
+                    path: RunContext.displayPath(of: error.path, under: directoryPrefix), line: error.line),
+                message: error.message, consequence: inShadow ? .shadow : .notRun)
+        }
+    }
+
+    /// Why this database cannot rehearse `step` when it is the rehearsal copy of a real run: a script
+    /// with its own transaction control could commit for real, and a copy inside a transaction
+    /// (PostgreSQL) cannot run what must run outside one. `nil` when it can.
+    func reasonNotToRehearse(_ step: MigrationPlan.Step) throws(MigrationFailure) -> String? {
+        let (script, _, mode) = try prepare(step)
+        let path = RunContext.displayPath(of: script.path, under: directoryPrefix)
+        switch mode {
+        case .selfManaged(let line):
+            return "\(path) manages its own transactions (line \(script.fileLine(forScriptLine: line))), "
+                + "so a rehearsal or dry run cannot undo it: it was not run"
+        case .outsideTransaction(let reason) where !driver.canRunOutsideTransaction:
+            return "\(path) runs outside a transaction (\(reason)), which this rehearsal cannot: it was not run"
+        default:
+            return nil
+        }
+    }
 
     /// Runs `step` and returns its time in milliseconds.
     func perform(_ step: MigrationPlan.Step) throws(MigrationFailure) -> Int {
+        let (script, reading, mode) = try prepare(step)
         let migration = step.migration
-        guard let script = step.script else {
-            throw MigrationFailure(
-                migration: migration.identifier, direction: .down, location: nil,
-                message: "it has no down script", inShadow: inShadow)
-        }
-        let transactional = !script.runsOutsideTransaction
         let clock = ContinuousClock()
         let start = clock.now
+        var progress = Progress()
         do {
-            if transactional {
+            switch mode {
+            case .wrapped:
                 try driver.beginTransaction(for: script)
-                try driver.execute(script)
-            } else if case .apply = step, context != nil {
-                try applyResumably(migration)
-            } else {
-                try driver.execute(script)
+                // COPY data goes with its statement, which only a statement-by-statement run can send.
+                if reading.hasCopyData {
+                    for statement in reading.statements { try driver.execute(statement, of: script) }
+                } else {
+                    try driver.execute(script)
+                }
+            case .outsideTransaction:
+                if case .apply = step, context != nil {
+                    try applyResumably(migration, reading.statements, progress: &progress)
+                } else {
+                    try run(reading.statements, of: script, progress: &progress)
+                }
+            case .selfManaged:
+                try run(reading.statements, of: script, progress: &progress)
             }
             let milliseconds = Self.milliseconds(clock.now - start)
             if context != nil {
@@ -39,35 +94,65 @@ struct MigrationStepExecutor {
                 case .revert: try driver.removeAppliedRecord(version: migration.version)
                 }
             }
-            if transactional { try driver.commitTransaction() }
+            if mode == .wrapped { try driver.commitTransaction() }
             return milliseconds
         } catch {
-            if transactional {
+            if mode == .wrapped {
                 try? driver.rollbackTransaction()
-            } else if case .revert = step, context != nil {
-                try? driver.recordApplied(
-                    record(migration, milliseconds: 0, state: .dirty, completed: [AppliedMigration.failedRevertMarker]))
+            } else {
+                // A self-managed script may have failed inside its own transaction: end it first.
+                if case .selfManaged = mode { try? driver.rollbackTransaction() }
+                // A resumable run keeps its own dirty row; a self-managed one that ran nothing changed nothing.
+                let ranSomething = progress.completed > 0 || !mode.isSelfManaged
+                if context != nil, ranSomething, !(step.isApply && isResumable(mode)) {
+                    try? driver.recordApplied(
+                        record(migration, milliseconds: 0, state: .dirty, completed: [Self.marker(for: step, mode)]))
+                }
             }
-            throw failure(error, step: step, script: script)
+            throw failure(
+                error, step: step, script: script, mode: mode, statements: reading.statements, done: progress.completed)
+        }
+    }
+
+    /// How far a statement-by-statement run got.
+    private struct Progress {
+        var completed = 0
+    }
+
+    private func isResumable(_ mode: TransactionMode) -> Bool {
+        if case .outsideTransaction = mode { true } else { false }
+    }
+
+    /// The marker a dirty row gets when the run cannot be resumed statement by statement.
+    private static func marker(for step: MigrationPlan.Step, _ mode: TransactionMode) -> String {
+        if case .selfManaged = mode, step.isApply { return AppliedMigration.selfManagedMarker }
+        return AppliedMigration.failedRevertMarker
+    }
+
+    private func run(_ statements: [SQLStatement], of script: Script, progress: inout Progress) throws {
+        for statement in statements {
+            try driver.execute(statement, of: script)
+            progress.completed += 1
         }
     }
 
     /// Runs a no-transaction up script statement by statement, keeping a `dirty` row that lists the
     /// statements done so far: a run that fails or is killed part-way leaves exactly that, and the
     /// next run starts after them when they are unchanged (`MigrationPlanner.resumePoint`).
-    private func applyResumably(_ migration: Migration) throws {
+    private func applyResumably(_ migration: Migration, _ statements: [SQLStatement], progress: inout Progress) throws {
         let previous = try driver.appliedMigrations().first { $0.version == migration.version && $0.state == .dirty }
-        let statements = StatementSplitter.split(migration.up.sql)
         var done =
-            previous.flatMap { MigrationPlanner.resumePoint(of: migration, after: $0) }.map {
+            previous.flatMap { MigrationPlanner.resumePoint(of: migration, after: $0, statements: statements) }.map {
                 statements.prefix($0).map(\.digest)
             } ?? []
+        progress.completed = done.count
         try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
         for statement in statements.dropFirst(done.count) {
             done.append(statement.digest)
             try driver.execute(
                 statement, of: migration.up,
                 thenRecord: record(migration, milliseconds: 0, state: .dirty, completed: done))
+            progress.completed = done.count
         }
     }
 
@@ -80,17 +165,77 @@ struct MigrationStepExecutor {
             state: state, completedStatements: completed)
     }
 
-    private func failure(_ error: any Error, step: MigrationPlan.Step, script: Script) -> MigrationFailure {
+    private func direction(of step: MigrationPlan.Step) -> Direction {
+        if case .apply = step { .up } else { .down }
+    }
+
+    private func failure(
+        _ error: any Error, step: MigrationPlan.Step, script: Script, mode: TransactionMode,
+        statements: [SQLStatement], done: Int
+    ) -> MigrationFailure {
         let database = error as? DatabaseError
         let shown = RunContext.displayPath(of: database?.path ?? script.path, under: directoryPrefix)
-        let direction: Direction = if case .apply = step { .up } else { .down }
+        let consequence: MigrationFailure.Consequence
+        if inShadow {
+            consequence = .shadow
+        } else if mode == .wrapped {
+            consequence = .rolledBack
+        } else {
+            consequence = .partlyApplied(
+                Self.whatRemains(
+                    step: step, mode: mode, done: done, total: statements.count,
+                    failing: done < statements.count ? statements[done] : nil, context: context != nil))
+        }
         return MigrationFailure(
-            migration: step.migration.identifier, direction: direction,
+            migration: step.migration.identifier, direction: direction(of: step),
             location: SourceLocation(path: shown, line: database?.line),
-            message: database?.summary ?? String(describing: error), inShadow: inShadow)
+            message: database?.summary ?? String(describing: error), consequence: consequence)
+    }
+
+    /// What a failed run outside mig's transaction left behind, said exactly.
+    private static func whatRemains(
+        step: MigrationPlan.Step, mode: TransactionMode, done: Int, total: Int, failing: SQLStatement?, context: Bool
+    ) -> String {
+        var text =
+            switch mode {
+            case .selfManaged:
+                "the script manages its own transactions: \(done) of \(total) statement(s) ran before the failure, "
+                    + "and what its own COMMITs committed stays; mig rolled back any transaction left open"
+            default:
+                "it ran outside a transaction: \(done) of \(total) statement(s) completed and stay applied"
+            }
+        if context, done > 0 || !mode.isSelfManaged {
+            text +=
+                step.isApply && !mode.isSelfManaged
+                ? "; the migration is marked dirty and `mig up` resumes after them once the failing statement is fixed"
+                : "; the migration is marked dirty: repair the database, then `mig resolve \(step.migration.version.text) --applied` or `--not-applied`"
+        }
+        if let index = failing?.concurrentIndex {
+            text +=
+                "; if the failed CREATE INDEX CONCURRENTLY got far enough to create \(index), it is INVALID "
+                + "(unused, but updated on every write): drop it with `DROP INDEX CONCURRENTLY IF EXISTS \(index);`"
+        } else if let failing,
+            [.nonTransactional("CREATE INDEX CONCURRENTLY"), .nonTransactional("REINDEX CONCURRENTLY")].contains(
+                failing.kind)
+        {
+            text +=
+                "; the failed statement may have left an INVALID index: list them with "
+                + "`SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid;` and drop each with "
+                + "`DROP INDEX CONCURRENTLY name;`"
+        }
+        return text
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
+}
+
+extension TransactionMode {
+    var isSelfManaged: Bool { if case .selfManaged = self { true } else { false } }
+}
+
+extension MigrationPlan.Step {
+    /// Whether the step runs an up script.
+    public var isApply: Bool { if case .apply = self { true } else { false } }
 }

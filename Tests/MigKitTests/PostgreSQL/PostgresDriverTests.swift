@@ -85,7 +85,8 @@ import Testing
 
     @Test func noTransactionScriptsRunStatementByStatement() throws {
         let driver = try driver()
-        try driver.execute(script("CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);", outside: true))
+        let script = script("CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);", outside: true)
+        for statement in try PostgresSQLReader().read(script.sql).statements { try driver.execute(statement, of: script) }
         #expect(try database.query("SELECT indexname FROM pg_indexes WHERE tablename = 't'") == ["t_id"])
     }
 

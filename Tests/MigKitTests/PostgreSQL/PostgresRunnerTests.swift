@@ -51,9 +51,79 @@ import Testing
         try fixture.add("0003", "index", up: "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);")
         let report = try run()
         #expect(report.completed.count == 3)
-        #expect(report.unrehearsed == ["db/migrations/0003_index.sql"])
+        #expect(report.unrehearsed.map(\.migration) == ["0003_index"])
         #expect(try database.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id'::regclass") == ["t"])
         let dryRun = try run(.init(dryRun: true))
         #expect(dryRun.plan.isEmpty)
+    }
+
+    @Test func aDryRunNeverRunsAScriptWithItsOwnTransaction() throws {
+        try fixture.add("0002", "users", up: "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;")
+        for options in [MigrationRunner.Options(dryRun: true), .init(rehearse: false, dryRun: true)] {
+            let report = try run(options)
+            #expect(report.unrehearsed.map(\.migration) == ["0002_users"])
+            #expect(try database.query("SELECT to_regclass('users') IS NULL, to_regclass('mig_history') IS NULL") == ["t|t"])
+        }
+    }
+
+    @Test func aScriptWithItsOwnTransactionRunsAsWrittenAndIsRecorded() throws {
+        try fixture.add("0002", "users", up: "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;")
+        try fixture.add("0003", "half", up: "CREATE TABLE kept (id int);\nBEGIN;\nCREATE TABLE undone (id int);\nROLLBACK;")
+        let report = try run()
+        #expect(report.completed.count == 3)
+        #expect(
+            try database.query("SELECT to_regclass('users') IS NOT NULL, to_regclass('kept') IS NOT NULL, to_regclass('undone') IS NULL")
+                == ["t|t|t"])
+        #expect(
+            try database.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM mig_history")
+                == ["0001:applied,0002:applied,0003:applied"])
+    }
+
+    @Test func createIndexConcurrentlyRunsOutsideATransactionWithoutADirective() throws {
+        try fixture.add("0002", "table", up: "CREATE TABLE t (id integer);")
+        try fixture.add("0003", "index", up: "CREATE INDEX CONCURRENTLY t_id ON t (id);\nCREATE INDEX CONCURRENTLY t_id2 ON t (id);")
+        let report = try run()
+        #expect(report.completed.count == 3)
+        #expect(report.unrehearsed.map(\.migration) == ["0003_index"])
+        #expect(report.unrehearsed[0].reason.contains("CREATE INDEX CONCURRENTLY at line 2 cannot run in a transaction"))
+        #expect(try database.query("SELECT count(*) FROM pg_index WHERE indisvalid AND indrelid = 't'::regclass") == ["2"])
+    }
+
+    @Test func aFailedCreateIndexConcurrentlySaysWhatRanAndHowToDropTheInvalidIndex() throws {
+        try fixture.add("0002", "table", up: "CREATE TABLE t (id integer);\nINSERT INTO t VALUES (1), (1);")
+        try fixture.add("0003", "index", up: "CREATE INDEX CONCURRENTLY t_a ON t (id);\nCREATE UNIQUE INDEX CONCURRENTLY t_id ON t (id);")
+        let failure = try #require(throws: MigrationFailure.self) { try run(.init(rehearse: false)) }
+        #expect(failure.location?.line == 3)
+        #expect(!failure.description.contains("as it was before"))
+        #expect(failure.description.contains("1 of 2 statement(s) completed"))
+        #expect(failure.description.contains("`DROP INDEX CONCURRENTLY IF EXISTS t_id;`"))
+        #expect(try database.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id'::regclass") == ["f"])
+    }
+
+    @Test func copyFromStdinSendsItsInlineData() throws {
+        try fixture.add(
+            "0002", "seed",
+            up: "CREATE TABLE t (a int, b text);\nCOPY t (a, b) FROM stdin;\n1\tone;two\n2\t\\N\n\\.\nINSERT INTO t VALUES (3, 'x');")
+        _ = try run()
+        #expect(try database.query("SELECT string_agg(a || ':' || coalesce(b, 'NULL'), ',' ORDER BY a) FROM t") == ["1:one;two,2:NULL,3:x"])
+    }
+
+    @Test func aScriptTheParserRejectsStopsTheRunBeforeAnythingRuns() throws {
+        try fixture.add("0002", "table", up: "CREATE TABLE t (id integer);")
+        try fixture.add("0003", "broken", up: "CREATE TABLE u (id int);\n/* never closed\nCREATE TABLE v (id int);")
+        for options in [MigrationRunner.Options(), .init(rehearse: false), .init(dryRun: true)] {
+            let failure = try #require(throws: MigrationFailure.self) { try run(options) }
+            #expect(failure.consequence == .notRun)
+            #expect(failure.location == .init(path: "db/migrations/0003_broken.sql", line: 3))
+            #expect(failure.message.contains("unterminated /* comment"))
+            #expect(try database.query("SELECT to_regclass('counter') IS NULL, to_regclass('mig_history') IS NULL") == ["t|t"])
+        }
+    }
+
+    @Test func copyToStdoutIsRefusedBeforeAnythingRuns() throws {
+        try fixture.add("0002", "out", up: "CREATE TABLE t (id integer);\nCOPY t TO STDOUT;")
+        let failure = try #require(throws: MigrationFailure.self) { try run() }
+        #expect(failure.location?.line == 3)
+        #expect(try database.query("SELECT to_regclass('counter') IS NULL") == ["t"])
     }
 }

@@ -58,9 +58,11 @@ final class PostgresConnection {
 
     /// Runs `sql` with the simple query protocol (several statements allowed) and returns the last
     /// statement's result. On failure the error carries `completedStatements`: how many of the
-    /// string's statements succeeded before the one that failed.
+    /// string's statements succeeded before the one that failed. `copyData` is what a
+    /// `COPY … FROM STDIN` reads (as psql sends a file's inline data); a `COPY` without it reads
+    /// nothing and fails, and a `COPY … TO STDOUT`'s output is discarded, so no call waits forever.
     @discardableResult
-    func execute(_ sql: String) throws(PostgresFailure) -> PostgresResult {
+    func execute(_ sql: String, copyData: String? = nil) throws(PostgresFailure) -> PostgresResult {
         let prefix = pendingBegin ? "BEGIN;" : ""
         pendingBegin = false
         guard PQsendQuery(connection, prefix + sql) == 1 else {
@@ -70,8 +72,20 @@ final class PostgresConnection {
         var completed = prefix.isEmpty ? 0 : -1
         var last: PostgresResult?
         var failure: ServerError?
+        var copyData = copyData
         while let raw = PQgetResult(connection) {
             let result = PostgresResult(raw)
+            switch result.status {
+            case PGRES_COPY_IN:
+                sendCopyData(copyData)
+                copyData = nil
+                continue
+            case PGRES_COPY_OUT:
+                discardCopyOutput()
+                continue
+            default:
+                break
+            }
             if failure == nil {
                 if let error = check(result) { failure = error } else { completed += 1 }
             }
@@ -84,6 +98,29 @@ final class PostgresConnection {
         }
         guard let last else { throw PostgresFailure(error: connectionError(), position: nil, completedStatements: 0) }
         return last
+    }
+
+    /// Answers the server's `COPY … FROM STDIN`: the data, then the end of it; without data, a
+    /// refusal that makes the statement fail.
+    private func sendCopyData(_ data: String?) {
+        guard let data else {
+            PQputCopyEnd(connection, "mig has no inline data for this COPY … FROM STDIN")
+            return
+        }
+        let bytes = Array(data.utf8)
+        let sent = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32(buffer.count)) }
+        }
+        PQputCopyEnd(connection, sent == 1 ? nil : "mig could not send the COPY data")
+    }
+
+    /// Reads and drops a `COPY … TO STDOUT`'s rows until the server ends them.
+    private func discardCopyOutput() {
+        var buffer: UnsafeMutablePointer<CChar>?
+        while PQgetCopyData(connection, &buffer, 0) >= 0 {
+            if let row = buffer { PQfreemem(row) }
+            buffer = nil
+        }
     }
 
     /// Runs one statement with bound text parameters (`$1`, `$2`, …; `nil` is NULL).

@@ -81,10 +81,6 @@ public final class PostgresDriver: DatabaseDriver {
     // MARK: - Scripts
 
     public func execute(_ script: Script) throws {
-        if script.runsOutsideTransaction {
-            for statement in StatementSplitter.split(script.sql) { try execute(statement, of: script) }
-            return
-        }
         try startSession(for: script)
         do {
             try connection.execute(script.sql)
@@ -96,7 +92,11 @@ public final class PostgresDriver: DatabaseDriver {
     public func execute(_ statement: SQLStatement, of script: Script) throws {
         try startSession(for: script)
         do {
-            try connection.execute(statement.text)
+            if case .copyFromStdin(let data) = statement.kind {
+                try connection.execute(statement.text, copyData: data)
+            } else {
+                try connection.execute(statement.text)
+            }
         } catch {
             throw locate(error, in: statement.text, startingAtLine: statement.startLine, of: script)
         }
@@ -146,7 +146,7 @@ public final class PostgresDriver: DatabaseDriver {
         if let position = failure.position {
             line = firstLine + Self.newlines(in: sql, beforeCharacter: position)
         } else {
-            let statements = StatementSplitter.split(sql)
+            let statements = (try? PostgresSQLReader().read(sql).statements) ?? []
             let index = min(failure.completedStatements, statements.count - 1)
             line = firstLine - 1 + (index >= 0 ? statements[index].startLine : 1)
         }

@@ -4,7 +4,8 @@
 /// PostgreSQL's DDL is transactional, so running the plan in a transaction that never commits is an
 /// exact rehearsal against the real schema and data, without copying anything. The migrations'
 /// own transactions become savepoints. A script that must run outside a transaction
-/// (`CREATE INDEX CONCURRENTLY`) cannot run here: it is skipped and listed in `unrehearsedScripts`.
+/// (`CREATE INDEX CONCURRENTLY`) cannot run here (`canRunOutsideTransaction`): the runner ends the
+/// rehearsal before it.
 /// Locks taken by the rehearsal's DDL are held until the rollback, bounded by `lock_timeout`. When
 /// every step ran, the runner keeps the rehearsal (`keepShadowCopy()`): it commits instead, which
 /// applies the whole plan in one pass.
@@ -12,8 +13,7 @@ final class PostgresRehearsal: DatabaseDriver {
     let dialect = Dialect.postgres
     private let driver: PostgresDriver
     private var savepoint = 0
-    /// Paths of the no-transaction scripts that were not rehearsed, in order.
-    private(set) var unrehearsedScripts: [String] = []
+    let canRunOutsideTransaction = false
 
     init(driver: PostgresDriver) throws {
         self.driver = driver
@@ -34,21 +34,9 @@ final class PostgresRehearsal: DatabaseDriver {
         return true
     }
 
-    func execute(_ script: Script) throws {
-        guard !script.runsOutsideTransaction else {
-            unrehearsedScripts.append(script.path)
-            return
-        }
-        try driver.execute(script)
-    }
+    func execute(_ script: Script) throws { try driver.execute(script) }
 
-    func execute(_ statement: SQLStatement, of script: Script) throws {
-        guard !script.runsOutsideTransaction else {
-            if unrehearsedScripts.last != script.path { unrehearsedScripts.append(script.path) }
-            return
-        }
-        try driver.execute(statement, of: script)
-    }
+    func execute(_ statement: SQLStatement, of script: Script) throws { try driver.execute(statement, of: script) }
 
     func execute(sql: String) throws { try driver.execute(sql: sql) }
     func takeNotices() -> [String] { driver.takeNotices() }

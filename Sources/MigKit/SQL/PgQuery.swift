@@ -1,0 +1,75 @@
+internal import CPgQuery
+import Foundation
+
+/// The few calls mig makes into libpg_query (PostgreSQL 15's parser as a C library), each result
+/// freed with its `pg_query_free_*` function before returning.
+enum PgQuery {
+    /// A parser or scanner error: its message and the 1-based character (not byte) it points at,
+    /// 0 when it gave none.
+    struct Failure: Error {
+        let message: String
+        let characterPosition: Int
+    }
+
+    enum Splitter {
+        /// The full grammar: fails on any syntax error.
+        case parser
+        /// Only the lexer: fails only on tokens it cannot read (an unterminated string or comment).
+        case scanner
+    }
+
+    /// The byte ranges of the statements in `text` (UTF-8, no NUL), each from just after the previous
+    /// `;` (leading white space and comments included) up to its own `;`.
+    static func split(_ text: ArraySlice<UInt8>, with splitter: Splitter) throws(Failure) -> [Range<Int>] {
+        let base = text.startIndex
+        var ranges: [Range<Int>] = []
+        var failure: Failure?
+        withCString(text) { pointer in
+            let result =
+                switch splitter {
+                case .parser: pg_query_split_with_parser(pointer)
+                case .scanner: pg_query_split_with_scanner(pointer)
+                }
+            defer { pg_query_free_split_result(result) }
+            if let error = result.error {
+                failure = Failure(
+                    message: String(cString: error.pointee.message), characterPosition: Int(error.pointee.cursorpos))
+                return
+            }
+            for index in 0..<Int(result.n_stmts) {
+                guard let statement = result.stmts[index]?.pointee else { continue }
+                let start = base + Int(statement.stmt_location)
+                let end = statement.stmt_len == 0 ? text.endIndex : start + Int(statement.stmt_len)
+                ranges.append(start..<min(end, text.endIndex))
+            }
+        }
+        if let failure { throw failure }
+        return ranges
+    }
+
+    /// The JSON parse tree of `text`.
+    static func parse(_ text: ArraySlice<UInt8>) throws(Failure) -> Data {
+        var tree = Data()
+        var failure: Failure?
+        withCString(text) { pointer in
+            let result = pg_query_parse(pointer)
+            defer { pg_query_free_parse_result(result) }
+            if let error = result.error {
+                failure = Failure(
+                    message: String(cString: error.pointee.message), characterPosition: Int(error.pointee.cursorpos))
+            } else if let json = result.parse_tree {
+                tree = Data(bytes: json, count: strlen(json))
+            }
+        }
+        if let failure { throw failure }
+        return tree
+    }
+
+    private static func withCString(_ text: ArraySlice<UInt8>, _ body: (UnsafePointer<CChar>) -> Void) {
+        var bytes = Array(text)
+        bytes.append(0)
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+}
