@@ -111,10 +111,7 @@ public final class BranchContext {
 
     // MARK: - Catalogs
 
-    private var loader: CatalogLoader {
-        CatalogLoader(
-            layout: project.configuration.migrations.layout, requireDown: project.configuration.migrations.requireDown)
-    }
+    private var loader: CatalogLoader { project.catalogLoader }
 
     /// The catalog of the migration directory as committed in `commit`.
     public func catalog(at commit: GitObjectID) throws -> Catalog {
