@@ -31,7 +31,7 @@ struct History: ParsableCommand {
             let (commit, history) = try reader.history(of: ref, cache: cache)
             let catalog = try reader.catalog(
                 at: commit, loader: project.catalogLoader, displayPrefix: project.configuration.migrations.directory)
-            let unusable = catalog.diagnostics.filter { $0.code == .unparseableName || $0.code == .unusableFile }
+            let unusable = catalog.diagnostics.filter { [.unparseableName, .unusableFile, .invalidMigration].contains($0.code) }
             switch output.format {
             case .json:
                 try Console.printJSON(

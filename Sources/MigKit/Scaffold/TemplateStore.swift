@@ -129,8 +129,10 @@ public struct TemplateRenderer: Sendable {
     /// Mustache renders an unknown variable (and a partial, which mig has no library for) as
     /// nothing; a typo in a template must fail loudly instead.
     private func checkTags(of source: TemplateStore.Source) throws(TemplateStore.Failure) {
-        let tag = /\{\{\{?\s*[&#^\/]?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}\}/
+        let tag = /\{\{\{?\s*([&#^\/]?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}\}/
         let partial = /\{\{\s*[<>$]/
+        // Open sections, so one never closed is reported where it opens (Mustache names the end of the file).
+        var open: [(name: String, line: Int)] = []
         for (offset, line) in source.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.contains(partial) {
                 throw .invalid(
@@ -138,12 +140,26 @@ public struct TemplateRenderer: Sendable {
                     message: "partials and blocks ({{> name}}, {{< name}}, {{$ name}}) are not supported: write the text into the template")
             }
             for match in line.matches(of: tag) {
-                let name = String(match.output.1)
+                let name = String(match.output.2)
                 if variables[name] == nil {
                     throw .unknownVariable(
                         origin: source.origin, line: offset + 1, variable: name, known: variables.keys.sorted())
                 }
+                switch match.output.1 {
+                case "#", "^": open.append((name, offset + 1))
+                case "/":
+                    guard let last = open.popLast(), last.name == name else {
+                        throw .invalid(
+                            origin: source.origin, line: offset + 1, message: "{{/\(name)}} closes a section that is not open")
+                    }
+                default: continue
+                }
             }
+        }
+        if let unclosed = open.last {
+            throw .invalid(
+                origin: source.origin, line: unclosed.line,
+                message: "the section {{#\(unclosed.name)}} is never closed with {{/\(unclosed.name)}}")
         }
     }
 }
