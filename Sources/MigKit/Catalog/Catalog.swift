@@ -22,6 +22,15 @@ public struct Catalog: Sendable {
         self.diagnostics = diagnostics
     }
 
+    /// `version` written in this folder's naming: diesel's dashed form for a 14-digit
+    /// timestamp in a diesel folder, else as it is.
+    public func styled(_ version: Version) -> Version {
+        guard usesDieselNames, version.scheme == .timestamp, let digits = version.digits, digits.count == 14 else {
+            return version
+        }
+        return Version(TimestampFormat.dashed(digits)) ?? version
+    }
+
     /// Whether the folder names its versions as diesel does (`2024-01-02-030405_name/`, or
     /// diesel's own `00000000000000_diesel_initial_setup`), so new ones follow suit.
     public var usesDieselNames: Bool {

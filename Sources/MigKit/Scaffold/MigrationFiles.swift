@@ -27,12 +27,20 @@ public struct MigrationFiles: Sendable, Equatable {
     }
 
     /// The path of an existing migration's file after giving it another version: the same
-    /// file in the same layout, only the version changed.
+    /// file in the same layout, only the version changed — settings files too (diesel's
+    /// `metadata.toml` moves with its folder, Flyway's `V1__x.sql.conf` with its script).
     public static func renamed(_ path: String, in migration: Migration, to version: Version) -> String {
         let old = MigrationFiles(layout: migration.layout, version: migration.version, name: migration.name)
         let new = MigrationFiles(layout: migration.layout, version: version, name: migration.name)
-        if path == old.upPath { return new.upPath }
-        if path == old.downPath { return new.downPath }
+        for (oldPath, newPath) in [(old.upPath, new.upPath), (old.downPath, new.downPath)] {
+            if path == oldPath { return newPath }
+            if path == oldPath + ".conf" { return newPath + ".conf" }
+        }
+        if migration.layout == .directory, let slash = path.firstIndex(of: "/"),
+            path[..<slash] == "\(migration.version.text)_\(migration.name)"
+        {
+            return "\(version.text)_\(migration.name)" + path[slash...]
+        }
         return path
     }
 }

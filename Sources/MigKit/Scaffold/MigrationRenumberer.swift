@@ -84,7 +84,7 @@ public struct MigrationRenumberer {
             + catalogs.head.migrations.filter { !movingIDs.contains($0.identifier) }.map(\.version)
         let allocator = VersionAllocator(scheme: scheme)
         return try moving.map { migration throws(VersionAllocator.Failure) in
-            let version = try allocator.next(after: taken, now: now)
+            let version = catalogs.head.styled(try allocator.next(after: taken, now: now))
             taken.append(version)
             let moves = migration.files.map { path in
                 Move(

@@ -53,12 +53,8 @@ public struct Scaffolder {
         let catalog = try project.loadCatalog(allowingMissingDirectory: true)
         let settings = project.configuration.migrations
         let layout = layoutForNewMigration(catalog)
-        var version = try VersionAllocator(scheme: settings.versioning).next(after: try versionsInUse(), now: request.now)
-        if layout == .directory, catalog.usesDieselNames, version.scheme == .timestamp, let digits = version.digits,
-            digits.count == 14, let dashed = Version(TimestampFormat.dashed(digits))
-        {
-            version = dashed
-        }
+        let version = catalog.styled(
+            try VersionAllocator(scheme: settings.versioning).next(after: try versionsInUse(), now: request.now))
         let context = TemplateContext.make(
             version: version, description: request.description, slug: slug, dialect: settings.dialect,
             now: request.now, repositoryDirectory: project.root)
