@@ -9,7 +9,10 @@ import Testing
     private static let holes: [(file: String, text: String, reason: String)] = [
         ("db/migrations/0002_backfill.go", "package migrations\n", "cannot run Go migrations"),
         ("db/migrations/0002 backfill.sql", "UPDATE t SET x = 1;\n", "no migration layout explains"),
-        ("db/migrations/0002_backfill.sql", "-- mig:up\n<<<<<<< HEAD\nSELECT 1;\n=======\nSELECT 2;\n>>>>>>> other\n", "conflict marker"),
+        (
+            "db/migrations/0002_backfill.sql",
+            "-- mig:up\n<<<<<<< HEAD\nSELECT 1;\n=======\nSELECT 2;\n>>>>>>> other\n", "conflict marker"
+        ),
     ]
 
     @Test(arguments: 0..<holes.count)
@@ -22,7 +25,9 @@ import Testing
         try repo.git.write(file, text)
         try repo.git.commit("add a file mig cannot use")
 
-        for command in [["list"], ["shadow"], ["check", "--base", base], ["history"], ["up", "--database", "sqlite:app.db"]] {
+        for command in [
+            ["list"], ["shadow"], ["check", "--base", base], ["history"], ["up", "--database", "sqlite:app.db"],
+        ] {
             let result = try repo.mig(command)
             #expect(result.status == 1, "\(command) exits 1: \(result.stdout) \(result.stderr)")
             #expect((result.stdout + result.stderr).contains(file), "\(command) names \(file)")
@@ -34,7 +39,8 @@ import Testing
 
     @Test func ignoredFilesAreLeftOutOnPurpose() throws {
         let repo = try BranchRepository()
-        try repo.git.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\nignore = [\"*.go\", \"README.md\"]\n")
+        try repo.git.write(
+            ".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\nignore = [\"*.go\", \"README.md\"]\n")
         try repo.commitMigrations("users", "0001_users")
         try repo.git.write("db/migrations/0002_backfill.go", "package migrations\n")
         try repo.git.write("db/migrations/README.md", "How we write migrations.\n")

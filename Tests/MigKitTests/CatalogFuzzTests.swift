@@ -44,7 +44,8 @@ import Testing
     ]
     static let lines = [
         "-- mig:up", "-- mig:down", "-- +goose Up", "-- +goose Down", "-- +goose NO TRANSACTION", "-- migrate:up",
-        "-- migrate:down transaction:false", "-- mig:no-transaction", "-- no-transaction", "CREATE TABLE t (id INTEGER);",
+        "-- migrate:down transaction:false", "-- mig:no-transaction", "-- no-transaction",
+        "CREATE TABLE t (id INTEGER);",
         "SELECT 1;", "", "-- a comment", "<<<<<<< HEAD", "=======", ">>>>>>> x", "run_in_transaction = false",
         "run_in_transaction = 3", "executeInTransaction=false", "executeInTransaction=maybe", "encoding=UTF-8",
         "[table", "\"unterminated",
@@ -86,7 +87,8 @@ import Testing
             let namedMigrations = Set(named.compactMap(migrationKey))
             for path in files.keys where !accounted.contains(path) && !named.contains(path) {
                 let key = migrationKey(path)
-                #expect(key.map(namedMigrations.contains) == true, "\(path) is skipped silently in \(files.keys.sorted())")
+                #expect(
+                    key.map(namedMigrations.contains) == true, "\(path) is skipped silently in \(files.keys.sorted())")
             }
         }
     }
@@ -94,7 +96,10 @@ import Testing
     @Test func configFilesNeverCrashAndNameTheirFile() {
         var random = Random(state: 7)
         let keys = ["dir", "layout", "versioning", "dialect", "require_down", "guard", "ignore", "url", "base", "nope"]
-        let values = ["\"db\"", "\"/abs\"", "\"../up\"", "true", "3", "[\"*.go\"]", "[1, 2]", "[]", "\"auto\"", "\"x\"", "{ a = 1 }", "\""]
+        let values = [
+            "\"db\"", "\"/abs\"", "\"../up\"", "true", "3", "[\"*.go\"]", "[1, 2]", "[]", "\"auto\"", "\"x\"",
+            "{ a = 1 }", "\"",
+        ]
         let sections = ["[migrations]", "[git]", "[database]", "[shadow]", "[nope]", "", "[migrations"]
         for _ in 0..<2000 {
             var text = ""
@@ -114,7 +119,9 @@ import Testing
         var random = Random(state: 99)
         let noon = Date(timeIntervalSince1970: 1_705_320_000)
         for _ in 0..<2000 {
-            let existing = (0..<Int.random(in: 0...4, using: &random)).compactMap { _ in Version(random.pick(Self.versions)) }
+            let existing = (0..<Int.random(in: 0...4, using: &random)).compactMap { _ in
+                Version(random.pick(Self.versions))
+            }
             let scheme = random.pick(VersioningScheme.allCases)
             if let next = try? VersionAllocator(scheme: scheme).next(after: existing, now: noon) {
                 #expect(existing.allSatisfy { $0 < next }, "\(scheme) after \(existing) gave \(next)")
@@ -127,7 +134,9 @@ import Testing
         let pieces = ["*", "?", "[", "]", "!", "a", "/", "\\", "-", "z", ".go"]
         for _ in 0..<2000 {
             let pattern = (0..<Int.random(in: 0...8, using: &random)).map { _ in random.pick(pieces) }.joined()
-            let path = (0..<Int.random(in: 0...12, using: &random)).map { _ in random.pick(["a", "/", "z", ".", "go", "-"]) }.joined()
+            let path = (0..<Int.random(in: 0...12, using: &random)).map { _ in
+                random.pick(["a", "/", "z", ".", "go", "-"])
+            }.joined()
             _ = IgnorePatterns([pattern]).matches(path)
         }
     }

@@ -105,7 +105,9 @@ import Testing
         let catalog = try load()
         #expect(catalog.migrations.isEmpty)
         #expect(catalog.diagnostics.first?.code == .invalidMigration)
-        #expect(catalog.diagnostics.first?.location == SourceLocation(path: "db/2019-02-26-002946_index/metadata.toml", line: 2))
+        #expect(
+            catalog.diagnostics.first?.location
+                == SourceLocation(path: "db/2019-02-26-002946_index/metadata.toml", line: 2))
     }
 
     @Test func dieselFolderWithoutAnUpScriptIsAFinding() throws {
@@ -223,7 +225,8 @@ import Testing
 
     @Test(arguments: [
         ("*.go", "00002_x.go", true), ("*.go", "sub/00002_x.go", true), ("README.md", "README.md", true),
-        ("legacy/*", "legacy/1_a.sql", true), ("legacy/*", "legacy/deep/1_a.sql", false), ("0001_?.sql", "0001_a.sql", true),
+        ("legacy/*", "legacy/1_a.sql", true), ("legacy/*", "legacy/deep/1_a.sql", false),
+        ("0001_?.sql", "0001_a.sql", true),
         ("[0-9]*_old.sql", "7_old.sql", true), ("[!0-9]*", "7_old.sql", false), ("*.go", "00002_x.go.sql", false),
     ])
     func ignorePatternsAreShellGlobs(pattern: String, path: String, matches: Bool) {

@@ -42,8 +42,11 @@ public struct CatalogLoader: Sendable {
                     Diagnostic(
                         code: .unparseableName,
                         location: SourceLocation(path: source.displayPath(of: entry.path)),
-                        message: "is named for the \(entry.name.layout.rawValue) layout, but this directory uses \(chosen.rawValue)",
-                        hint: "rename it to the \(chosen.rawValue) layout, or set [migrations] layout in .migrate/config.toml"))
+                        message:
+                            "is named for the \(entry.name.layout.rawValue) layout, but this directory uses \(chosen.rawValue)",
+                        hint:
+                            "rename it to the \(chosen.rawValue) layout, or set [migrations] layout in .migrate/config.toml"
+                    ))
             }
         }
         let files = named.filter { chosen?.reads($0.name.layout) == true }
@@ -55,7 +58,8 @@ public struct CatalogLoader: Sendable {
             Diagnostic(
                 code: .unparseableName, severity: .warning,
                 location: SourceLocation(path: source.displayPath(of: migration.up.path)),
-                message: "version \(migration.version.text) has \(migration.version.digits!.count) digits: a timestamp has 14 "
+                message:
+                    "version \(migration.version.text) has \(migration.version.digits!.count) digits: a timestamp has 14 "
                     + "(YYYYMMDDHHMMSS), so this one sorts far from where it was meant to",
                 hint: "rename it to its 14-digit timestamp if it has not been applied anywhere yet")
         }
@@ -113,14 +117,18 @@ struct UnexplainedFile {
         if versioned, file.hasSuffix(".go") {
             return Diagnostic(
                 code: .unusableFile, location: location,
-                message: "is a goose Go migration: mig cannot run Go migrations, so the chain of migrations is incomplete "
+                message:
+                    "is a goose Go migration: mig cannot run Go migrations, so the chain of migrations is incomplete "
                     + "without it",
-                hint: "write it as SQL, or add \"*.go\" to [migrations] ignore in .migrate/config.toml if leaving it out is intended")
+                hint:
+                    "write it as SQL, or add \"*.go\" to [migrations] ignore in .migrate/config.toml if leaving it out is intended"
+            )
         }
         if file.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return Diagnostic(
                 code: .unparseableName, location: location,
-                message: "the file name holds a control character (a line break or tab): no migration tool reads such a name",
+                message:
+                    "the file name holds a control character (a line break or tab): no migration tool reads such a name",
                 hint: "rename it")
         }
         if file.hasSuffix(".sql") || file.hasSuffix(".SQL") || versioned || path.contains("/") {
@@ -169,7 +177,8 @@ private struct MigrationAssembler<Source: MigrationSource> {
             switch file.name.part {
             case .repeatable:
                 if let text = read(file.path) {
-                    result.repeatables.append(RepeatableMigration(name: file.name.name, script: wholeFile(file.path, text)))
+                    result.repeatables.append(
+                        RepeatableMigration(name: file.name.name, script: wholeFile(file.path, text)))
                 }
             case .callback(let event):
                 result.callbacks.append(FlywayCallback(event: event, path: file.path))
@@ -183,7 +192,8 @@ private struct MigrationAssembler<Source: MigrationSource> {
                 groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(file)
             }
         }
-        result.migrations = groups.values.compactMap { migration(from: $0) }
+        // In path order, so findings come out in the same order on every run.
+        result.migrations = groups.values.sorted { $0[0].path < $1[0].path }.compactMap { migration(from: $0) }
             .sorted { ($0.version, $0.name) < ($1.version, $1.name) }
         result.repeatables.sort { $0.name < $1.name }
         return result
@@ -220,7 +230,9 @@ private struct MigrationAssembler<Source: MigrationSource> {
                             Diagnostic(
                                 code: .unusableFile, severity: .warning,
                                 location: SourceLocation(path: source.displayPath(of: file.path), line: key.line),
-                                message: "mig does not apply the setting `\(key.name)`; it honours only `\(format.transactionKey)` here"))
+                                message:
+                                    "mig does not apply the setting `\(key.name)`; it honours only `\(format.transactionKey)` here"
+                            ))
                     }
                 } catch {
                     report(file.path, line: error.line, error.message)
@@ -230,7 +242,9 @@ private struct MigrationAssembler<Source: MigrationSource> {
             }
         }
         guard let up else {
-            report(paths[0], line: nil, "belongs to a migration without an up script", hint: "add the up script next to it")
+            report(
+                paths[0], line: nil, "belongs to a migration without an up script", hint: "add the up script next to it"
+            )
             return nil
         }
         if down == nil, requireDown {

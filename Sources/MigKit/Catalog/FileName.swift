@@ -52,7 +52,9 @@ public struct FileName: Sendable, Hashable {
         if let script = file.strippingSuffix(".conf"), let configured = FileName(topLevelFile: script),
             configured.layout == .flyway, configured.part == .up || configured.part == .down
         {
-            self.init(layout: .flyway, version: configured.version, name: configured.name, part: .settings(of: configured.part))
+            self.init(
+                layout: .flyway, version: configured.version, name: configured.name,
+                part: .settings(of: configured.part))
             return
         }
         guard let stem = file.strippingSuffix(".sql") else { return nil }

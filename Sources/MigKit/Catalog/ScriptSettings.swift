@@ -52,7 +52,8 @@ struct ScriptSettings {
 
     /// `script` with the settings that apply to the `part` it is.
     func applied(to script: Script, part: FileName.Part) -> Script {
-        guard outsideTransaction.contains(part) || outsideTransaction.contains(.both), !script.runsOutsideTransaction else {
+        guard outsideTransaction.contains(part) || outsideTransaction.contains(.both), !script.runsOutsideTransaction
+        else {
             return script
         }
         return Script(path: script.path, startLine: script.startLine, sql: script.sql, runsOutsideTransaction: true)
@@ -89,7 +90,8 @@ struct ScriptSettings {
                 let separator = line.firstIndex(where: { $0 == "=" || $0 == ":" })
             else { return nil }
             return Entry(
-                key: line[..<separator].trimmingWhitespace(), value: line[line.index(after: separator)...].trimmingWhitespace(),
+                key: line[..<separator].trimmingWhitespace(),
+                value: line[line.index(after: separator)...].trimmingWhitespace(),
                 line: offset + 1)
         }
     }

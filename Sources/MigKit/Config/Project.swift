@@ -64,10 +64,7 @@ public struct Project: Sendable {
     /// directory is an error (a wrong `dir` must not read as "no migrations"), unless
     /// `allowingMissingDirectory` (`mig new`, which creates it).
     public func loadCatalog(allowingMissingDirectory: Bool = false) throws -> Catalog {
-        var isDirectory: ObjCBool = false
-        if !allowingMissingDirectory,
-            !FileManager.default.fileExists(atPath: migrationDirectory.path, isDirectory: &isDirectory)
-        {
+        if !allowingMissingDirectory, !FileManager.default.fileExists(atPath: migrationDirectory.path) {
             throw CatalogError.missingDirectory(configuration.migrations.directory)
         }
         return try catalogLoader.load(from: migrationSource)

@@ -34,7 +34,9 @@ public struct VersionAllocator: Sendable {
         if let newest, newest.looksLikeMistypedTimestamp {
             throw Failure(
                 newest: newest, scheme: scheme,
-                reason: "it has \(newest.digits!.count) digits, a timestamp has 14; rename it (a typo?) before adding another")
+                reason:
+                    "it has \(newest.digits!.count) digits, a timestamp has 14; rename it (a typo?) before adding another"
+            )
         }
         let candidate: Version?
         switch scheme {
@@ -45,7 +47,8 @@ public struct VersionAllocator: Sendable {
         guard let candidate, newest.map({ candidate > $0 }) ?? true else {
             throw Failure(
                 newest: newest!, scheme: scheme,
-                reason: "no \(scheme.rawValue) version sorts after it; give that migration a version in the \(scheme.rawValue) scheme, "
+                reason:
+                    "no \(scheme.rawValue) version sorts after it; give that migration a version in the \(scheme.rawValue) scheme, "
                     + "or set [migrations] versioning to the scheme it uses")
         }
         return candidate
