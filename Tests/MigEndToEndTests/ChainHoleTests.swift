@@ -76,6 +76,16 @@ import Testing
         }
     }
 
+    @Test func checkRefusesAMissingDirectory() throws {
+        let repo = try BranchRepository()
+        try repo.commitMigrations("users", "0001_users")
+        let base = try repo.git.git(["rev-parse", "--abbrev-ref", "HEAD"])
+        try repo.git.write(".migrate/config.toml", "[migrations]\ndir = \"db/typo\"\n")
+        let result = try repo.mig(["check", "--base", base])
+        #expect(result.status == 2, "\(result.stdout)")
+        #expect(result.stderr.contains("db/typo does not exist"), "\(result.stderr)")
+    }
+
     @Test func aWrongTypeForIgnoreNamesTheKeyAndLine() throws {
         let scratch = try ScratchDirectory()
         try scratch.write(".migrate/config.toml", "[migrations]\ndir = \"db\"\nignore = \"*.go\"\n")
