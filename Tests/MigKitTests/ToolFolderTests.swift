@@ -68,6 +68,15 @@ import Testing
         #expect(try load(ignore: ["*.go"]).diagnostics.isEmpty)
     }
 
+    @Test func flywayJavaMigrationsAreAHoleInTheChain() throws {
+        try scratch.write("V1__init.sql", "SELECT 1;\n")
+        try scratch.write("V2__backfill.java", "class V2__backfill {}\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.map(\.location?.path) == ["db/V2__backfill.java"])
+        #expect(catalog.diagnostics.first?.message.contains("cannot run Java migrations") == true)
+        #expect(catalog.diagnostics.hasErrors)
+    }
+
     // MARK: - diesel: YYYY-MM-DD-HHMMSS_name/up.sql, version = prefix without dashes
 
     @Test func dieselReadsDashedTimestampsAndTheInitialSetup() throws {

@@ -114,15 +114,15 @@ struct UnexplainedFile {
         let file = path.split(separator: "/").last.map(String.init) ?? path
         let location = SourceLocation(path: displayPath)
         let versioned = file.first?.isASCIIDigit == true && file.contains("_")
-        if versioned, file.hasSuffix(".go") {
+        if let language = Self.codeMigrationLanguage(file) {
+            let goose = language == "Go"
             return Diagnostic(
                 code: .unusableFile, location: location,
                 message:
-                    "is a goose Go migration: mig cannot run Go migrations, so the chain of migrations is incomplete "
-                    + "without it",
-                hint:
-                    "write it as SQL, or add \"*.go\" to [migrations] ignore in .migrate/config.toml if leaving it out is intended"
-            )
+                    "is a \(goose ? "goose Go" : language) migration: mig cannot run \(language) migrations, so the chain "
+                    + "of migrations is incomplete without it",
+                hint: "write it as SQL, or add \"*.\(file.split(separator: ".").last!)\" to [migrations] ignore in "
+                    + ".migrate/config.toml if leaving it out is intended")
         }
         if file.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return Diagnostic(
@@ -142,6 +142,19 @@ struct UnexplainedFile {
             code: .unusableFile, severity: .warning, location: location,
             message: "is not a migration: mig leaves it alone",
             hint: "move it out of the migration directory, or add it to [migrations] ignore in .migrate/config.toml")
+    }
+}
+
+extension UnexplainedFile {
+    private static let languages = ["go": "Go", "java": "Java", "kt": "Kotlin", "class": "Java", "scala": "Scala"]
+
+    /// The language of a versioned migration written in code (goose's `00002_x.go`, Flyway's
+    /// `V2__x.java`): named like a SQL migration, with a code extension.
+    static func codeMigrationLanguage(_ file: String) -> String? {
+        guard let dot = file.lastIndex(of: "."), let language = languages[String(file[file.index(after: dot)...])],
+            FileName(path: file[..<dot] + ".sql")?.version != nil
+        else { return nil }
+        return language
     }
 }
 
