@@ -182,6 +182,15 @@ import Testing
         #expect(catalog.migrations[2].up.runsOutsideTransaction)
     }
 
+    @Test func twoFilesForOneScriptAreAFinding() throws {
+        try scratch.write("1_a.sql", "SELECT 1;\n")
+        try scratch.write("1_a.up.sql", "SELECT 2;\n")
+        let catalog = try load()
+        #expect(catalog.migrations.isEmpty)
+        #expect(catalog.diagnostics.map(\.code) == [.invalidMigration])
+        #expect(catalog.diagnostics.first?.message.contains("db/1_a.sql holds too") == true)
+    }
+
     // MARK: - Versions
 
     @Test func twelveDigitTimestampsAreTimestamps() throws {

@@ -221,6 +221,15 @@ private struct MigrationAssembler<Source: MigrationSource> {
         var settings = ScriptSettings()
         for file in files.sorted(by: { $0.path < $1.path }) {
             guard let text = read(file.path) else { return nil }
+            // `1_a.sql` beside `1_a.up.sql`: two up scripts for one migration, and neither may win silently.
+            if let other = [up, down].compactMap({ $0?.path }).first(where: { $0 != file.path }),
+                file.name.part == .both || (file.name.part == .up && up != nil) || (file.name.part == .down && down != nil)
+            {
+                report(
+                    file.path, line: nil, "holds a script that \(source.displayPath(of: other)) holds too",
+                    hint: "keep one of the two files")
+                return nil
+            }
             switch file.name.part {
             case .up: up = wholeFile(file.path, text)
             case .down: down = wholeFile(file.path, text)
