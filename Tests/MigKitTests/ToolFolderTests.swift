@@ -221,6 +221,14 @@ import Testing
         #expect(catalog.diagnostics.hasErrors)
     }
 
+    @Test func aDanglingLinkIsNamed() throws {
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.url.appending(path: "0002_gone.sql").path, withDestinationPath: "nowhere.sql")
+        let catalog = try load()
+        #expect(catalog.diagnostics.map(\.location?.path) == ["db/0002_gone.sql"])
+        #expect(catalog.diagnostics.first?.message.contains("does not exist") == true)
+    }
+
     @Test(arguments: [
         ("-- mig:up\n<<<<<<< HEAD\nSELECT 1;\n=======\nSELECT 2;\n>>>>>>> branch\n", 2),
         ("-- mig:up\nSELECT 1;\n=======\n", 3),

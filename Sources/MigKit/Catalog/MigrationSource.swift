@@ -71,14 +71,12 @@ public struct DirectorySource: MigrationSource {
 
     public func problem(with path: String) -> String? {
         var isDirectory: ObjCBool = false
-        let url = directory.appending(path: path)
-        guard isLink(path) else { return nil }
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            return "is a symbolic link to something that does not exist"
-        }
-        return isDirectory.boolValue
-            ? "is a symbolic link to a folder: mig does not follow links to folders (one that points back up would repeat the tree forever)"
-            : nil
+        let exists = FileManager.default.fileExists(atPath: directory.appending(path: path).path, isDirectory: &isDirectory)
+        // A plain file (the common case) needs no second look; only folders and dangling entries can be links.
+        guard !exists || isDirectory.boolValue, isLink(path) else { return nil }
+        guard exists else { return "is a symbolic link to something that does not exist" }
+        return "is a symbolic link to a folder: mig does not follow links to folders "
+            + "(one that points back up would repeat the tree forever)"
     }
 
     public func contents(of path: String) throws -> [UInt8] {
