@@ -27,12 +27,24 @@ struct History: ParsableCommand {
         try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
             let cache = noCache || !project.hasConfigurationFile ? nil : HistoryCache(project: project)
-            let (commit, history) = try MigrationHistoryReader(project: project).history(of: ref, cache: cache)
+            let reader = try MigrationHistoryReader(project: project)
+            let (commit, history) = try reader.history(of: ref, cache: cache)
+            let catalog = try reader.catalog(
+                at: commit, loader: project.catalogLoader, displayPrefix: project.configuration.migrations.directory)
+            let unusable = catalog.diagnostics.filter { [.unparseableName, .unusableFile, .invalidMigration].contains($0.code) }
             switch output.format {
             case .json:
-                try Console.printJSON(HistoryReport(ref: ref, commit: commit, migrations: history.records))
+                try Console.printJSON(
+                    HistoryReport(ref: ref, commit: commit, migrations: history.records, diagnostics: unusable))
             case .text:
                 printText(history)
+                Console.printDiagnostics(unusable)
+            }
+            if unusable.hasErrors {
+                if output.format == .text {
+                    Console.error("the history above leaves out the files mig cannot use in \(ref) (listed above)")
+                }
+                throw ExitCode(1)
             }
         }
     }
@@ -75,4 +87,6 @@ private struct HistoryReport: Encodable {
     let ref: String
     let commit: GitObjectID
     let migrations: [MigrationHistory.Record]
+    /// Files of the migration directory in `ref` that the history cannot account for.
+    let diagnostics: [Diagnostic]
 }

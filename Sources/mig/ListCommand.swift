@@ -5,7 +5,11 @@ import MigKit
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the migrations of the migration directory in version order.",
-        discussion: "Exits 1 when a file cannot be used (its problems are printed to stderr)."
+        discussion: """
+            Exits 1 when a file cannot be used (its problems are printed to stderr): a file that no \
+            layout explains, a migration that cannot be parsed, a goose Go migration. Files left out \
+            on purpose go in [migrations] ignore.
+            """
     )
 
     @OptionGroup var output: OutputOptions
@@ -33,10 +37,15 @@ struct List: ParsableCommand {
             for repeatable in catalog.repeatables {
                 rows.append(["R", repeatable.name, "flyway", "-", String(repeatable.script.checksum.prefix(12))])
             }
-            if catalog.migrations.isEmpty, catalog.repeatables.isEmpty {
+            for callback in catalog.callbacks {
+                rows.append(["callback", callback.path, "flyway", "-", "not run by mig"])
+            }
+            if rows.count > 1 {
+                Console.print(Console.table(rows))
+            } else if catalog.diagnostics.isEmpty {
                 Console.note("no migrations yet: create one with `mig new <name>`")
             } else {
-                Console.print(Console.table(rows))
+                Console.note("no usable migrations: the files below could not be used")
             }
         }
         Console.printDiagnostics(catalog.diagnostics)
@@ -66,6 +75,7 @@ private struct ListReport: Encodable {
     let layout: String?
     let migrations: [Entry]
     let repeatables: [String]
+    let callbacks: [FlywayCallback]
     let diagnostics: [Diagnostic]
 
     init(_ catalog: Catalog, dialect: Dialect) {
@@ -81,6 +91,7 @@ private struct ListReport: Encodable {
                 transactionReason: (try? mode.get())?.reason ?? mode.failure?.description)
         }
         repeatables = catalog.repeatables.map(\.name)
+        callbacks = catalog.callbacks
         diagnostics = catalog.diagnostics
     }
 }

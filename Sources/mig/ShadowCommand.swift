@@ -12,7 +12,8 @@ struct Shadow: ParsableCommand {
             order. With \
             [shadow] roundtrip (or --roundtrip) it then runs every down in reverse — each must \
             bring the schema back to what it was before its up — and every up again, which must \
-            give the same schema as the first time. Exits 1 when the replay finds a problem.
+            give the same schema as the first time. Exits 1 when the replay finds a problem, and when \
+            the migration directory holds a file mig cannot use (the chain it replayed has a hole).
             """
     )
 
@@ -43,10 +44,12 @@ struct Shadow: ParsableCommand {
         var report: ShadowReport?
         var driftReport: DeployOrderDrift.Report?
         var count = 0
+        var catalogDiagnostics: [Diagnostic] = []
         try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
             count = catalog.migrations.count
+            catalogDiagnostics = catalog.diagnostics
             Console.printDiagnostics(catalog.diagnostics)
             let replay = try shadowReplay(for: project, shadowURL: shadowURL)
             let keptFile = try keep.map { try KeptShadowFile(path: $0, force: force) }
@@ -89,14 +92,18 @@ struct Shadow: ParsableCommand {
             }
             if let reason = report.roundtripSkipped { Console.warning("roundtrip skipped: \(reason)") }
             if let reason = report.roundtripUntested { Console.warning("roundtrip partial: \(reason)") }
-            if report.diagnostics.isEmpty {
+            if catalogDiagnostics.hasErrors {
+                Console.error(
+                    "shadow replay incomplete: the migration directory has files mig cannot use (above), "
+                        + "so \(count) migration(s) are not the whole chain")
+            } else if report.diagnostics.isEmpty {
                 let reverted =
                     report.roundtripUntested == nil ? "every down reverts its up" : "those downs revert their ups"
                 Console.note(
                     "shadow replay passed: \(count) migration(s)" + (report.roundtripCompleted ? ", \(reverted)" : ""))
             }
         }
-        if diagnostics.hasErrors { throw ExitCode(1) }
+        if diagnostics.hasErrors || catalogDiagnostics.hasErrors { throw ExitCode(1) }
     }
 }
 

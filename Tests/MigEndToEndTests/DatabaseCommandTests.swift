@@ -47,6 +47,15 @@ import Testing
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// goose, dbmate and golang-migrate run a placeholder migration as a no-op and record it; so does mig.
+    @Test func upRecordsAnEmptyOrCommentOnlyMigration() throws {
+        try scratch.write("db/migrations/0003_placeholder.sql", "-- mig:up\n-- nothing to do yet\n\n-- mig:down\n")
+        let up = try mig("up")
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(try states() == ["0001:applied", "0002:applied", "0003:applied"])
+        #expect(try sqlite("SELECT version FROM mig_history ORDER BY version") == "0001\n0002\n0003")
+    }
+
     @Test func statusUpDownRedo() throws {
         let initial = try mig("status")
         #expect(initial.status == 0, "\(initial.stderr)")

@@ -37,11 +37,12 @@ import Testing
         Adoption(
             tool: "diesel",
             files: [
+                "migrations/00000000000000_diesel_initial_setup/up.sql": "SELECT 1;\n",
                 "migrations/2023-01-01-120000_users/up.sql": "CREATE TABLE users (id INTEGER);\n",
-                "migrations/0001_users/up.sql": "CREATE TABLE users (id INTEGER);\n",
-                "migrations/0001_users/down.sql": "DROP TABLE users;\n",
+                "migrations/2023-01-01-120000_users/down.sql": "DROP TABLE users;\n",
+                "migrations/2023-01-02-120000_posts/up.sql": "CREATE TABLE posts (id INTEGER);\n",
             ],
-            directory: "migrations", layout: "directory", versioning: "sequential", count: 1),
+            directory: "migrations", layout: "directory", versioning: "timestamp", count: 3),
         Adoption(
             tool: "Flyway",
             files: [

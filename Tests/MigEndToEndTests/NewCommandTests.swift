@@ -37,6 +37,84 @@ import Testing
         }
     }
 
+    /// Five in a row with each built-in template: five distinct, increasing versions, whatever
+    /// the new migrations hold (the empty template's up script has no SQL yet).
+    @Test(arguments: ["timestamp", "sequential", "hybrid"], ["pair", "sections", "directory", "split", "flyway"])
+    func fiveInARowGiveFiveIncreasingVersions(versioning: String, layout: String) throws {
+        let scratch = try project(versioning: versioning, layout: layout)
+        var versions: [String] = []
+        for template in ["empty", "create-table", "add-column", "add-index"] {
+            for step in 1...5 {
+                let result = try MigProcess.run(
+                    ["new", "\(template) step \(step)", "-t", template, "--format", "json"], in: scratch.url)
+                #expect(result.status == 0, "\(result.stderr)")
+                versions.append(try json(result.stdout)["version"] as? String ?? "")
+            }
+        }
+        #expect(Set(versions).count == 20, "\(versions)")
+        let list = try MigProcess.run(["list", "--format", "json"], in: scratch.url)
+        let listed = (try json(list.stdout)["migrations"] as? [[String: Any]] ?? []).compactMap { $0["version"] as? String }
+        #expect(listed == versions, "list orders them as they were made")
+    }
+
+    @Test func writesDieselNamesInADieselFolder() throws {
+        let scratch = try project(versioning: "timestamp", layout: "auto")
+        try scratch.write("db/migrations/00000000000000_diesel_initial_setup/up.sql", "SELECT 1;\n")
+        try scratch.write("db/migrations/2019-02-26-002946_create_users/up.sql", "CREATE TABLE users (id INTEGER);\n")
+        let result = try MigProcess.run(["new", "add bio", "--format", "json"], in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let files = try json(result.stdout)["files"] as? [String] ?? []
+        #expect(files.count == 2)
+        #expect(files[0].wholeMatch(of: /db\/migrations\/\d{4}-\d{2}-\d{2}-\d{6}_add_bio\/up\.sql/) != nil, "\(files)")
+        let list = try MigProcess.run(["list", "--format", "json"], in: scratch.url)
+        #expect(list.status == 0, "\(list.stderr)")
+    }
+
+    /// `mig new "$(printf 'fix typo\nDELETE FROM users; --')"` must not write a DELETE statement.
+    @Test func aLineBreakInTheWordsStaysInsideTheComment() throws {
+        let scratch = try project(versioning: "sequential", layout: "sections")
+        let result = try MigProcess.run(["new", "fix typo\nDELETE FROM users; --"], in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        let text = try scratch.read("db/migrations/0001_fix_typo_delete_from_users.sql")
+        let lines = text.split(separator: "\n")
+        #expect(!lines.contains { $0.hasPrefix("DELETE") }, "\(text)")
+        #expect(lines.contains { $0.hasPrefix("-- fix typo DELETE FROM users; --: created by") }, "\(text)")
+    }
+
+    @Test(arguments: [
+        ("SELECT 0;\n-- mig:up\nSELECT 1;\n", ":1:", "text before `-- mig:up` would be lost"),
+        ("-- mig:up\n{{> header}}\nSELECT 1;\n", ":2:", "partials"),
+        ("-- mig:up\n{{#slug}}\nSELECT 1;\n", ":2:", "never closed"),
+    ])
+    func aBrokenTemplateIsAClearError(template: String, line: String, message: String) throws {
+        let scratch = try project(versioning: "sequential", layout: "sections")
+        try scratch.write(".migrate/templates/broken.mustache", template)
+        let result = try MigProcess.run(["new", "x", "-t", "broken"], in: scratch.url)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("broken.mustache\(line)"), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!result.stderr.contains("Mustache."), "no Swift type dump: \(result.stderr)")
+        #expect(!scratch.exists("db/migrations/0001_x.sql"))
+    }
+
+    @Test(arguments: ["timestamp", "sequential", "hybrid"])
+    func aVersionNearTheLimitIsAClearError(versioning: String) throws {
+        let scratch = try project(versioning: versioning, layout: "sections")
+        try scratch.write("db/migrations/18446744073709551615_last.sql", "-- mig:up\nSELECT 1;\n")
+        let result = try MigProcess.run(["new", "next"], in: scratch.url)
+        #expect(result.status == 2, "\(result.stdout)")
+        #expect(result.stderr.contains("cannot choose a \(versioning) version after the newest one, 18446744073709551615"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.url.appending(path: "db/migrations").path).count == 1)
+    }
+
+    @Test func aMistypedTimestampIsNotContinued() throws {
+        let scratch = try project(versioning: "timestamp", layout: "sections")
+        try scratch.write("db/migrations/202401151200000_typo.sql", "-- mig:up\nSELECT 1;\n")
+        let result = try MigProcess.run(["new", "next"], in: scratch.url)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("a timestamp has 14"), "\(result.stderr)")
+    }
+
     @Test func dryRunWritesNothing() throws {
         let scratch = try project(versioning: "sequential", layout: "sections")
         let result = try MigProcess.run(["new", "create users", "-t", "create-table", "--dry-run"], in: scratch.url)

@@ -155,8 +155,11 @@ import Testing
         try scratch.write("README.md", "not a migration\n")
         try scratch.write(".hidden.sql", "SELECT 1;\n")
         let catalog = try load()
-        #expect(codes(catalog) == [.unparseableName])
-        #expect(catalog.diagnostics[0].location == SourceLocation(path: "db/add users.sql"))
+        #expect(codes(catalog) == [.unusableFile, .unparseableName])
+        #expect(catalog.diagnostics[0].location == SourceLocation(path: "db/README.md"))
+        #expect(catalog.diagnostics[0].severity == .warning)
+        #expect(catalog.diagnostics[1].location == SourceLocation(path: "db/add users.sql"))
+        #expect(catalog.diagnostics[1].severity == .error)
         #expect(catalog.migrations.count == 1)
     }
 
@@ -173,12 +176,12 @@ import Testing
     @Test func reportsFilesOfAMinorityLayout() throws {
         try scratch.write("1_a.up.sql", "SELECT 1;\n")
         try scratch.write("2_b.up.sql", "SELECT 1;\n")
-        try scratch.write("3_c.sql", "-- mig:up\nSELECT 1;\n")
+        try scratch.write("3_c/up.sql", "SELECT 1;\n")
         let catalog = try load()
         #expect(catalog.layout == .pair)
         #expect(codes(catalog) == [.unparseableName])
-        #expect(catalog.diagnostics[0].location?.path == "db/3_c.sql")
-        #expect(catalog.diagnostics[0].message.contains("sections"))
+        #expect(catalog.diagnostics[0].location?.path == "db/3_c/up.sql")
+        #expect(catalog.diagnostics[0].message.contains("directory"))
     }
 
     @Test func reportsFilesNotInTheConfiguredLayout() throws {
@@ -190,7 +193,6 @@ import Testing
 
     @Test(arguments: [
         ("SELECT 1;\n", 1, "no up marker"),
-        ("-- mig:up\n\n-- only a comment\n-- mig:down\nSELECT 1;\n", 1, "up section is empty"),
         ("-- mig:down\nSELECT 1;\n-- mig:up\nSELECT 2;\n", 1, "before any up marker"),
         ("-- mig:up\nSELECT 1;\n-- mig:down\nSELECT 2;\n-- mig:up\n", 5, "second up marker"),
         ("-- header\nCREATE TABLE t (id INTEGER);\n-- mig:up\nSELECT 1;\n", 2, "SQL before the up marker"),
@@ -219,9 +221,19 @@ import Testing
         #expect(codes(catalog) == [.invalidMigration])
     }
 
-    @Test func reportsAnEmptyUpFile() throws {
-        try scratch.write("1_a.up.sql", "-- nothing yet\n")
-        #expect(codes(try load()) == [.invalidMigration])
+    /// Their own tools run an empty or comment-only up script as a no-op and record it.
+    @Test(arguments: [
+        ("1_a.up.sql", "-- nothing yet\n"), ("1_a.up.sql", ""),
+        ("20240101000000_a.sql", "-- +goose Up\n-- a placeholder\n\n-- +goose Down\n"),
+        ("20240101000000_a.sql", "-- migrate:up\n\n-- migrate:down\nDROP TABLE t;\n"),
+        ("20240101000000_a.sql", "-- mig:up\n\n-- only a comment\n-- mig:down\nSELECT 1;\n"),
+    ])
+    func readsAnEmptyUpScriptAsANoOp(path: String, text: String) throws {
+        try scratch.write(path, text)
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        let migration = try #require(catalog.migrations.first)
+        #expect(!migration.up.hasStatements)
     }
 
     @Test func warnsAboutMissingDownOnlyWhenRequired() throws {
@@ -231,6 +243,12 @@ import Testing
         #expect(codes(catalog) == [.missingDown])
         #expect(catalog.diagnostics[0].severity == .warning)
         #expect(!catalog.diagnostics.hasErrors)
+    }
+
+    @Test func aMissingDirectoryIsAnErrorForTheProject() throws {
+        let project = Project(root: scratch.url, configuration: Configuration(), hasConfigurationFile: false)
+        #expect(throws: CatalogError.missingDirectory("db/migrations")) { try project.loadCatalog() }
+        #expect(try project.loadCatalog(allowingMissingDirectory: true).migrations.isEmpty)
     }
 
     @Test func aMissingDirectoryIsAnEmptyCatalog() throws {

@@ -166,3 +166,20 @@ import Testing
         #expect(rendered == (try String(contentsOf: golden, encoding: .utf8)))
     }
 }
+
+/// `mig fix` moves every file of a migration, settings files included.
+@Suite struct MigrationFilesTests {
+    @Test(arguments: [
+        ("2019-02-26-002946_index/metadata.toml", "2024-01-15-120000_index/metadata.toml", Layout.directory),
+        ("2019-02-26-002946_index/up.sql", "2024-01-15-120000_index/up.sql", .directory),
+        ("V1__index.sql.conf", "V3__index.sql.conf", .flyway),
+        ("U1__index.sql.conf", "U3__index.sql.conf", .flyway),
+    ])
+    func renamesSettingsFilesWithTheirMigration(path: String, renamed: String, layout: Layout) throws {
+        let (from, to) = layout == .flyway ? ("1", "3") : ("2019-02-26-002946", "2024-01-15-120000")
+        let script = Script(path: "up.sql", startLine: 1, sql: "SELECT 1;\n")
+        let migration = Migration(
+            version: try #require(Version(from)), name: "index", layout: layout, up: script, down: nil, files: [path])
+        #expect(MigrationFiles.renamed(path, in: migration, to: try #require(Version(to))) == renamed)
+    }
+}

@@ -1,63 +1,84 @@
+import TOMLKit
+
 /// Reads a migration directory (on disk or in a Git tree) into a `Catalog`.
 ///
 /// Names are classified first, the layout chosen, then each migration's files are read,
 /// normalised and parsed. Nothing a file contains can crash the loader: every problem
-/// becomes a `Diagnostic` naming the file (and line where there is one).
+/// becomes a `Diagnostic` naming the file (and line where there is one), and every file the
+/// loader does not use is one too, unless `ignore` excludes it on purpose.
 public struct CatalogLoader: Sendable {
     public let layout: LayoutSetting
     public let requireDown: Bool
+    /// `[migrations] ignore`: files (glob patterns, relative to the directory) left out on purpose.
+    public let ignore: IgnorePatterns
 
-    public init(layout: LayoutSetting = .auto, requireDown: Bool = false) {
+    public init(layout: LayoutSetting = .auto, requireDown: Bool = false, ignore: IgnorePatterns = IgnorePatterns()) {
         self.layout = layout
         self.requireDown = requireDown
+        self.ignore = ignore
     }
 
     /// Loads the catalog. Throws only when the directory itself cannot be listed.
     public func load(from source: some MigrationSource) throws -> Catalog {
-        let paths = try source.filePaths()
+        let paths = try source.filePaths().filter { !ignore.matches($0) }
         var diagnostics: [Diagnostic] = []
         var named: [(path: String, name: FileName)] = []
         for path in paths {
-            if let name = FileName(path: path) {
+            if let problem = source.problem(with: path) {
+                diagnostics.append(
+                    Diagnostic(
+                        code: .unusableFile, location: SourceLocation(path: source.displayPath(of: path)),
+                        message: problem, hint: Self.ignoreHint))
+            } else if let name = FileName(path: path) {
                 named.append((path, name))
-            } else if path.hasSuffix(".sql") || path.hasSuffix(".SQL") {
-                diagnostics.append(Self.unparseable(source.displayPath(of: path)))
+            } else {
+                diagnostics.append(UnexplainedFile(path: path, displayPath: source.displayPath(of: path)).diagnostic)
             }
         }
         let chosen = chosenLayout(named.map(\.name.layout))
         if let chosen {
-            for entry in named where entry.name.layout != chosen {
+            for entry in named where !chosen.reads(entry.name.layout) {
                 diagnostics.append(
                     Diagnostic(
                         code: .unparseableName,
                         location: SourceLocation(path: source.displayPath(of: entry.path)),
-                        message: "is named for the \(entry.name.layout.rawValue) layout, but this directory uses \(chosen.rawValue)",
-                        hint: "rename it to the \(chosen.rawValue) layout, or set [migrations] layout in .migrate/config.toml"))
+                        message:
+                            "is named for the \(entry.name.layout.rawValue) layout, but this directory uses \(chosen.rawValue)",
+                        hint:
+                            "rename it to the \(chosen.rawValue) layout, or set [migrations] layout in .migrate/config.toml"
+                    ))
             }
         }
-        let files = named.filter { $0.name.layout == chosen }
-        var reader = MigrationAssembler(source: source, requireDown: requireDown)
-        let (migrations, repeatables) = reader.assemble(files)
+        let files = named.filter { chosen?.reads($0.name.layout) == true }
+        var reader = MigrationAssembler(source: source, requireDown: requireDown, markersOptional: chosen == .pair)
+        let assembled = reader.assemble(files)
         diagnostics += reader.diagnostics
-        diagnostics += Self.duplicates(in: migrations, source: source)
-        return Catalog(layout: chosen, migrations: migrations, repeatables: repeatables, diagnostics: diagnostics)
+        diagnostics += Self.duplicates(in: assembled.migrations, source: source)
+        diagnostics += assembled.migrations.filter(\.version.looksLikeMistypedTimestamp).map { migration in
+            Diagnostic(
+                code: .unparseableName, severity: .warning,
+                location: SourceLocation(path: source.displayPath(of: migration.up.path)),
+                message:
+                    "version \(migration.version.text) has \(migration.version.digits!.count) digits: a timestamp has 14 "
+                    + "(YYYYMMDDHHMMSS), so this one sorts far from where it was meant to",
+                hint: "rename it to its 14-digit timestamp if it has not been applied anywhere yet")
+        }
+        return Catalog(
+            layout: chosen, migrations: assembled.migrations, repeatables: assembled.repeatables,
+            callbacks: assembled.callbacks, diagnostics: diagnostics)
     }
 
     private func chosenLayout(_ layouts: [Layout]) -> Layout? {
         if case .fixed(let layout) = layout { return layout }
         var counts: [Layout: Int] = [:]
         for layout in layouts { counts[layout, default: 0] += 1 }
+        // sqlx mixes up-only `V_name.sql` files with `.up.sql`/`.down.sql` pairs: one folder, the pair layout.
+        if Set(counts.keys) == [.pair, .sections] { return .pair }
         // The most common layout wins; ties go to the order of `Layout.allCases`.
         return Layout.allCases.filter { counts[$0] != nil }.max { counts[$0]! < counts[$1]! }
     }
 
-    static func unparseable(_ path: String) -> Diagnostic {
-        Diagnostic(
-            code: .unparseableName,
-            location: SourceLocation(path: path),
-            message: "no migration layout explains this file name",
-            hint: "name it VERSION_name.sql (e.g. 20240115120000_create_users.sql), or move it out of the migration directory")
-    }
+    static let ignoreHint = "if leaving it out is intended, add it to [migrations] ignore in .migrate/config.toml"
 
     private static func duplicates(in migrations: [Migration], source: some MigrationSource) -> [Diagnostic] {
         Dictionary(grouping: migrations, by: \.version).values
@@ -76,15 +97,79 @@ public struct CatalogLoader: Sendable {
     }
 }
 
+extension Layout {
+    /// Whether a folder of this layout reads files named for `other`: a pair-layout folder
+    /// also holds sqlx's up-only `VERSION_name.sql` files.
+    func reads(_ other: Layout) -> Bool {
+        self == other || (self == .pair && other == .sections)
+    }
+}
+
+/// Why a file that no layout explains was not used, as precisely as its name allows.
+struct UnexplainedFile {
+    let path: String
+    let displayPath: String
+
+    var diagnostic: Diagnostic {
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        let location = SourceLocation(path: displayPath)
+        let versioned = file.first?.isASCIIDigit == true && file.contains("_")
+        if let language = Self.codeMigrationLanguage(file) {
+            let goose = language == "Go"
+            return Diagnostic(
+                code: .unusableFile, location: location,
+                message:
+                    "is a \(goose ? "goose Go" : language) migration: mig cannot run \(language) migrations, so the chain "
+                    + "of migrations is incomplete without it",
+                hint: "write it as SQL, or add \"*.\(file.split(separator: ".").last!)\" to [migrations] ignore in "
+                    + ".migrate/config.toml if leaving it out is intended")
+        }
+        if file.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return Diagnostic(
+                code: .unparseableName, location: location,
+                message:
+                    "the file name holds a control character (a line break or tab): no migration tool reads such a name",
+                hint: "rename it")
+        }
+        if file.hasSuffix(".sql") || file.hasSuffix(".SQL") || versioned || path.contains("/") {
+            return Diagnostic(
+                code: .unparseableName, location: location,
+                message: "no migration layout explains this file name",
+                hint: "name it VERSION_name.sql (e.g. 20240115120000_create_users.sql) or VERSION_name.up.sql, "
+                    + "or move it out of the migration directory; \(CatalogLoader.ignoreHint)")
+        }
+        return Diagnostic(
+            code: .unusableFile, severity: .warning, location: location,
+            message: "is not a migration: mig leaves it alone",
+            hint: "move it out of the migration directory, or add it to [migrations] ignore in .migrate/config.toml")
+    }
+}
+
+extension UnexplainedFile {
+    private static let languages = ["go": "Go", "java": "Java", "kt": "Kotlin", "class": "Java", "scala": "Scala"]
+
+    /// The language of a versioned migration written in code (goose's `00002_x.go`, Flyway's
+    /// `V2__x.java`): named like a SQL migration, with a code extension.
+    static func codeMigrationLanguage(_ file: String) -> String? {
+        guard let dot = file.lastIndex(of: "."), let language = languages[String(file[file.index(after: dot)...])],
+            FileName(path: file[..<dot] + ".sql")?.version != nil
+        else { return nil }
+        return language
+    }
+}
+
 /// Groups a layout's files into migrations and parses their scripts.
 private struct MigrationAssembler<Source: MigrationSource> {
     let source: Source
     let requireDown: Bool
+    /// Whether a `VERSION_name.sql` file without markers is a whole up script (sqlx), not an error.
+    let markersOptional: Bool
     var diagnostics: [Diagnostic] = []
 
-    init(source: Source, requireDown: Bool) {
+    init(source: Source, requireDown: Bool, markersOptional: Bool) {
         self.source = source
         self.requireDown = requireDown
+        self.markersOptional = markersOptional
     }
 
     private struct Key: Hashable {
@@ -92,21 +177,39 @@ private struct MigrationAssembler<Source: MigrationSource> {
         let name: String
     }
 
-    mutating func assemble(_ files: [(path: String, name: FileName)]) -> ([Migration], [RepeatableMigration]) {
-        var groups: [Key: [(path: String, name: FileName)]] = [:]
+    struct Result {
+        var migrations: [Migration] = []
         var repeatables: [RepeatableMigration] = []
+        var callbacks: [FlywayCallback] = []
+    }
+
+    mutating func assemble(_ files: [(path: String, name: FileName)]) -> Result {
+        var groups: [Key: [(path: String, name: FileName)]] = [:]
+        var result = Result()
         for file in files {
-            if file.name.part == .repeatable {
+            switch file.name.part {
+            case .repeatable:
                 if let text = read(file.path) {
-                    repeatables.append(RepeatableMigration(name: file.name.name, script: wholeFile(file.path, text)))
+                    result.repeatables.append(
+                        RepeatableMigration(name: file.name.name, script: wholeFile(file.path, text)))
                 }
-                continue
+            case .callback(let event):
+                result.callbacks.append(FlywayCallback(event: event, path: file.path))
+                diagnostics.append(
+                    Diagnostic(
+                        code: .unusableFile, severity: .warning,
+                        location: SourceLocation(path: source.displayPath(of: file.path)),
+                        message: "is a Flyway callback (\(event)): mig lists it but does not run callbacks",
+                        hint: "run its SQL in a migration if mig should apply it, or add it to [migrations] ignore"))
+            default:
+                groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(file)
             }
-            groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(file)
         }
-        let migrations = groups.values.compactMap { migration(from: $0) }
+        // In path order, so findings come out in the same order on every run.
+        result.migrations = groups.values.sorted { $0[0].path < $1[0].path }.compactMap { migration(from: $0) }
             .sorted { ($0.version, $0.name) < ($1.version, $1.name) }
-        return (migrations, repeatables.sorted { $0.name < $1.name })
+        result.repeatables.sort { $0.name < $1.name }
+        return result
     }
 
     private mutating func migration(from files: [(path: String, name: FileName)]) -> Migration? {
@@ -115,27 +218,55 @@ private struct MigrationAssembler<Source: MigrationSource> {
         let paths = files.map(\.path).sorted()
         var up: Script?
         var down: Script?
-        for file in files {
+        var settings = ScriptSettings()
+        for file in files.sorted(by: { $0.path < $1.path }) {
             guard let text = read(file.path) else { return nil }
+            // `1_a.sql` beside `1_a.up.sql`: two up scripts for one migration, and neither may win silently.
+            if let other = [up, down].compactMap({ $0?.path }).first(where: { $0 != file.path }),
+                file.name.part == .both || (file.name.part == .up && up != nil) || (file.name.part == .down && down != nil)
+            {
+                report(
+                    file.path, line: nil, "holds a script that \(source.displayPath(of: other)) holds too",
+                    hint: "keep one of the two files")
+                return nil
+            }
             switch file.name.part {
             case .up: up = wholeFile(file.path, text)
             case .down: down = wholeFile(file.path, text)
             case .both:
+                if markersOptional, SectionParser.style(of: text) == nil, !SectionParser.hasDownMarker(text) {
+                    up = wholeFile(file.path, text)
+                    continue
+                }
                 do throws(SectionParser.Failure) {
                     (up, down) = try SectionParser(path: file.path).parse(text)
                 } catch {
                     report(file.path, line: error.line, error.message)
                     return nil
                 }
-            case .repeatable: continue
+            case .settings(let part):
+                let format: ScriptSettings.Format = file.path.hasSuffix(".toml") ? .dieselMetadata : .flywayConf
+                do throws(ScriptSettings.Failure) {
+                    for key in try settings.read(text, of: part, format: format) {
+                        diagnostics.append(
+                            Diagnostic(
+                                code: .unusableFile, severity: .warning,
+                                location: SourceLocation(path: source.displayPath(of: file.path), line: key.line),
+                                message:
+                                    "mig does not apply the setting `\(key.name)`; it honours only `\(format.transactionKey)` here"
+                            ))
+                    }
+                } catch {
+                    report(file.path, line: error.line, error.message)
+                    return nil
+                }
+            case .repeatable, .callback: continue
             }
         }
         guard let up else {
-            report(paths[0], line: nil, "has a down script but no up script", hint: "add the up script next to it")
-            return nil
-        }
-        if !up.hasStatements {
-            report(up.path, line: 1, "the up script is empty", hint: "write the migration's SQL, or delete the migration")
+            report(
+                paths[0], line: nil, "belongs to a migration without an up script", hint: "add the up script next to it"
+            )
             return nil
         }
         if down == nil, requireDown {
@@ -146,7 +277,10 @@ private struct MigrationAssembler<Source: MigrationSource> {
                     message: "\(version.text)_\(first.name) has no down script",
                     hint: "write one so the migration can be rolled back, or set require_down = false"))
         }
-        return Migration(version: version, name: first.name, layout: first.layout, up: up, down: down, files: paths)
+        return Migration(
+            version: version, name: first.name, layout: first.layout,
+            up: settings.applied(to: up, part: .up), down: down.map { settings.applied(to: $0, part: .down) },
+            files: paths)
     }
 
     private func wholeFile(_ path: String, _ text: String) -> Script {
@@ -160,6 +294,12 @@ private struct MigrationAssembler<Source: MigrationSource> {
                 report(
                     path, line: line, "holds a NUL byte, which would cut the SQL short on PostgreSQL",
                     hint: "remove it (a file with binary content is not a migration)")
+                return nil
+            }
+            if let line = ConflictMarkers.firstLine(in: text) {
+                report(
+                    path, line: line, "holds a Git conflict marker: the file is half-merged",
+                    hint: "resolve the conflict (keep one side's SQL, remove the <<<<<<<, ======= and >>>>>>> lines)")
                 return nil
             }
             return text
@@ -177,5 +317,18 @@ private struct MigrationAssembler<Source: MigrationSource> {
                 code: .invalidMigration,
                 location: SourceLocation(path: source.displayPath(of: path), line: line),
                 message: message, hint: hint))
+    }
+}
+
+/// Git's conflict markers at the start of a line: a file left half-merged.
+enum ConflictMarkers {
+    /// The 1-based line of the first marker, if any.
+    static func firstLine(in text: String) -> Int? {
+        guard text.contains("<<<<<<<") || text.contains(">>>>>>>") || text.contains("=======") else { return nil }
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.hasPrefix("<<<<<<<") || line.hasPrefix(">>>>>>>") || line == "=======" {
+            return offset + 1
+        }
+        return nil
     }
 }

@@ -2,19 +2,28 @@
 ///
 /// Parsing names first, before reading any file, lets the catalog detect the layout of a
 /// directory and report files that no layout explains without touching their contents.
+/// Each layout follows its tool's own grammar (README, "Layouts"): golang-migrate's greedy
+/// `^([0-9]+)_(.*)\.(down|up)\.(.*)$`, goose's and dbmate's `VERSION_anything.sql`, diesel's
+/// `YYYY-MM-DD-HHMMSS_name/` folders, Flyway's `V1_1__name.sql` with its callbacks and
+/// `.sql.conf` files, sqlx's mix of `VERSION_name.sql` and `.up.sql`/`.down.sql` pairs.
 public struct FileName: Sendable, Hashable {
-    /// Which script of a migration a file holds.
+    /// Which script of a migration a file holds, or what else it is.
     public enum Part: Sendable, Hashable {
         case up
         case down
-        /// Both, separated by markers (sections layout).
+        /// Both, separated by markers (sections layout); in a pair-layout folder, sqlx's up-only file.
         case both
         /// A Flyway repeatable script.
         case repeatable
+        /// Settings for the migration: diesel's `metadata.toml`, or Flyway's `V1__x.sql.conf`
+        /// (for the up script) and `U1__x.sql.conf` (for the down).
+        indirect case settings(of: Part)
+        /// A Flyway callback script (`afterMigrate.sql`), which runs on an event rather than once.
+        case callback(event: String)
     }
 
     public let layout: Layout
-    /// `nil` only for Flyway repeatables.
+    /// `nil` for Flyway repeatables and callbacks.
     public let version: Version?
     public let name: String
     public let part: Part
@@ -40,17 +49,23 @@ public struct FileName: Sendable, Hashable {
     }
 
     private init?(topLevelFile file: String) {
+        if let script = file.strippingSuffix(".conf"), let configured = FileName(topLevelFile: script),
+            configured.layout == .flyway, configured.part == .up || configured.part == .down
+        {
+            self.init(
+                layout: .flyway, version: configured.version, name: configured.name,
+                part: .settings(of: configured.part))
+            return
+        }
         guard let stem = file.strippingSuffix(".sql") else { return nil }
-        if let flyway = Self.flyway(stem) {
+        if let flyway = Self.flyway(stem) ?? Self.flywayCallback(stem) {
             self = flyway
             return
         }
-        guard let (version, name) = Self.versionAndName(stem) else { return nil }
-        if let base = name.strippingSuffix(".up"), Self.isName(base) {
-            self.init(layout: .pair, version: version, name: base, part: .up)
-        } else if let base = name.strippingSuffix(".down"), Self.isName(base) {
-            self.init(layout: .pair, version: version, name: base, part: .down)
-        } else if Self.isName(name) {
+        guard let (version, rest) = Self.versionAndRest(file) else { return nil }
+        if let (name, part) = Self.golangMigrateDirection(rest) {
+            self.init(layout: .pair, version: version, name: name, part: part)
+        } else if let name = rest.strippingSuffix(".sql"), Self.isName(name) {
             self.init(layout: .sections, version: version, name: name, part: .both)
         } else {
             return nil
@@ -59,16 +74,54 @@ public struct FileName: Sendable, Hashable {
 
     private init?(folder: String, file: String) {
         if folder == "up" || folder == "down", let stem = file.strippingSuffix(".sql"),
-            let (version, name) = Self.versionAndName(stem), Self.isName(name)
+            let (version, name) = Self.versionAndRest(stem), Self.isName(name)
         {
             self.init(layout: .split, version: version, name: name, part: folder == "up" ? .up : .down)
-        } else if file == "up.sql" || file == "down.sql", let (version, name) = Self.versionAndName(folder),
-            Self.isName(name)
-        {
-            self.init(layout: .directory, version: version, name: name, part: file == "up.sql" ? .up : .down)
+        } else if let part = Self.directoryPart(file), let (version, name) = Self.dieselFolder(folder) {
+            self.init(layout: .directory, version: version, name: name, part: part)
         } else {
             return nil
         }
+    }
+
+    private static func directoryPart(_ file: String) -> Part? {
+        switch file {
+        case "up.sql": .up
+        case "down.sql": .down
+        case "metadata.toml": .settings(of: .both)
+        default: nil
+        }
+    }
+
+    /// `20240102030405_name`, or diesel's `2024-01-02-030405_name` (its version is the prefix
+    /// before the first `_` with the dashes removed).
+    private static func dieselFolder(_ folder: String) -> (Version, String)? {
+        guard let separator = folder.firstIndex(of: "_") else { return nil }
+        let prefix = String(folder[..<separator])
+        let name = String(folder[folder.index(after: separator)...])
+        guard isName(name), prefix.first?.isASCIIDigit == true,
+            let version = Version(dashedTimestamp: prefix) ?? Version(prefix)
+        else { return nil }
+        return (version, name)
+    }
+
+    /// golang-migrate's `(.*)\.(down|up)\.(.*)$` on what follows `VERSION_`: the name is greedy,
+    /// so the last `.up.` or `.down.` decides (`x.up..sql` and `x..up.sql` are both read).
+    private static func golangMigrateDirection(_ rest: String) -> (String, Part)? {
+        for (marker, part) in [(".up.", Part.up), (".down.", Part.down)] {
+            guard let range = rest.range(of: marker, options: .backwards) else { continue }
+            let name = String(rest[..<range.lowerBound])
+            let extensionText = rest[range.upperBound...]
+            guard extensionText == "sql" || extensionText.hasSuffix(".sql"), isName(name) else { continue }
+            // Both markers present (`1_a.up.b.down.sql`): the later one is the direction, as the greedy regex decides.
+            if let other = rest.range(of: part == .up ? ".down." : ".up.", options: .backwards),
+                other.lowerBound > range.lowerBound
+            {
+                continue
+            }
+            return (name, part)
+        }
+        return nil
     }
 
     /// `V1_2__name`, `U1_2__name` or `R__name`.
@@ -78,27 +131,51 @@ public struct FileName: Sendable, Hashable {
         else { return nil }
         let versionText = String(stem[stem.index(after: stem.startIndex)..<separator.lowerBound])
         let name = String(stem[separator.upperBound...])
-        guard !name.isEmpty else { return nil }
+        guard isName(name) else { return nil }
         if prefix == "R" {
             return versionText.isEmpty ? FileName(layout: .flyway, version: nil, name: name, part: .repeatable) : nil
         }
-        guard let version = Version(versionText) else { return nil }
+        guard !versionText.contains("-"), let version = Version(versionText) else { return nil }
         return FileName(layout: .flyway, version: version, name: name, part: prefix == "V" ? .up : .down)
     }
 
-    /// Splits `0003_create_users` at the first `_` after the leading version.
-    private static func versionAndName(_ stem: String) -> (Version, String)? {
-        guard let separator = stem.firstIndex(of: "_"),
-            let version = Version(String(stem[..<separator])), version.text.first?.isASCIIDigit == true
-        else { return nil }
-        let name = String(stem[stem.index(after: separator)...])
-        return name.isEmpty ? nil : (version, name)
+    /// `afterMigrate` or `afterMigrate__description`: a script Flyway runs on that event.
+    private static func flywayCallback(_ stem: String) -> FileName? {
+        let event = stem.range(of: "__").map { String(stem[..<$0.lowerBound]) } ?? stem
+        guard FlywayCallbacks.events.contains(event) else { return nil }
+        return FileName(layout: .flyway, version: nil, name: stem, part: .callback(event: event))
     }
 
-    /// A migration name: letters, digits, `_` and `-` (no dots, spaces or separators).
-    static func isName(_ text: String) -> Bool {
-        !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+    /// Splits `0003_create_users.sql` at the first `_` after the leading version.
+    private static func versionAndRest(_ stem: String) -> (Version, String)? {
+        guard let separator = stem.firstIndex(of: "_"), stem.first?.isASCIIDigit == true,
+            let version = Version(String(stem[..<separator]))
+        else { return nil }
+        let rest = String(stem[stem.index(after: separator)...])
+        return rest.isEmpty ? nil : (version, rest)
     }
+
+    /// A migration name: anything but control characters (tools allow dots, dashes and spaces).
+    static func isName(_ text: String) -> Bool {
+        !text.isEmpty && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+}
+
+/// The events Flyway runs callback scripts on (`org.flywaydb.core.api.callback.Event`).
+enum FlywayCallbacks {
+    static let events: Set<String> = [
+        "beforeClean", "afterClean", "afterCleanError",
+        "beforeMigrate", "beforeRepeatables", "beforeEachMigrate", "beforeEachMigrateStatement",
+        "afterEachMigrateStatement", "afterEachMigrateStatementError", "afterEachMigrate", "afterEachMigrateError",
+        "afterVersioned", "afterMigrateApplied", "afterMigrate", "afterMigrateError",
+        "beforeUndo", "beforeEachUndo", "beforeEachUndoStatement", "afterEachUndoStatement",
+        "afterEachUndoStatementError", "afterEachUndo", "afterEachUndoError", "afterUndo", "afterUndoError",
+        "beforeValidate", "afterValidate", "afterValidateError",
+        "beforeBaseline", "afterBaseline", "afterBaselineError",
+        "beforeRepair", "afterRepair", "afterRepairError",
+        "beforeInfo", "afterInfo", "afterInfoError",
+        "beforeConnect", "afterConnect", "beforeCreateSchema",
+    ]
 }
 
 extension String {

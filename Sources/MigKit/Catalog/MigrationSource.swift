@@ -12,6 +12,12 @@ public protocol MigrationSource {
     func contents(of path: String) throws -> [UInt8]
     /// The path to show people for a file: relative to the project root.
     func displayPath(of path: String) -> String
+    /// Why the entry at `path` cannot be read as a file at all (a link to a folder), if it cannot.
+    func problem(with path: String) -> String?
+}
+
+extension MigrationSource {
+    public func problem(with path: String) -> String? { nil }
 }
 
 /// A migration directory on disk.
@@ -49,12 +55,28 @@ public struct DirectorySource: MigrationSource {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(
                 atPath: directory.appending(path: path).path, isDirectory: &isDirectory)
-            if exists, isDirectory.boolValue {
+            // A link to a folder is listed, never followed: `0005_selfdir -> .` would repeat the tree forever.
+            if exists, isDirectory.boolValue, !isLink(path) {
                 try collect(relative: path, into: &paths)
             } else {
                 paths.append(path)
             }
         }
+    }
+
+    private func isLink(_ path: String) -> Bool {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appending(path: path).path)
+        return attributes?[.type] as? FileAttributeType == .typeSymbolicLink
+    }
+
+    public func problem(with path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: directory.appending(path: path).path, isDirectory: &isDirectory)
+        // A plain file (the common case) needs no second look; only folders and dangling entries can be links.
+        guard !exists || isDirectory.boolValue, isLink(path) else { return nil }
+        guard exists else { return "is a symbolic link to something that does not exist" }
+        return "is a symbolic link to a folder: mig does not follow links to folders "
+            + "(one that points back up would repeat the tree forever)"
     }
 
     public func contents(of path: String) throws -> [UInt8] {
@@ -73,9 +95,14 @@ public struct DirectorySource: MigrationSource {
 public enum CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
     case notADirectory(String)
     case unreadable(path: String, reason: String)
+    /// The configured migration directory does not exist.
+    case missingDirectory(String)
 
     public var description: String {
         switch self {
+        case .missingDirectory(let path):
+            "the migration directory \(path) does not exist: create it (`mig new` does), or point [migrations] dir in "
+                + ".migrate/config.toml at the migration folder"
         case .notADirectory(let path):
             "\(path) is not a directory: point [migrations] dir in .migrate/config.toml at the migration folder"
         case .unreadable(let path, let reason):

@@ -29,7 +29,9 @@ public struct Script: Sendable, Hashable, Codable {
         self.startLine = startLine
         self.sql = sql
         self.checksum = Self.checksum(of: SourceText.normalizingLineEndings(sql))
-        self.runsOutsideTransaction = outsideTransaction || facts.runsOutsideTransaction
+        // sqlx's directive: the file starts with `-- no-transaction`.
+        self.runsOutsideTransaction =
+            outsideTransaction || facts.runsOutsideTransaction || sql.hasPrefix("-- no-transaction")
         self.hasStatements = facts.hasStatements
     }
 

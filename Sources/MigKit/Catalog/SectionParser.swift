@@ -79,10 +79,8 @@ struct SectionParser {
         if let sqlBeforeUp {
             throw Failure(line: sqlBeforeUp, message: "SQL before the up marker: move it below `\(lines[upStart.line - 1].trimmingWhitespace())`")
         }
+        // An up section of only comments is a no-op that goose and dbmate run and record: so does mig.
         let up = script(lines, from: upStart.line, to: upEnd, outside: upStart.outside || fileOutsideTransaction)
-        guard up.hasStatements else {
-            throw Failure(line: upStart.line, message: "the up section is empty: write the migration's SQL below this marker")
-        }
         let down = downStart.map {
             script(lines, from: $0.line, to: lines.count, outside: $0.outside || fileOutsideTransaction)
         }
@@ -116,6 +114,14 @@ struct SectionParser {
         case "migrate:up": return .up(outsideTransaction: words.contains("transaction:false"))
         case "migrate:down": return .down(outsideTransaction: words.contains("transaction:false"))
         default: return nil
+        }
+    }
+
+    /// Whether the text has a down marker of any tool.
+    static func hasDownMarker(_ text: String) -> Bool {
+        text.split(separator: "\n").contains { line in
+            if case .down = Self.marker(in: line) { return true }
+            return false
         }
     }
 

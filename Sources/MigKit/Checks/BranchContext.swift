@@ -111,10 +111,7 @@ public final class BranchContext {
 
     // MARK: - Catalogs
 
-    private var loader: CatalogLoader {
-        CatalogLoader(
-            layout: project.configuration.migrations.layout, requireDown: project.configuration.migrations.requireDown)
-    }
+    private var loader: CatalogLoader { project.catalogLoader }
 
     /// The catalog of the migration directory as committed in `commit`.
     public func catalog(at commit: GitObjectID) throws -> Catalog {
@@ -126,7 +123,10 @@ public final class BranchContext {
 
     /// The catalog of the working tree: what head will hold once everything is committed.
     public func workingCatalog() throws -> Catalog {
-        try loader.load(from: workingSource)
+        guard FileManager.default.fileExists(atPath: project.migrationDirectory.path) else {
+            throw CatalogError.missingDirectory(project.configuration.migrations.directory)
+        }
+        return try loader.load(from: workingSource)
     }
 
     /// The migration directory in the working tree, without ignored files.

@@ -142,6 +142,7 @@ extension CheckCode {
         case .missingDown: "A migration has no down script"
         case .unparseableName: "A file in the migration directory that no layout explains"
         case .invalidMigration: "A migration file that cannot be read or parsed"
+        case .unusableFile: "A file in the migration directory that mig does not run"
         case .staleGuard: "The merge-conflict guard does not match the migrations"
         case .shadowFailed: "Replaying the migrations into a shadow database failed"
         case .orderDrift: "Deploy order and version order give different schemas"

@@ -7,6 +7,9 @@ public enum CheckCode: String, Sendable, CaseIterable, Codable {
     case missingDown = "missing-down"
     case unparseableName = "unparseable-name"
     case invalidMigration = "invalid-migration"
+    /// A file mig reads past without running it: a goose Go migration, a Flyway callback, a
+    /// link to a folder, a file that is not a migration.
+    case unusableFile = "unusable-file"
     case staleGuard = "stale-guard"
     case shadowFailed = "shadow-failed"
     case orderDrift = "order-drift"

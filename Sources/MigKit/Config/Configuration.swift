@@ -18,6 +18,9 @@ public struct Configuration: Sendable, Equatable {
         public var requireDown = true
         /// Whether `mig new` and `mig fix` keep the merge-conflict guard file up to date.
         public var guardFile = false
+        /// Glob patterns of files in the directory left out on purpose (`["*.go"]`); every other
+        /// file mig cannot use is a finding.
+        public var ignore: [String] = []
     }
 
     /// `[git]`

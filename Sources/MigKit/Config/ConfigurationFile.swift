@@ -65,7 +65,7 @@ private struct TableReader {
         for key in table.keys {
             let item = table[key]!
             switch key {
-            case "dir": value.directory = try string(item, section, key)
+            case "dir": value.directory = try directory(item, section, key)
             case "layout":
                 let text = try string(item, section, key)
                 if text == "auto" {
@@ -77,7 +77,9 @@ private struct TableReader {
             case "dialect": value.dialect = try choice(try string(item, section, key), Dialect.self, section, key)
             case "require_down": value.requireDown = try bool(item, section, key)
             case "guard": value.guardFile = try bool(item, section, key)
-            default: throw unknown(section, key, known: ["dir", "layout", "versioning", "dialect", "require_down", "guard"])
+            case "ignore": value.ignore = try strings(item, section, key)
+            default:
+                throw unknown(section, key, known: ["dir", "layout", "versioning", "dialect", "require_down", "guard", "ignore"])
             }
         }
     }
@@ -135,6 +137,33 @@ private struct TableReader {
     private func string(_ item: any TOMLValueConvertible, _ section: String, _ key: String) throws(ConfigurationFile.Failure) -> String {
         guard let text = item.string else { throw wrongType(item, section, key, expected: "a string") }
         return text
+    }
+
+    private func strings(_ item: any TOMLValueConvertible, _ section: String, _ key: String) throws(ConfigurationFile.Failure) -> [String] {
+        let expected = "an array of strings (glob patterns such as [\"*.go\"])"
+        guard let array = item.array else { throw wrongType(item, section, key, expected: expected) }
+        var texts: [String] = []
+        for element in array {
+            guard let text = element.string else { throw wrongType(element, section, key, expected: expected) }
+            texts.append(text)
+        }
+        return texts
+    }
+
+    /// The migration directory: a path inside the project, never absolute or above the root.
+    private func directory(_ item: any TOMLValueConvertible, _ section: String, _ key: String) throws(ConfigurationFile.Failure) -> String {
+        let path = try string(item, section, key)
+        var depth = 0
+        for part in path.split(separator: "/") where part != "." {
+            depth += part == ".." ? -1 : 1
+            if depth < 0 { break }
+        }
+        guard !path.hasPrefix("/"), !path.hasPrefix("~"), depth >= 0, !path.isEmpty else {
+            throw failure(
+                section: section, key: key,
+                "`dir` is \"\(path)\": it must be a folder inside the project, relative to the folder that holds .migrate/")
+        }
+        return path
     }
 
     private func bool(_ item: any TOMLValueConvertible, _ section: String, _ key: String) throws(ConfigurationFile.Failure) -> Bool {

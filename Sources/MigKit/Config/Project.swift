@@ -54,10 +54,20 @@ public struct Project: Sendable {
         DirectorySource(directory: migrationDirectory, displayPrefix: configuration.migrations.directory)
     }
 
-    /// Reads the catalog of the migration directory with the configured layout.
-    public func loadCatalog() throws -> Catalog {
-        try CatalogLoader(layout: configuration.migrations.layout, requireDown: configuration.migrations.requireDown)
-            .load(from: migrationSource)
+    /// The catalog reader with the project's layout, `require_down` and `ignore` settings.
+    public var catalogLoader: CatalogLoader {
+        let settings = configuration.migrations
+        return CatalogLoader(layout: settings.layout, requireDown: settings.requireDown, ignore: IgnorePatterns(settings.ignore))
+    }
+
+    /// Reads the catalog of the migration directory with the configured layout. A missing
+    /// directory is an error (a wrong `dir` must not read as "no migrations"), unless
+    /// `allowingMissingDirectory` (`mig new`, which creates it).
+    public func loadCatalog(allowingMissingDirectory: Bool = false) throws -> Catalog {
+        if !allowingMissingDirectory, !FileManager.default.fileExists(atPath: migrationDirectory.path) {
+            throw CatalogError.missingDirectory(configuration.migrations.directory)
+        }
+        return try catalogLoader.load(from: migrationSource)
     }
 
     /// The database URL to use: the flag, else `MIG_DATABASE_URL`, else `DATABASE_URL`, else `[database] url`

@@ -68,4 +68,6 @@ public struct WorkingTreeSource: MigrationSource {
     public func contents(of path: String) throws -> [UInt8] { try files.contents(of: path) }
 
     public func displayPath(of path: String) -> String { files.displayPath(of: path) }
+
+    public func problem(with path: String) -> String? { files.problem(with: path) }
 }

@@ -179,6 +179,13 @@ public final class MigrationHistoryReader {
         return (commit, history)
     }
 
+    /// The migration directory as committed in `commit`, read with `loader` (its findings name
+    /// the files a history cannot account for).
+    public func catalog(at commit: GitObjectID, loader: CatalogLoader, displayPrefix: String) throws -> Catalog {
+        try loader.load(
+            from: GitTreeSource(repository: repository, commit: commit, directory: directory, displayPrefix: displayPrefix))
+    }
+
     /// Every change to the migration directory in commits reachable from `start` and not from
     /// any of `hidden`, oldest first.
     public func events(from start: GitObjectID, hiding hidden: [GitObjectID] = []) throws -> [FileEvent] {

@@ -27,12 +27,20 @@ public struct MigrationFiles: Sendable, Equatable {
     }
 
     /// The path of an existing migration's file after giving it another version: the same
-    /// file in the same layout, only the version changed.
+    /// file in the same layout, only the version changed — settings files too (diesel's
+    /// `metadata.toml` moves with its folder, Flyway's `V1__x.sql.conf` with its script).
     public static func renamed(_ path: String, in migration: Migration, to version: Version) -> String {
         let old = MigrationFiles(layout: migration.layout, version: migration.version, name: migration.name)
         let new = MigrationFiles(layout: migration.layout, version: version, name: migration.name)
-        if path == old.upPath { return new.upPath }
-        if path == old.downPath { return new.downPath }
+        for (oldPath, newPath) in [(old.upPath, new.upPath), (old.downPath, new.downPath)] {
+            if path == oldPath { return newPath }
+            if path == oldPath + ".conf" { return newPath + ".conf" }
+        }
+        if migration.layout == .directory, let slash = path.firstIndex(of: "/"),
+            path[..<slash] == "\(migration.version.text)_\(migration.name)"
+        {
+            return "\(version.text)_\(migration.name)" + path[slash...]
+        }
         return path
     }
 }
@@ -47,19 +55,42 @@ public struct MigrationText: Sendable, Equatable {
         self.down = down
     }
 
-    /// Splits rendered template text; text before `-- mig:up` is dropped, a missing down is empty.
-    public init(rendered text: String) {
+    /// Rendered template text that does not split into an up and a down section.
+    public struct Failure: Error, Sendable, Equatable {
+        /// 1-based line of the rendered text.
+        public let line: Int
+        public let message: String
+    }
+
+    /// Splits rendered template text at its `-- mig:up` and `-- mig:down` lines (a missing
+    /// down is empty). Text outside the sections would be lost, so it is an error: only blank
+    /// lines may stand before `-- mig:up`, and each marker may appear once.
+    public init(rendered text: String) throws(Failure) {
         var up: [Substring] = []
         var down: [Substring] = []
         var section = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             switch line.trimmingWhitespace().lowercased() {
-            case "-- mig:up": section = 1
-            case "-- mig:down": section = 2
+            case "-- mig:up":
+                guard section == 0 else { throw Failure(line: offset + 1, message: "a second `-- mig:up`, or one after `-- mig:down`") }
+                section = 1
+            case "-- mig:down":
+                guard section == 1 else { throw Failure(line: offset + 1, message: "`-- mig:down` before `-- mig:up`, or a second one") }
+                section = 2
+            case "" where section == 0:
+                continue
             default:
-                if section == 1 { up.append(line) } else if section == 2 { down.append(line) }
+                switch section {
+                case 0:
+                    throw Failure(
+                        line: offset + 1,
+                        message: "text before `-- mig:up` would be lost: put it inside the up or the down section")
+                case 1: up.append(line)
+                default: down.append(line)
+                }
             }
         }
+        guard section > 0 else { throw Failure(line: 1, message: "no `-- mig:up` line: a template needs an up section") }
         self.init(up: Self.joined(up), down: Self.joined(down))
     }
 

@@ -51,7 +51,7 @@ public struct MigrationRenumberer {
     /// merge-conflict guard when the project keeps one.
     public func run(base: String?, dryRun: Bool, now: Date = Date()) throws -> Outcome {
         let context = try BranchContext(project: project, base: base)
-        let renames = plan(try BranchCatalogs(context), now: now)
+        let renames = try plan(try BranchCatalogs(context), now: now)
         let mergeGuard = MergeGuard(project: project)
         guard !dryRun else {
             return Outcome(base: context.baseName, renames: renames, guardUpdated: false, dryRun: true)
@@ -69,7 +69,7 @@ public struct MigrationRenumberer {
     }
 
     /// The renames that would put head's added migrations after the base's newest version.
-    public func plan(_ catalogs: BranchCatalogs, now: Date = Date()) -> [Rename] {
+    public func plan(_ catalogs: BranchCatalogs, now: Date = Date()) throws(VersionAllocator.Failure) -> [Rename] {
         let scheme = project.configuration.migrations.versioning
         let added = catalogs.added
         let baseVersions = Set(catalogs.base.migrations.map(\.version))
@@ -83,8 +83,8 @@ public struct MigrationRenumberer {
         var taken = catalogs.base.migrations.map(\.version)
             + catalogs.head.migrations.filter { !movingIDs.contains($0.identifier) }.map(\.version)
         let allocator = VersionAllocator(scheme: scheme)
-        return moving.map { migration in
-            let version = allocator.next(after: taken, now: now)
+        return try moving.map { migration throws(VersionAllocator.Failure) in
+            let version = catalogs.head.styled(try allocator.next(after: taken, now: now))
             taken.append(version)
             let moves = migration.files.map { path in
                 Move(

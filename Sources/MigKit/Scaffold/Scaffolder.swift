@@ -50,17 +50,22 @@ public struct Scaffolder {
     /// Works out the version, names and contents of a new migration; writes nothing.
     public func plan(_ request: Request) throws -> Plan {
         let slug = try Slug.make(request.description)
-        let catalog = try project.loadCatalog()
+        let catalog = try project.loadCatalog(allowingMissingDirectory: true)
         let settings = project.configuration.migrations
         let layout = layoutForNewMigration(catalog)
-        let version = VersionAllocator(scheme: settings.versioning)
-            .next(after: catalog.migrations.map(\.version), now: request.now)
+        let version = catalog.styled(
+            try VersionAllocator(scheme: settings.versioning).next(after: try versionsInUse(), now: request.now))
         let context = TemplateContext.make(
             version: version, description: request.description, slug: slug, dialect: settings.dialect,
             now: request.now, repositoryDirectory: project.root)
         let store = TemplateStore(overrides: project.root.appending(path: ".migrate/templates"))
         let source = try store.template(named: request.template, dialect: settings.dialect)
-        let text = MigrationText(rendered: try TemplateRenderer(variables: context).render(source))
+        let text: MigrationText
+        do {
+            text = try MigrationText(rendered: try TemplateRenderer(variables: context).render(source))
+        } catch let error as MigrationText.Failure {
+            throw TemplateStore.Failure.invalid(origin: source.origin, line: error.line, message: error.message)
+        }
         let names = MigrationFiles(layout: layout, version: version, name: slug)
         let prefix = settings.directory
         let files: [PlannedFile]
@@ -104,6 +109,15 @@ public struct Scaffolder {
         } catch {
             throw .cannotWrite(path: MergeGuard.relativePath, reason: String(describing: error))
         }
+    }
+
+    /// The version of every file whose name parses, whatever it holds: a migration still
+    /// empty, or one with a mistake inside, has its version all the same.
+    private func versionsInUse() throws -> [Version] {
+        guard FileManager.default.fileExists(atPath: project.migrationDirectory.path) else { return [] }
+        let ignore = IgnorePatterns(project.configuration.migrations.ignore)
+        return try project.migrationSource.filePaths().filter { !ignore.matches($0) }
+            .compactMap { FileName(path: $0)?.version }
     }
 
     private func layoutForNewMigration(_ catalog: Catalog) -> Layout {

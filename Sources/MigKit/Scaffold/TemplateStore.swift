@@ -34,7 +34,7 @@ public struct TemplateStore: Sendable {
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case unknown(name: String, available: [String])
         case unreadable(path: String)
-        case invalid(origin: String, message: String)
+        case invalid(origin: String, line: Int?, message: String)
         case unknownVariable(origin: String, line: Int, variable: String, known: [String])
 
         public var description: String {
@@ -43,8 +43,8 @@ public struct TemplateStore: Sendable {
                 "no template named `\(name)`: choose one of \(available.joined(separator: ", "))"
             case .unreadable(let path):
                 "\(path): cannot be read as UTF-8 text"
-            case .invalid(let origin, let message):
-                "\(origin): not a valid Mustache template: \(message)"
+            case .invalid(let origin, let line, let message):
+                "\(origin)\(line.map { ":\($0)" } ?? ""): not a valid migration template: \(message)"
             case .unknownVariable(let origin, let line, let variable, let known):
                 "\(origin):\(line): unknown template variable `\(variable)`: known variables are \(known.joined(separator: ", "))"
             }
@@ -93,29 +93,73 @@ public struct TemplateRenderer: Sendable {
         self.variables = variables
     }
 
+    /// Renders the template; every value goes in with its line breaks and other control
+    /// characters turned into spaces, so a value can never end the comment line it stands on
+    /// and become SQL (`mig new "$(printf 'x\nDELETE FROM users; --')"` stays one comment).
     public func render(_ source: TemplateStore.Source) throws(TemplateStore.Failure) -> String {
-        try checkVariables(of: source)
+        try checkTags(of: source)
         let template: MustacheTemplate
         do {
             // Mustache escapes HTML by default, which would turn `'` into `&#39;` in SQL.
             template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source.text)
+        } catch let error as MustacheTemplate.ParserError {
+            throw .invalid(origin: source.origin, line: error.context.lineNumber, message: Self.explain(error.error))
         } catch {
-            throw .invalid(origin: source.origin, message: "\(error)")
+            throw .invalid(origin: source.origin, line: nil, message: "\(error)")
         }
-        return template.render(variables)
+        return template.render(variables.mapValues(Self.oneLine))
     }
 
-    /// Mustache renders an unknown variable as nothing; a typo in a template must fail loudly instead.
-    private func checkVariables(of source: TemplateStore.Source) throws(TemplateStore.Failure) {
-        let tag = /\{\{\{?\s*[&#^\/]?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}\}/
+    /// `text` with every control character (line breaks, tabs, escapes) replaced by a space.
+    static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+    }
+
+    private static func explain(_ error: any Error) -> String {
+        switch error as? MustacheTemplate.Error {
+        case .sectionCloseNameIncorrect: "a section is closed with a different name than it was opened with"
+        case .unfinishedName: "a tag is not closed with }}"
+        case .expectedSectionEnd: "a section ({{#name}} or {{^name}}) is never closed with {{/name}}"
+        case .invalidSetDelimiter: "a set-delimiter tag ({{=<% %>=}}) is malformed"
+        case .invalidConfigVariableSyntax, .unrecognisedConfigVariable: "a {{% …}} setting is not understood"
+        default: "\(error)"
+        }
+    }
+
+    /// Mustache renders an unknown variable (and a partial, which mig has no library for) as
+    /// nothing; a typo in a template must fail loudly instead.
+    private func checkTags(of source: TemplateStore.Source) throws(TemplateStore.Failure) {
+        let tag = /\{\{\{?\s*([&#^\/]?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}?\}\}/
+        let partial = /\{\{\s*[<>$]/
+        // Open sections, so one never closed is reported where it opens (Mustache names the end of the file).
+        var open: [(name: String, line: Int)] = []
         for (offset, line) in source.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.contains(partial) {
+                throw .invalid(
+                    origin: source.origin, line: offset + 1,
+                    message: "partials and blocks ({{> name}}, {{< name}}, {{$ name}}) are not supported: write the text into the template")
+            }
             for match in line.matches(of: tag) {
-                let name = String(match.output.1)
+                let name = String(match.output.2)
                 if variables[name] == nil {
                     throw .unknownVariable(
                         origin: source.origin, line: offset + 1, variable: name, known: variables.keys.sorted())
                 }
+                switch match.output.1 {
+                case "#", "^": open.append((name, offset + 1))
+                case "/":
+                    guard let last = open.popLast(), last.name == name else {
+                        throw .invalid(
+                            origin: source.origin, line: offset + 1, message: "{{/\(name)}} closes a section that is not open")
+                    }
+                default: continue
+                }
             }
+        }
+        if let unclosed = open.last {
+            throw .invalid(
+                origin: source.origin, line: unclosed.line,
+                message: "the section {{#\(unclosed.name)}} is never closed with {{/\(unclosed.name)}}")
         }
     }
 }

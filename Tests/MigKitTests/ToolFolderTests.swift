@@ -1,0 +1,261 @@
+import Foundation
+import MigKit
+import MigTestSupport
+import Testing
+
+/// Each tool's folder read as that tool reads it: one test per rule of its grammar (the rules
+/// are in the tools' own sources: golang-migrate `source/parse.go`, goose `NumericComponent`,
+/// diesel `version_from_string` and `metadata.toml`, Flyway's callback `Event`s and
+/// `.sql.conf`, sqlx's `resolve` in `migrate/source.rs`).
+@Suite struct ToolFolderTests {
+    let scratch: ScratchDirectory
+
+    init() throws {
+        scratch = try ScratchDirectory()
+    }
+
+    private func load(_ layout: LayoutSetting = .auto, ignore: [String] = []) throws -> Catalog {
+        try CatalogLoader(layout: layout, ignore: IgnorePatterns(ignore))
+            .load(from: DirectorySource(directory: scratch.url, displayPrefix: "db"))
+    }
+
+    // MARK: - golang-migrate: ^([0-9]+)_(.*)\.(down|up)\.(.*)$, the name greedy
+
+    @Test(arguments: [
+        ("30_ignore_autotag.up..sql", "30_ignore_autotag.down..sql", "30", "ignore_autotag"),
+        ("20240101_x..up.sql", "20240101_x..down.sql", "20240101", "x."),
+        ("1_add.users.up.sql", "1_add.users.down.sql", "1", "add.users"),
+    ])
+    func golangMigrateReadsGreedyNames(up: String, down: String, version: String, name: String) throws {
+        try scratch.write(up, "CREATE TABLE t (id INTEGER);\n")
+        try scratch.write(down, "DROP TABLE t;\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        let migration = try #require(catalog.migrations.first)
+        #expect(catalog.layout == .pair)
+        #expect(migration.version.text == version && migration.name == name)
+        #expect(migration.up.path == up && migration.down?.path == down)
+    }
+
+    @Test func golangMigrateNamesItSkipsAreFindings() throws {
+        try scratch.write("1_a.up.sql", "SELECT 1;\n")
+        try scratch.write("x_2_b.up.sql", "SELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.map(\.location?.path) == ["db/x_2_b.up.sql"])
+        #expect(catalog.diagnostics[0].code == .unparseableName && catalog.diagnostics[0].severity == .error)
+    }
+
+    // MARK: - goose: VERSION_anything.sql (and .go)
+
+    @Test func gooseReadsDotsInTheName() throws {
+        try scratch.write("20160131153104_0.1.2_add_event_details.sql", "-- +goose Up\nCREATE TABLE e (id INTEGER);\n")
+        let migration = try #require(try load().migrations.first)
+        #expect(migration.version.text == "20160131153104")
+        #expect(migration.name == "0.1.2_add_event_details")
+        #expect(migration.version.scheme == .timestamp)
+    }
+
+    @Test func gooseGoMigrationsAreAHoleInTheChain() throws {
+        try scratch.write("00001_init.sql", "-- +goose Up\nCREATE TABLE t (id INTEGER);\n")
+        try scratch.write("00002_backfill.go", "package migrations\n")
+        let catalog = try load()
+        let finding = try #require(catalog.diagnostics.first)
+        #expect(catalog.diagnostics.count == 1)
+        #expect(finding.code == .unusableFile && finding.severity == .error)
+        #expect(finding.location?.path == "db/00002_backfill.go")
+        #expect(finding.message.contains("cannot run Go migrations"))
+        #expect(finding.hint?.contains("ignore") == true)
+        #expect(try load(ignore: ["*.go"]).diagnostics.isEmpty)
+    }
+
+    @Test func flywayJavaMigrationsAreAHoleInTheChain() throws {
+        try scratch.write("V1__init.sql", "SELECT 1;\n")
+        try scratch.write("V2__backfill.java", "class V2__backfill {}\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.map(\.location?.path) == ["db/V2__backfill.java"])
+        #expect(catalog.diagnostics.first?.message.contains("cannot run Java migrations") == true)
+        #expect(catalog.diagnostics.hasErrors)
+    }
+
+    // MARK: - diesel: YYYY-MM-DD-HHMMSS_name/up.sql, version = prefix without dashes
+
+    @Test func dieselReadsDashedTimestampsAndTheInitialSetup() throws {
+        try scratch.write("00000000000000_diesel_initial_setup/up.sql", "SELECT 1;\n")
+        try scratch.write("00000000000000_diesel_initial_setup/down.sql", "SELECT 1;\n")
+        try scratch.write("2019-02-26-002946_create_users/up.sql", "CREATE TABLE users (id INTEGER);\n")
+        try scratch.write("2019-02-26-002946_create_users/down.sql", "DROP TABLE users;\n")
+        try scratch.write("2019-03-01-120000_create_posts/up.sql", "CREATE TABLE posts (id INTEGER);\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        #expect(catalog.layout == .directory)
+        #expect(catalog.migrations.map(\.name) == ["diesel_initial_setup", "create_users", "create_posts"])
+        #expect(catalog.migrations[1].version == Version("20190226002946"))
+        #expect(catalog.migrations[1].identifier == "2019-02-26-002946_create_users")
+        #expect(catalog.usesDieselNames)
+    }
+
+    @Test func dieselMetadataTakesTheMigrationOutOfATransaction() throws {
+        try scratch.write("2019-02-26-002946_index/up.sql", "CREATE INDEX CONCURRENTLY i ON t (c);\n")
+        try scratch.write("2019-02-26-002946_index/down.sql", "DROP INDEX CONCURRENTLY i;\n")
+        try scratch.write("2019-02-26-002946_index/metadata.toml", "run_in_transaction = false\n")
+        try scratch.write("2019-02-27-000000_plain/up.sql", "SELECT 1;\n")
+        try scratch.write("2019-02-27-000000_plain/metadata.toml", "run_in_transaction = true\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        #expect(catalog.migrations[0].up.runsOutsideTransaction)
+        #expect(catalog.migrations[0].down?.runsOutsideTransaction == true)
+        #expect(catalog.migrations[0].files.contains("2019-02-26-002946_index/metadata.toml"))
+        #expect(!catalog.migrations[1].up.runsOutsideTransaction)
+    }
+
+    @Test func dieselMetadataWithAWrongValueIsAFindingWithTheLine() throws {
+        try scratch.write("2019-02-26-002946_index/up.sql", "SELECT 1;\n")
+        try scratch.write("2019-02-26-002946_index/metadata.toml", "# settings\nrun_in_transaction = \"no\"\n")
+        let catalog = try load()
+        #expect(catalog.migrations.isEmpty)
+        #expect(catalog.diagnostics.first?.code == .invalidMigration)
+        #expect(
+            catalog.diagnostics.first?.location
+                == SourceLocation(path: "db/2019-02-26-002946_index/metadata.toml", line: 2))
+    }
+
+    @Test func dieselFolderWithoutAnUpScriptIsAFinding() throws {
+        try scratch.write("2019-02-26-002946_x/down.sql", "SELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.migrations.isEmpty)
+        #expect(catalog.diagnostics.map(\.code) == [.invalidMigration])
+    }
+
+    // MARK: - Flyway: V/U/R, .sql.conf, callbacks
+
+    @Test func flywayScriptConfigTakesOneScriptOutOfATransaction() throws {
+        try scratch.write("V1__index.sql", "CREATE INDEX CONCURRENTLY i ON t (c);\n")
+        try scratch.write("V1__index.sql.conf", "# per-script settings\nexecuteInTransaction=false\n")
+        try scratch.write("U1__index.sql", "DROP INDEX i;\n")
+        try scratch.write("V2__plain.sql", "SELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        #expect(catalog.migrations[0].up.runsOutsideTransaction)
+        #expect(catalog.migrations[0].down?.runsOutsideTransaction == false)
+        #expect(!catalog.migrations[1].up.runsOutsideTransaction)
+    }
+
+    @Test func flywayScriptConfigSettingsMigDoesNotApplyAreNamed() throws {
+        try scratch.write("V1__x.sql", "SELECT 1;\n")
+        try scratch.write("V1__x.sql.conf", "encoding=ISO-8859-1\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.map(\.severity) == [.warning])
+        #expect(catalog.diagnostics[0].message.contains("encoding"))
+    }
+
+    @Test func flywayCallbacksAreListedAndSaidNotToRun() throws {
+        try scratch.write("V1__init.sql", "SELECT 1;\n")
+        try scratch.write("beforeMigrate.sql", "SELECT 1;\n")
+        try scratch.write("afterEachMigrate.sql", "SELECT 1;\n")
+        try scratch.write("afterMigrate__refresh_views.sql", "SELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.layout == .flyway)
+        #expect(catalog.migrations.count == 1)
+        #expect(catalog.callbacks.map(\.event).sorted() == ["afterEachMigrate", "afterMigrate", "beforeMigrate"])
+        #expect(catalog.diagnostics.count == 3 && !catalog.diagnostics.hasErrors)
+        #expect(catalog.diagnostics.allSatisfy { $0.message.contains("does not run callbacks") })
+    }
+
+    @Test func flywayDotAndUnderscoreVersionsAreTheSame() throws {
+        try scratch.write("V1.1__a.sql", "SELECT 1;\n")
+        try scratch.write("V1_1__b.sql", "SELECT 1;\n")
+        #expect(try load().diagnostics.map(\.code) == [.duplicateVersion])
+    }
+
+    // MARK: - sqlx: VERSION_name.sql (up only) beside .up.sql/.down.sql pairs
+
+    @Test func sqlxMixesUpOnlyFilesWithPairs() throws {
+        try scratch.write("20240101000000_users.sql", "CREATE TABLE users (id INTEGER);\n")
+        try scratch.write("20240102000000_posts.up.sql", "CREATE TABLE posts (id INTEGER);\n")
+        try scratch.write("20240102000000_posts.down.sql", "DROP TABLE posts;\n")
+        try scratch.write("20240103000000_index.sql", "-- no-transaction\nCREATE INDEX i ON users (id);\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        #expect(catalog.layout == .pair)
+        #expect(catalog.migrations.map(\.name) == ["users", "posts", "index"])
+        #expect(catalog.migrations[0].down == nil && catalog.migrations[1].down != nil)
+        #expect(catalog.migrations[2].up.runsOutsideTransaction)
+    }
+
+    @Test func twoFilesForOneScriptAreAFinding() throws {
+        try scratch.write("1_a.sql", "SELECT 1;\n")
+        try scratch.write("1_a.up.sql", "SELECT 2;\n")
+        let catalog = try load()
+        #expect(catalog.migrations.isEmpty)
+        #expect(catalog.diagnostics.map(\.code) == [.invalidMigration])
+        #expect(catalog.diagnostics.first?.message.contains("db/1_a.sql holds too") == true)
+    }
+
+    // MARK: - Versions
+
+    @Test func twelveDigitTimestampsAreTimestamps() throws {
+        try scratch.write("202401151200_a.sql", "-- mig:up\nSELECT 1;\n")
+        #expect(try load().migrations.first?.version.scheme == .timestamp)
+    }
+
+    @Test(arguments: ["202401151200000_a.sql", "2024011512000_a.sql"])
+    func aMistypedTimestampIsAFinding(file: String) throws {
+        try scratch.write(file, "-- mig:up\nSELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.migrations.count == 1)
+        #expect(catalog.diagnostics.count == 1)
+        #expect(catalog.diagnostics.first?.message.contains("a timestamp has 14") == true)
+    }
+
+    // MARK: - Hostile files
+
+    @Test func aFolderLinkLoopIsOneFindingAndNotFollowed() throws {
+        try scratch.write("0001_a.sql", "-- mig:up\nSELECT 1;\n")
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.url.appending(path: "0005_selfdir").path, withDestinationPath: ".")
+        let catalog = try load()
+        #expect(catalog.migrations.count == 1)
+        #expect(catalog.diagnostics.count == 1)
+        #expect(catalog.diagnostics[0].location?.path == "db/0005_selfdir")
+        #expect(catalog.diagnostics[0].message.contains("symbolic link to a folder"))
+        #expect(catalog.diagnostics.hasErrors)
+    }
+
+    @Test func aDanglingLinkIsNamed() throws {
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.url.appending(path: "0002_gone.sql").path, withDestinationPath: "nowhere.sql")
+        let catalog = try load()
+        #expect(catalog.diagnostics.map(\.location?.path) == ["db/0002_gone.sql"])
+        #expect(catalog.diagnostics.first?.message.contains("does not exist") == true)
+    }
+
+    @Test(arguments: [
+        ("-- mig:up\n<<<<<<< HEAD\nSELECT 1;\n=======\nSELECT 2;\n>>>>>>> branch\n", 2),
+        ("-- mig:up\nSELECT 1;\n=======\n", 3),
+    ])
+    func gitConflictMarkersAreInvalid(text: String, line: Int) throws {
+        try scratch.write("0001_a.sql", text)
+        let catalog = try load()
+        #expect(catalog.migrations.isEmpty)
+        #expect(catalog.diagnostics.first?.code == .invalidMigration)
+        #expect(catalog.diagnostics.first?.location == SourceLocation(path: "db/0001_a.sql", line: line))
+    }
+
+    @Test func aControlCharacterInAFileNameIsNamed() throws {
+        try scratch.write("0001_a\nb.sql", "-- mig:up\nSELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.first?.message.contains("control character") == true)
+    }
+
+    // MARK: - ignore
+
+    @Test(arguments: [
+        ("*.go", "00002_x.go", true), ("*.go", "sub/00002_x.go", true), ("README.md", "README.md", true),
+        ("legacy/*", "legacy/1_a.sql", true), ("legacy/*", "legacy/deep/1_a.sql", false),
+        ("0001_?.sql", "0001_a.sql", true),
+        ("[0-9]*_old.sql", "7_old.sql", true), ("[!0-9]*", "7_old.sql", false), ("*.go", "00002_x.go.sql", false),
+    ])
+    func ignorePatternsAreShellGlobs(pattern: String, path: String, matches: Bool) {
+        #expect(IgnorePatterns([pattern]).matches(path) == matches)
+    }
+}
