@@ -91,7 +91,7 @@ import Testing
         let edit = try repo.git.commit("add a column in place")
         let result = try repo.mig(["check"])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("0001_users is already on main, but this branch changes it in \(edit.prefix(10))"))
+        #expect(result.stdout.contains("0001_users is already on main, but this branch changes its up script in \(edit.prefix(10))"))
         #expect(result.stdout.contains("[edited-migration]"))
     }
 

@@ -97,6 +97,15 @@ import Testing
         return String(text[text.index(after: text.lastIndex(of: "(")!)..<text.lastIndex(of: " ")!])
     }
 
+    @Test func statusExitCodeSaysWhetherEverythingIsApplied() throws {
+        let pending = try mig("status", "--exit-code")
+        #expect(pending.status == 1, "\(pending.stderr)")
+        #expect(pending.stdout.contains("pending"))
+        #expect(try mig("up").status == 0)
+        let upToDate = try mig("status", "--exit-code")
+        #expect(upToDate.status == 0, "\(upToDate.stderr)")
+    }
+
     @Test func statusShowsOutOfOrderChangedAndMissing() throws {
         #expect(try mig("up").status == 0)
         try migration("0000", "early", up: "CREATE TABLE early (id INTEGER);")
@@ -105,6 +114,8 @@ import Testing
         #expect(try states() == ["0000:out-of-order", "0001:changed", "0002:missing-file"])
         let text = try mig("status")
         #expect(text.stderr.contains("1 out-of-order, 1 missing-file, 1 changed"))
+        #expect(text.status == 0)
+        #expect(try mig("status", "--exit-code").status == 1)
 
         let refused = try mig("up")
         #expect(refused.status == 1)

@@ -104,7 +104,8 @@ private struct MigrationAssembler<Source: MigrationSource> {
             }
             groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(file)
         }
-        let migrations = groups.values.compactMap { migration(from: $0) }
+        // In file order, so that findings come out in the same order on every run.
+        let migrations = groups.values.sorted { $0[0].path < $1[0].path }.compactMap { migration(from: $0) }
             .sorted { ($0.version, $0.name) < ($1.version, $1.name) }
         return (migrations, repeatables.sorted { $0.name < $1.name })
     }
