@@ -1,0 +1,59 @@
+import Foundation
+import MigKit
+import MigTestSupport
+import Testing
+
+@Suite struct DialectDetectorTests {
+    @Test(arguments: [
+        ("CREATE TABLE t (id BIGSERIAL PRIMARY KEY);", "SERIAL"),
+        ("CREATE TABLE t (at TIMESTAMP WITH TIME ZONE);", "TIMESTAMPTZ"),
+        ("SELECT '1'::int;", ":: casts"),
+        ("CREATE EXTENSION IF NOT EXISTS pgcrypto;", "CREATE EXTENSION"),
+        ("CREATE INDEX i ON t USING gin (data);", "USING btree/gin/gist indexes"),
+        ("CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN END $$ LANGUAGE plpgsql;", "$$ quoting"),
+        ("ALTER TABLE t ALTER COLUMN c TYPE bigint;", "ALTER COLUMN … TYPE"),
+    ])
+    func recognisesPostgresOnlySyntax(sql: String, feature: String) {
+        #expect(PostgresOnlySyntax().firstUse(in: "-- a comment\n" + sql)?.feature == feature)
+        #expect(PostgresOnlySyntax().firstUse(in: "-- a comment\n" + sql)?.line == 2)
+    }
+
+    @Test func sqliteSQLAndCommentsAreNotEvidence() {
+        let sql = "-- SERIAL and JSONB in a comment\nCREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT);\n"
+        #expect(PostgresOnlySyntax().firstUse(in: sql) == nil)
+    }
+
+    @Test func readsEachToolsConfiguration() throws {
+        let cases: [(String, String, String, Dialect)] = [
+            ("prisma/migrations/migration_lock.toml", "provider = \"postgresql\"\n", "prisma/migrations", .postgres),
+            ("flyway.conf", "flyway.user=app\nflyway.url=jdbc:postgresql://localhost/app\n", "sql", .postgres),
+            ("flyway.toml", "[environments.default]\nurl = \"jdbc:sqlite:app.db\"\n", "sql", .sqlite),
+            ("Cargo.toml", "[dependencies]\ndiesel = { version = \"2\", features = [\"postgres\"] }\n", "migrations", .postgres),
+            (".env", "GOOSE_DRIVER=sqlite3\n", "migrations", .sqlite),
+        ]
+        for (path, text, folder, dialect) in cases {
+            let scratch = try ScratchDirectory()
+            try scratch.write(path, text)
+            let evidence = DialectDetector(root: scratch.url).detect(folder: folder, scripts: [])
+            #expect(evidence?.dialect == dialect, "\(path)")
+            #expect(evidence?.location.hasPrefix(path + ":") == true, "\(String(describing: evidence))")
+        }
+    }
+}
+
+@Suite struct MigrationFolderFinderTests {
+    @Test func ranksFoldersAtAnyDepthByTheFilesThatFitALayout() throws {
+        let scratch = try ScratchDirectory()
+        for number in 1...3 {
+            try scratch.write("cmd/x/migrate/migrations/000\(number)_m\(number).up.sql", "SELECT 1;\n")
+            try scratch.write("config/migrations/sqlite3/000\(number)_m\(number)/up.sql", "SELECT 1;\n")
+        }
+        try scratch.write("config/migrations/sqlite3/0004_m4/down.sql", "SELECT 1;\n")
+        try scratch.write("docs/0001_example.sql", "SELECT 1;\n")
+        try scratch.write("node_modules/pkg/migrations/0001_a.sql", "SELECT 1;\n")
+        let found = MigrationFolderFinder(root: scratch.url).candidates()
+        #expect(found.map(\.path) == ["config/migrations/sqlite3", "cmd/x/migrate/migrations", "docs"])
+        #expect(found.map(\.layout) == [.directory, .pair, .sections])
+        #expect(found.map(\.files) == [4, 3, 1])
+    }
+}
