@@ -37,6 +37,7 @@ struct Shadow: ParsableCommand {
         var report: ShadowReport?
         var driftReport: DeployOrderDrift.Report?
         var count = 0
+        var dialectNote: String?
         try runReportingErrors {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
@@ -65,6 +66,9 @@ struct Shadow: ParsableCommand {
                 let catalogs = try BranchCatalogs(BranchContext(project: project, base: base))
                 driftReport = try DeployOrderDrift(replay: replay).check(base: catalogs.base, head: catalogs.head)
             }
+            dialectNote = report.flatMap {
+                DialectMismatch.note(for: $0.diagnostics, catalog: catalog, dialect: project.configuration.migrations.dialect)
+            }
         }
         guard let report else { return }
         let diagnostics = report.diagnostics + (driftReport?.diagnostics ?? [])
@@ -75,6 +79,7 @@ struct Shadow: ParsableCommand {
             try Console.printJSON(report)
         case .text:
             Console.printDiagnostics(diagnostics)
+            if let dialectNote { Console.note("note: " + dialectNote) }
             if let driftReport, driftReport.diagnostics.isEmpty {
                 Console.note(
                     driftReport.deployOrder == driftReport.versionOrder

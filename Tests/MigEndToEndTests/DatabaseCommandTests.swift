@@ -97,6 +97,16 @@ import Testing
         return String(text[text.index(after: text.lastIndex(of: "(")!)..<text.lastIndex(of: " ")!])
     }
 
+    @Test func aSQLiteSyntaxErrorOnPostgresSyntaxNamesTheDialect() throws {
+        try migration("0003", "moods", up: "CREATE TYPE mood AS ENUM ('happy', 'sad');")
+        let result = try mig("shadow")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("syntax error"))
+        #expect(result.stderr.contains("note: the dialect is sqlite ([migrations] dialect in .migrate/config.toml), but "
+            + "db/migrations/0003_moods.sql:2 uses CREATE TYPE, which only PostgreSQL has"), "\(result.stderr)")
+        #expect(result.stderr.contains("set dialect = \"postgres\""))
+    }
+
     @Test func statusExitCodeSaysWhetherEverythingIsApplied() throws {
         let pending = try mig("status", "--exit-code")
         #expect(pending.status == 1, "\(pending.stderr)")
