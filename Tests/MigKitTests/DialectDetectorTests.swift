@@ -23,6 +23,16 @@ import Testing
         #expect(PostgresOnlySyntax().firstUse(in: sql) == nil)
     }
 
+    @Test func readsEverySQLFileOfTheFolderEvenOneWhoseNameDoesNotParse() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("migrations/2019-02-26-002946_users/up.sql", "CREATE TABLE users (\n  tags TEXT[]\n);\n")
+        let source = DirectorySource(directory: scratch.url.appending(path: "migrations"), displayPrefix: "migrations")
+        let evidence = DialectDetector(root: scratch.url).detect(folder: "migrations", source: source)
+        #expect(evidence == DialectEvidence(
+            dialect: .postgres, location: "migrations/2019-02-26-002946_users/up.sql:2",
+            reason: "uses array types, which only PostgreSQL has"))
+    }
+
     @Test func readsEachToolsConfiguration() throws {
         let cases: [(String, String, String, Dialect)] = [
             ("prisma/migrations/migration_lock.toml", "provider = \"postgresql\"\n", "prisma/migrations", .postgres),
@@ -34,7 +44,8 @@ import Testing
         for (path, text, folder, dialect) in cases {
             let scratch = try ScratchDirectory()
             try scratch.write(path, text)
-            let evidence = DialectDetector(root: scratch.url).detect(folder: folder, scripts: [])
+            let source = DirectorySource(directory: scratch.url.appending(path: folder), displayPrefix: folder)
+            let evidence = DialectDetector(root: scratch.url).detect(folder: folder, source: source)
             #expect(evidence?.dialect == dialect, "\(path)")
             #expect(evidence?.location.hasPrefix(path + ":") == true, "\(String(describing: evidence))")
         }

@@ -69,18 +69,20 @@ public struct DialectDetector {
         self.root = root
     }
 
-    /// The evidence for the migration folder `folder` (relative to the root) whose scripts are given.
-    public func detect(folder: String, scripts: [Script]) -> DialectEvidence? {
-        configurationEvidence(folder: folder) ?? sqlEvidence(folder: folder, scripts: scripts)
+    /// The evidence for the migration folder `folder` (relative to the root), whose `.sql`
+    /// files — every one, whether or not its name parses — `source` reads.
+    public func detect(folder: String, source: some MigrationSource) -> DialectEvidence? {
+        configurationEvidence(folder: folder) ?? sqlEvidence(source)
     }
 
-    private func sqlEvidence(folder: String, scripts: [Script]) -> DialectEvidence? {
+    private func sqlEvidence(_ source: some MigrationSource) -> DialectEvidence? {
         let syntax = PostgresOnlySyntax()
-        for script in scripts {
-            guard let use = syntax.firstUse(in: script.sql) else { continue }
-            let path = folder == "." ? script.path : folder + "/" + script.path
+        for path in (try? source.filePaths()) ?? [] where path.lowercased().hasSuffix(".sql") {
+            guard let bytes = try? source.contents(of: path),
+                let use = syntax.firstUse(in: String(decoding: bytes, as: UTF8.self))
+            else { continue }
             return DialectEvidence(
-                dialect: .postgres, location: "\(path):\(script.fileLine(forScriptLine: use.line))",
+                dialect: .postgres, location: "\(source.displayPath(of: path)):\(use.line)",
                 reason: "uses \(use.feature), which only PostgreSQL has")
         }
         return nil

@@ -23,7 +23,8 @@ public struct ProjectInitializer: Sendable {
         public let alsoFound: [MigrationFolderCandidate]
         /// Why the dialect is what it is; `nil` when given with `--dialect`.
         public let dialectEvidence: DialectEvidence?
-        /// Files in the folder that no layout explains or that cannot be used.
+        /// Files in the folder that no layout explains or that cannot be used (the catalog's
+        /// findings, but for missing downs and duplicate versions).
         public let unexplained: [Diagnostic]
         /// Whether the folder was named with `--dir` and did not exist (it is created).
         public let createsDirectory: Bool
@@ -85,10 +86,7 @@ public struct ProjectInitializer: Sendable {
         if let scheme = Self.dominantScheme(catalog.migrations.map(\.version)) {
             configuration.migrations.versioning = scheme
         }
-        let evidence = dialect == nil
-            ? DialectDetector(root: root).detect(
-                folder: folder, scripts: catalog.migrations.flatMap { [$0.up] + ($0.down.map { [$0] } ?? []) })
-            : nil
+        let evidence = dialect == nil ? DialectDetector(root: root).detect(folder: folder, source: source) : nil
         let chosenDialect = dialect ?? evidence?.dialect ?? .sqlite
         configuration.migrations.dialect = chosenDialect
         configuration.migrations.requireDown = catalog.migrations.allSatisfy { $0.down != nil }
@@ -117,7 +115,7 @@ public struct ProjectInitializer: Sendable {
         return Outcome(
             configuration: configuration, existingMigrations: catalog.migrations.count, found: found,
             alsoFound: candidates.filter { $0.path != folder }, dialectEvidence: evidence,
-            unexplained: catalog.diagnostics.filter { $0.code == .unparseableName || $0.code == .invalidMigration },
+            unexplained: catalog.diagnostics.filter { $0.code != .missingDown && $0.code != .duplicateVersion },
             createsDirectory: createsDirectory, writtenFiles: files.map(\.0))
     }
 
