@@ -141,4 +141,16 @@ import Testing
         #expect(try scratch.read(".migrate/config.toml").contains("dir = \"db/migrations\""))
         #expect(result.stdout.contains("dialect sqlite: no PostgreSQL-only syntax"))
     }
+
+    @Test func refusesAFolderOutsideTheProject() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("app/README.md", "an app\n")
+        for outside in ["../migrations", "/tmp/migrations"] {
+            let result = try MigProcess.run(["init", "--dir", outside], in: scratch.url.appending(path: "app"))
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("\(outside) is outside this folder"))
+            #expect(!scratch.exists("app/.migrate/config.toml"))
+        }
+        #expect(!scratch.exists("migrations"))
+    }
 }

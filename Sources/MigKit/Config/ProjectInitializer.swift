@@ -37,6 +37,7 @@ public struct ProjectInitializer: Sendable {
         case cannotWrite(path: String, reason: String)
         case nothingToAdopt
         case notAFolder(String)
+        case outsideProject(String)
 
         public var description: String {
             switch self {
@@ -48,6 +49,9 @@ public struct ProjectInitializer: Sendable {
                     + "run mig init in your project's root, name the folder with --dir DIR, or start a new project "
                     + "with `mig init --dir db/migrations` (mig creates the folder)"
             case .notAFolder(let path): "\(path) exists but is not a folder: name the migration folder with --dir DIR"
+            case .outsideProject(let path):
+                "\(path) is outside this folder: give --dir relative to the project root, without `..` "
+                    + "(run mig init in the folder that holds both the project and its migrations)"
             }
         }
     }
@@ -63,6 +67,9 @@ public struct ProjectInitializer: Sendable {
         let folder: String
         var createsDirectory = false
         if let directory {
+            guard !directory.hasPrefix("/"), !directory.split(separator: "/").contains("..") else {
+                throw Failure.outsideProject(directory)
+            }
             folder = directory
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: root.appending(path: folder).path, isDirectory: &isDirectory) {
