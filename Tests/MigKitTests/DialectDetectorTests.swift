@@ -51,20 +51,3 @@ import Testing
         }
     }
 }
-
-@Suite struct MigrationFolderFinderTests {
-    @Test func ranksFoldersAtAnyDepthByTheFilesThatFitALayout() throws {
-        let scratch = try ScratchDirectory()
-        for number in 1...3 {
-            try scratch.write("cmd/x/migrate/migrations/000\(number)_m\(number).up.sql", "SELECT 1;\n")
-            try scratch.write("config/migrations/sqlite3/000\(number)_m\(number)/up.sql", "SELECT 1;\n")
-        }
-        try scratch.write("config/migrations/sqlite3/0004_m4/down.sql", "SELECT 1;\n")
-        try scratch.write("docs/0001_example.sql", "SELECT 1;\n")
-        try scratch.write("node_modules/pkg/migrations/0001_a.sql", "SELECT 1;\n")
-        let found = MigrationFolderFinder(root: scratch.url).candidates()
-        #expect(found.map(\.path) == ["config/migrations/sqlite3", "cmd/x/migrate/migrations", "docs"])
-        #expect(found.map(\.layout) == [.directory, .pair, .sections])
-        #expect(found.map(\.files) == [4, 3, 1])
-    }
-}

@@ -58,13 +58,17 @@ public struct MigrationFolderFinder: Sendable {
 
     private static func depth(_ path: String) -> Int { path == "." ? 0 : path.split(separator: "/").count }
 
-    /// The files Git tracks below the root, or `nil` outside a repository.
+    /// The `.sql` files Git tracks below the root that are still in the working tree (a folder
+    /// deleted but not yet staged is not one to adopt), or `nil` outside a repository.
     private func trackedFiles() -> [String]? {
         guard let repository = try? GitRepository(discoveringFrom: root), !repository.isBare,
             let prefix = repository.relativePath(of: root), let paths = try? repository.trackedPaths()
         else { return nil }
-        guard !prefix.isEmpty else { return paths }
-        return paths.compactMap { $0.hasPrefix(prefix + "/") ? String($0.dropFirst(prefix.count + 1)) : nil }
+        return paths.compactMap { path in
+            guard path.lowercased().hasSuffix(".sql") else { return nil }
+            let relative = prefix.isEmpty ? path : path.hasPrefix(prefix + "/") ? String(path.dropFirst(prefix.count + 1)) : nil
+            return relative.flatMap { FileManager.default.fileExists(atPath: root.appending(path: $0).path) ? $0 : nil }
+        }
     }
 
     /// The files below the root, hidden folders and `node_modules` left out; symbolic links to
