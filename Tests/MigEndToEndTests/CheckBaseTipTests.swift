@@ -75,6 +75,20 @@ import Testing
         #expect(uncommitted.stdout.contains("and in uncommitted changes [edited-migration]"))
     }
 
+    @Test func anEditToADownFileIsLocatedAtThatFile() throws {
+        let repo = try BranchRepository()
+        try repo.git.commit("users", files: [
+            "db/migrations/0001_users.up.sql": "CREATE TABLE users (id INTEGER);\n",
+            "db/migrations/0001_users.down.sql": "DROP TABLE users;\n",
+        ])
+        try repo.git.checkout("feature", create: true)
+        try repo.git.commit("soften the down", files: ["db/migrations/0001_users.down.sql": "DROP TABLE IF EXISTS users;\n"])
+        let result = try repo.mig(["check"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("db/migrations/0001_users.down.sql:1: error: 0001_users is already on main, "
+            + "but this branch changes its down script in "), "\(result.stdout)")
+    }
+
     @Test func theSameMigrationAddedOnBothSidesWithDifferentContentHasDiverged() throws {
         let repo = try BranchRepository()
         try repo.commitMigrations("users", "0001_users")
