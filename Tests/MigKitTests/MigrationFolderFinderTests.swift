@@ -32,4 +32,13 @@ import Testing
         #expect(found.map(\.path) == ["app/db/migrations"])
         #expect(MigrationFolderFinder(root: git.url.appending(path: "app")).candidates().map(\.path) == ["db/migrations"])
     }
+
+    @Test func withNothingTrackedSearchesTheWorkingTreeButNotWhatGitIgnores() throws {
+        let scratch = try ScratchDirectory()
+        let git = try GitFixture.initialize(at: scratch.url.appending(path: "repo"))
+        try git.write(".gitignore", "build/\n")
+        for number in 1...3 { try git.write("build/migrations/000\(number)_x.sql", "SELECT 1;\n") }
+        try git.write("db/migrations/0001_a.sql", "SELECT 1;\n")
+        #expect(MigrationFolderFinder(root: git.url).candidates().map(\.path) == ["db/migrations"])
+    }
 }

@@ -17,8 +17,8 @@ public struct MigrationFolderCandidate: Sendable, Codable, Equatable {
 ///
 /// In a Git repository it searches the files Git tracks (build output, dependencies and
 /// vendored copies stay out); when none of them is a migration (nothing committed or staged
-/// yet), or outside a repository, it searches the file system, skipping hidden folders and
-/// `node_modules`.
+/// yet), or outside a repository, it searches the file system, skipping hidden folders,
+/// `node_modules` and what `.gitignore` excludes.
 public struct MigrationFolderFinder: Sendable {
     public let root: URL
 
@@ -29,8 +29,14 @@ public struct MigrationFolderFinder: Sendable {
     /// Every folder holding at least one migration file, best first: most files, then the
     /// shallowest, then by path.
     public func candidates() -> [MigrationFolderCandidate] {
-        let tracked = Self.rank(trackedFiles() ?? [])
-        return tracked.isEmpty ? Self.rank(fileSystemFiles()) : tracked
+        guard let repository = try? GitRepository(discoveringFrom: root), !repository.isBare,
+            let prefix = repository.relativePath(of: root)
+        else { return Self.rank(fileSystemFiles()) }
+        let tracked = Self.rank(trackedFiles(in: repository, under: prefix))
+        guard tracked.isEmpty else { return tracked }
+        return Self.rank(fileSystemFiles().filter { path in
+            !((try? repository.isIgnored(prefix.isEmpty ? path : prefix + "/" + path)) ?? false)
+        })
     }
 
     /// Ranks the folders that `paths` (files relative to the root) make migration folders of.
@@ -59,11 +65,9 @@ public struct MigrationFolderFinder: Sendable {
     private static func depth(_ path: String) -> Int { path == "." ? 0 : path.split(separator: "/").count }
 
     /// The `.sql` files Git tracks below the root that are still in the working tree (a folder
-    /// deleted but not yet staged is not one to adopt), or `nil` outside a repository.
-    private func trackedFiles() -> [String]? {
-        guard let repository = try? GitRepository(discoveringFrom: root), !repository.isBare,
-            let prefix = repository.relativePath(of: root), let paths = try? repository.trackedPaths()
-        else { return nil }
+    /// deleted but not yet staged is not one to adopt); `prefix` is the root's path in the repository.
+    private func trackedFiles(in repository: GitRepository, under prefix: String) -> [String] {
+        guard let paths = try? repository.trackedPaths() else { return [] }
         return paths.compactMap { path in
             guard path.lowercased().hasSuffix(".sql") else { return nil }
             let relative = prefix.isEmpty ? path : path.hasPrefix(prefix + "/") ? String(path.dropFirst(prefix.count + 1)) : nil
@@ -79,7 +83,7 @@ public struct MigrationFolderFinder: Sendable {
         while let relative = pending.popLast() {
             let folder = relative.isEmpty ? root : root.appending(path: relative)
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }
-            for name in names where !name.hasPrefix(".") && name != "node_modules" {
+            for name in names.sorted() where !name.hasPrefix(".") && name != "node_modules" {
                 let path = relative.isEmpty ? name : relative + "/" + name
                 let values = try? root.appending(path: path).resourceValues(forKeys: [.isDirectoryKey, .isSymbolicLinkKey])
                 if values?.isDirectory == true, values?.isSymbolicLink != true {
