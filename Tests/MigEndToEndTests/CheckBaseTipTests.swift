@@ -105,6 +105,7 @@ import Testing
         #expect(result.stdout.contains("db/migrations/0002_orders.sql:2: error: 0002_orders is added both by this branch "
             + "(added in \(ours.prefix(10))"), "\(result.stdout)")
         #expect(result.stdout.contains("and by main (added in \(theirs.prefix(10))"))
+        #expect(result.stdout.contains("), and their up scripts differ: the merge keeps one"))
         #expect(result.stdout.contains("[diverged-migration]"))
         #expect(try repo.checkJSON().codes == ["diverged-migration"])
     }

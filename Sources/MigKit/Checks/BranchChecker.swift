@@ -204,7 +204,7 @@ private struct Rules {
                 code: .divergedMigration, location: location(change, in: migration, theirs: theirs),
                 related: [location(theirs)],
                 message: "\(migration.identifier) is added both by this branch (\(addedLabel(migration.identifier, in: headHistory))) "
-                    + "and by \(baseName) (\(addedLabel(theirs.identifier, in: baseHistory))), with different \(change.what): "
+                    + "and by \(baseName) (\(addedLabel(theirs.identifier, in: baseHistory))), and their \(change.both) differ: "
                     + "the merge keeps one, and databases that ran the other will never run it",
                 hint: "take \(baseName)'s version here and move this branch's change into a new migration (`mig new`)"),
             commits: [ours, their].compactMap { $0 })
@@ -276,6 +276,15 @@ private struct ScriptChange {
         case (true, true): "its up and down scripts"
         case (true, false): "its up script"
         default: "its down script"
+        }
+    }
+
+    /// The same scripts of two copies: "up scripts", "down scripts" or "up and down scripts".
+    var both: String {
+        switch (up, down) {
+        case (true, true): "up and down scripts"
+        case (true, false): "up scripts"
+        default: "down scripts"
         }
     }
 }
