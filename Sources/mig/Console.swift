@@ -62,14 +62,6 @@ enum Console {
         }.joined(separator: "\n")
     }
 
-    /// Lays rows out in columns padded to the widest cell.
-    static func table(_ rows: [[String]]) -> String {
-        guard let columns = rows.map(\.count).max() else { return "" }
-        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
+    /// Lays rows out in columns padded to the widest cell as the terminal shows it.
+    static func table(_ rows: [[String]]) -> String { TextTable.render(rows) }
 }

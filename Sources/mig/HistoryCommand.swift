@@ -7,7 +7,7 @@ struct History: ParsableCommand {
         abstract: "Show when each migration was added, changed, deleted or renamed, read from Git.",
         discussion: """
             For every migration the history of REF touched: the commit that added it, its author \
-            and date, later commits that changed it, and deletions and renames. A migration marked \
+            and date, later commits that changed it, deletions (also one later undone by adding it again) and renames. A migration marked \
             "reordered" reached REF's line of history after a higher version already had: every \
             database deployed in between applied it out of order. The result is kept under \
             .migrate/cache (keyed by commit id, git-ignored, safe to delete), so asking again for an \
@@ -73,6 +73,9 @@ struct History: ParsableCommand {
             parts.append(Console.paint("\(what) in \(deleted.id.short)", .yellow))
         } else {
             parts.append("present")
+        }
+        for removal in record.removals {
+            parts.append(Console.paint("deleted in \(removal.deleted.id.short), re-added in \(removal.restored.id.short)", .yellow))
         }
         if let from = record.renamedFrom { parts.append("renamed from \(from)") }
         if let higher = record.reachedAfter {

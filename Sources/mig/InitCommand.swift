@@ -6,18 +6,21 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set this folder up for mig: write .migrate/config.toml and .migrate/.gitignore.",
         discussion: """
-            Detects an existing migration folder (db/migrations, migrations, db/migrate, \
-            sql/migrations, database/migrations, src/main/resources/db/migration) with its \
-            layout and versioning, so a goose, dbmate, golang-migrate, diesel or Flyway project \
-            is adopted as it is. Never overwrites an existing config.
+            Finds the migration folder anywhere below this folder (the files Git tracks, else the \
+            file system), ranked by how many files fit a layout, and detects its layout, versioning \
+            and dialect (from the tool's own configuration, else from PostgreSQL-only SQL), so a \
+            goose, dbmate, golang-migrate, diesel, sqlx or Flyway project is adopted as it is. \
+            Prints what it found and why, and the files it cannot explain. Never overwrites an \
+            existing config. Exits 2 when it finds nothing to adopt; `--dir DIR` names the folder \
+            (created when it does not exist, to start a new project).
             """
     )
 
-    @Option(name: .customLong("dir"), help: "The migration folder, relative to this folder.")
+    @Option(name: .customLong("dir"), help: "The migration folder, relative to this folder (created when missing).")
     var directory: String?
 
-    @Option(help: "The SQL dialect of your databases: sqlite or postgres.")
-    var dialect: Dialect = .sqlite
+    @Option(help: "The SQL dialect of your databases: sqlite or postgres (default: detected).")
+    var dialect: Dialect?
 
     @Flag(help: "Show what would be written without writing it.")
     var dryRun = false
@@ -36,16 +39,47 @@ struct Init: ParsableCommand {
                 try Console.printJSON(
                     InitReport(
                         directory: settings.directory, layout: layout, versioning: settings.versioning.rawValue,
-                        dialect: settings.dialect.rawValue, existingMigrations: outcome.existingMigrations,
-                        files: outcome.writtenFiles, dryRun: dryRun))
+                        dialect: settings.dialect.rawValue, dialectEvidence: outcome.dialectEvidence,
+                        existingMigrations: outcome.existingMigrations, found: outcome.found,
+                        alsoFound: outcome.alsoFound, unexplained: outcome.unexplained,
+                        createdDirectory: outcome.createsDirectory, files: outcome.writtenFiles, dryRun: dryRun))
             case .text:
-                let verb = dryRun ? "would write" : "wrote"
-                for file in outcome.writtenFiles { Console.print("\(verb) \(file)") }
-                Console.print(
-                    "migrations: \(settings.directory) (\(outcome.existingMigrations) found, layout \(layout), "
-                        + "\(settings.versioning.rawValue) versions, \(settings.dialect.rawValue))")
+                printText(outcome, layout: layout)
             }
         }
+    }
+
+    private func printText(_ outcome: ProjectInitializer.Outcome, layout: String) {
+        let settings = outcome.configuration.migrations
+        let verb = dryRun ? "would " : ""
+        if let found = outcome.found {
+            Console.print(
+                "found \(found.path): \(found.files) file(s) named for the \(found.layout.rawValue) layout "
+                    + "(\(found.layout.filePattern))")
+        } else if outcome.createsDirectory {
+            Console.print("\(verb)create \(settings.directory): it does not exist yet")
+        }
+        for other in outcome.alsoFound.prefix(5) {
+            Console.print("also found \(other.path): \(other.files) file(s), \(other.layout.rawValue) layout (pass --dir to adopt it instead)")
+        }
+        let dialectWhy: String
+        if let evidence = outcome.dialectEvidence {
+            dialectWhy = "\(evidence.location) \(evidence.reason)"
+        } else if dialect != nil {
+            dialectWhy = "given with --dialect"
+        } else {
+            dialectWhy = "no PostgreSQL-only syntax in the migrations and no tool configuration naming a database "
+                + "(pass --dialect postgres if they run on PostgreSQL)"
+        }
+        Console.print("dialect \(settings.dialect.rawValue): \(dialectWhy)")
+        if !outcome.unexplained.isEmpty {
+            Console.print("\(outcome.unexplained.count) file(s) in the folder mig cannot explain (below): rename them or move them out of the folder")
+            Console.printDiagnostics(outcome.unexplained)
+        }
+        for file in outcome.writtenFiles { Console.print("\(dryRun ? "would write" : "wrote") \(file)") }
+        Console.print(
+            "migrations: \(settings.directory) (\(outcome.existingMigrations) found, layout \(layout), "
+                + "\(settings.versioning.rawValue) versions, \(settings.dialect.rawValue))")
     }
 }
 
@@ -54,7 +88,12 @@ private struct InitReport: Encodable {
     let layout: String
     let versioning: String
     let dialect: String
+    let dialectEvidence: DialectEvidence?
     let existingMigrations: Int
+    let found: MigrationFolderCandidate?
+    let alsoFound: [MigrationFolderCandidate]
+    let unexplained: [Diagnostic]
+    let createdDirectory: Bool
     let files: [String]
     let dryRun: Bool
 }

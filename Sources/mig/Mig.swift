@@ -20,23 +20,37 @@ struct Mig: ParsableCommand {
     )
 }
 
-/// Entry point: handles git-style `-C DIR` before handing the rest to ArgumentParser.
+/// Entry point: handles git-style `-C DIR` before handing the rest to ArgumentParser, and
+/// exits 2 on a usage error as the README documents (ArgumentParser's own code would be 64).
 @main
 enum Main {
     static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
         while arguments.first == "-C" {
-            guard arguments.count >= 2 else {
-                Console.error("-C needs a directory: mig -C DIR <command>")
-                Foundation.exit(ExitCode.validationFailure.rawValue)
-            }
+            guard arguments.count >= 2 else { usageError("-C needs a directory: mig -C DIR <command>") }
             let directory = arguments[1]
             guard FileManager.default.changeCurrentDirectoryPath(directory) else {
-                Console.error("cannot change to directory \(directory): it does not exist or is not a folder")
-                Foundation.exit(ExitCode.validationFailure.rawValue)
+                usageError("cannot change to directory \(directory): it does not exist or is not a folder")
             }
             arguments.removeFirst(2)
         }
-        Mig.main(arguments)
+        do {
+            var command = try Mig.parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            if Mig.exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((Mig.fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(usageErrorStatus)
+            }
+            Mig.exit(withError: error)
+        }
+    }
+
+    /// The status of a command line mig cannot run: an unknown option, a missing argument, a bad value.
+    static let usageErrorStatus: Int32 = 2
+
+    private static func usageError(_ message: String) -> Never {
+        Console.error(message)
+        Foundation.exit(usageErrorStatus)
     }
 }

@@ -45,6 +45,7 @@ struct Shadow: ParsableCommand {
         var driftReport: DeployOrderDrift.Report?
         var count = 0
         var catalogDiagnostics: [Diagnostic] = []
+        var dialectNote: String?
         try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
@@ -74,6 +75,9 @@ struct Shadow: ParsableCommand {
                 let catalogs = try BranchCatalogs(BranchContext(project: project, base: base))
                 driftReport = try DeployOrderDrift(replay: replay).check(base: catalogs.base, head: catalogs.head)
             }
+            dialectNote = report.flatMap {
+                DialectMismatch.note(for: $0.diagnostics, catalog: catalog, dialect: project.configuration.migrations.dialect)
+            }
         }
         guard let report else { return }
         let diagnostics = report.diagnostics + (driftReport?.diagnostics ?? [])
@@ -84,6 +88,7 @@ struct Shadow: ParsableCommand {
             try Console.printJSON(report)
         case .text:
             Console.printDiagnostics(diagnostics)
+            if let dialectNote { Console.note("note: " + dialectNote) }
             if let driftReport, driftReport.diagnostics.isEmpty {
                 Console.note(
                     driftReport.deployOrder == driftReport.versionOrder

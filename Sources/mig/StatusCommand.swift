@@ -9,9 +9,14 @@ struct Status: ParsableCommand {
             States: applied, pending, out-of-order (pending but older than an applied one), \
             missing-file (applied, but its files are gone), changed (applied, but its up script \
             changed since) and dirty (a migration outside a transaction failed part-way). \
-            Reads only: opens the database read-only and never creates it.
+            Reads only: opens the database read-only and never creates it. With --exit-code, \
+            exits 1 when any migration is not applied (pending, out-of-order, missing-file, \
+            changed or dirty), so a script can tell an up-to-date database from one that needs work.
             """
     )
+
+    @Flag(help: "Exit 1 when a migration is pending, out-of-order, missing-file, changed or dirty (0 when all are applied).")
+    var exitCode = false
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
@@ -62,6 +67,7 @@ struct Status: ParsableCommand {
                 }
             }
             Console.printDiagnostics(catalog.diagnostics)
+            if exitCode, statuses.contains(where: { $0.state != .applied }) { throw ExitCode(1) }
         }
     }
 

@@ -91,7 +91,7 @@ import Testing
         let edit = try repo.git.commit("add a column in place")
         let result = try repo.mig(["check"])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("0001_users is already on main, but this branch changes it in \(edit.prefix(10))"))
+        #expect(result.stdout.contains("0001_users is already on main, but this branch changes its up script in \(edit.prefix(10))"))
         #expect(result.stdout.contains("[edited-migration]"))
     }
 
@@ -179,6 +179,29 @@ import Testing
         let history = try repo.mig(["history"], in: clone)
         #expect(history.status == 2)
         #expect(history.stderr.contains("git fetch --unshallow"))
+    }
+
+    @Test func aShallowCloneWhoseBaseWasFetchedShallowSaysSoInCheckAndFix() throws {
+        let repo = try BranchRepository()
+        try repo.commitMigrations("users", "0001_users")
+        try repo.commitMigrations("orders", "0002_orders")
+        try repo.git.checkout("feature", create: true)
+        try repo.commitMigrations("items", "0003_items")
+        try repo.commitMigrations("prices", "0004_prices")
+        try repo.git.checkout("main")
+        try repo.commitMigrations("invoices", "0005_invoices")
+        let clone = repo.scratch.url.appending(path: "shallow")
+        try repo.git.git(["clone", "-q", "--depth", "2", "--branch", "feature", "file://" + repo.url.path, clone.path])
+        try GitFixture(at: clone).git(["fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main"])
+
+        for command in [["check"], ["fix", "--dry-run"]] {
+            let result = try repo.mig(command + ["--base", "origin/main"], in: clone)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("this is a shallow clone"), "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("git fetch --unshallow"))
+            #expect(result.stderr.contains("fetch-depth: 0"))
+            #expect(!result.stderr.contains("object not found"))
+        }
     }
 
     @Test func environmentProblemsExitWithTwoAndSayWhatToDo() throws {

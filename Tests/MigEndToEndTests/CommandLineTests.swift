@@ -14,8 +14,32 @@ import Testing
     @Test func dashCToAMissingFolderIsAUsageError() throws {
         let scratch = try ScratchDirectory()
         let result = try MigProcess.run(["-C", "nowhere", "list"], in: scratch.url)
-        #expect(result.status == 64 || result.status == 2)
+        #expect(result.status == 2)
         #expect(result.stderr.contains("nowhere"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let scratch = try ScratchDirectory()
+        for arguments in [["list", "--no-such-option"], ["check", "--format", "yaml"], ["no-such-command"], ["-C"]] {
+            let result = try MigProcess.run(arguments, in: scratch.url)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.isEmpty)
+        }
+        #expect(try MigProcess.run(["--help"], in: scratch.url).status == 0)
+        #expect(try MigProcess.run(["--version"], in: scratch.url).status == 0)
+    }
+
+    @Test func listReportsUnusableFilesInTheSameOrderEveryRun() throws {
+        let scratch = try ScratchDirectory()
+        let names = (1...8).map { String(format: "%04d_step_%d", $0, $0) }
+        for name in names { try scratch.write("db/migrations/\(name).down.sql", "SELECT 1;\n") }
+        for _ in 0..<3 {
+            let result = try MigProcess.run(["list"], in: scratch.url)
+            #expect(result.status == 1)
+            let named = result.stderr.split(separator: "\n").filter { $0.contains("error:") }
+                .map { String($0.prefix { $0 != ":" }) }
+            #expect(named == names.map { "db/migrations/\($0).down.sql" })
+        }
     }
 
     @Test func helpExplainsTheCommands() throws {

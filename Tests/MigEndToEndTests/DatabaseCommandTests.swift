@@ -106,6 +106,25 @@ import Testing
         return String(text[text.index(after: text.lastIndex(of: "(")!)..<text.lastIndex(of: " ")!])
     }
 
+    @Test func aSQLiteSyntaxErrorOnPostgresSyntaxNamesTheDialect() throws {
+        try migration("0003", "moods", up: "CREATE TYPE mood AS ENUM ('happy', 'sad');")
+        let result = try mig("shadow")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("syntax error"))
+        #expect(result.stderr.contains("note: the dialect is sqlite ([migrations] dialect in .migrate/config.toml), but "
+            + "db/migrations/0003_moods.sql:2 uses CREATE TYPE, which only PostgreSQL has"), "\(result.stderr)")
+        #expect(result.stderr.contains("set dialect = \"postgres\""))
+    }
+
+    @Test func statusExitCodeSaysWhetherEverythingIsApplied() throws {
+        let pending = try mig("status", "--exit-code")
+        #expect(pending.status == 1, "\(pending.stderr)")
+        #expect(pending.stdout.contains("pending"))
+        #expect(try mig("up").status == 0)
+        let upToDate = try mig("status", "--exit-code")
+        #expect(upToDate.status == 0, "\(upToDate.stderr)")
+    }
+
     @Test func statusShowsOutOfOrderChangedAndMissing() throws {
         #expect(try mig("up").status == 0)
         try migration("0000", "early", up: "CREATE TABLE early (id INTEGER);")
@@ -114,6 +133,8 @@ import Testing
         #expect(try states() == ["0000:out-of-order", "0001:changed", "0002:missing-file"])
         let text = try mig("status")
         #expect(text.stderr.contains("1 out-of-order, 1 missing-file, 1 changed"))
+        #expect(text.status == 0)
+        #expect(try mig("status", "--exit-code").status == 1)
 
         let refused = try mig("up")
         #expect(refused.status == 1)

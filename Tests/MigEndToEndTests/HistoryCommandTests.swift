@@ -69,6 +69,33 @@ import Testing
         #expect(text.stdout.contains("reordered: reached main after 0003_items"))
         #expect(try repo.mig(["history", "nope"]).stderr.contains("`nope` names no commit in this repository"))
     }
+    @Test func migrationsAddedInOneCommitAreNotReorderedAgainstEachOther() throws {
+        let repo = try BranchRepository()
+        // Git lists the files by path, so 10_c comes before 9_b in the commit's diff.
+        try repo.commitMigrations("first batch", "9_b", "10_c")
+        try repo.commitMigrations("second batch", "11_d")
+        let history = try records(repo)
+        #expect(history["9_b"]?["reachedAfter"] == nil)
+        #expect(history["10_c"]?["reachedAfter"] == nil)
+        #expect(!(try repo.mig(["history"])).stdout.contains("reordered"))
+    }
+
+    @Test func showsAMigrationDeletedAndLaterAddedAgain() throws {
+        let repo = try BranchRepository()
+        try repo.commitMigrations("users", "0001_users", "0002_orders")
+        try repo.git.remove(BranchRepository.path("0002_orders"))
+        let deleted = try repo.git.commit("drop orders")
+        let restored = try repo.commitMigrations("bring orders back", "0002_orders")
+
+        let history = try records(repo)
+        #expect(history["0002_orders"]?["deleted"] == nil)
+        let removals = try #require(history["0002_orders"]?["removals"] as? [[String: Any]])
+        #expect(removals.count == 1)
+        #expect(commit(removals.first, "deleted") == deleted)
+        #expect(commit(removals.first, "restored") == restored)
+        let text = try repo.mig(["history"])
+        #expect(text.stdout.contains("present; deleted in \(deleted.prefix(10)), re-added in \(restored.prefix(10))"))
+    }
 }
 
 @Suite struct HistoryCacheTests {

@@ -78,4 +78,80 @@ import Testing
         #expect(result.stderr.contains(".migrate/config.toml already exists"))
         #expect(try scratch.read(".migrate/config.toml") == "# mine\n")
     }
+
+    @Test func adoptsPostgresMigrationsThreeFoldersDeepAndSaysWhy() throws {
+        let scratch = try ScratchDirectory()
+        let git = try GitFixture.initialize(at: scratch.url.appending(path: "repo"))
+        try git.commit("a Go service with its migrations deep inside", files: [
+            "services/api/migrations/000001_users.up.sql": "CREATE TABLE users (\n  id SERIAL PRIMARY KEY,\n  data JSONB\n);\n",
+            "services/api/migrations/000001_users.down.sql": "DROP TABLE users;\n",
+            "services/api/migrations/000002_posts.up.sql": "CREATE TABLE posts (id INTEGER);\n",
+            "services/api/migrations/000002_posts.down.sql": "DROP TABLE posts;\n",
+            "services/api/migrations/README.sql": "-- how to run these\n",
+            "testdata/0001_fixture.sql": "-- mig:up\nSELECT 1;\n",
+            "main.go": "package main\n",
+        ])
+        // Files Git does not track (build output) are not the project's migrations.
+        for number in 1...9 { try git.write("build/migrations/000\(number)_copy.up.sql", "SELECT 1;\n") }
+        try git.write(".gitignore", "build/\n")
+
+        let result = try MigProcess.run(["init"], in: git.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("found services/api/migrations: 4 file(s) named for the pair layout (VERSION_name.up.sql + VERSION_name.down.sql)"), "\(result.stdout)")
+        #expect(result.stdout.contains("also found testdata: 1 file(s), sections layout"))
+        #expect(result.stdout.contains("dialect postgres: services/api/migrations/000001_users.up.sql:2 uses SERIAL, which only PostgreSQL has"))
+        #expect(result.stdout.contains("1 file(s) in the folder mig cannot explain"))
+        #expect(result.stderr.contains("services/api/migrations/README.sql"))
+        let config = try String(contentsOf: git.url.appending(path: ".migrate/config.toml"), encoding: .utf8)
+        #expect(config.contains("dir = \"services/api/migrations\""))
+        #expect(config.contains("layout = \"pair\""))
+        #expect(config.contains("versioning = \"sequential\""))
+        #expect(config.contains("dialect = \"postgres\""))
+    }
+
+    @Test func takesTheDialectFromTheToolsConfigurationWithoutPrintingSecrets() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/migrations/20240101000000_users.sql", "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\nDROP TABLE users;\n")
+        try scratch.write(".env", "# dbmate\nexport DATABASE_URL=\"postgres://app:s3cret@db:5432/app?sslmode=disable\"\n")
+        let result = try MigProcess.run(["init", "--dry-run"], in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("dialect postgres: .env:2 DATABASE_URL names a PostgreSQL database"), "\(result.stdout)")
+        #expect(!result.stdout.contains("s3cret") && !result.stderr.contains("s3cret"))
+        #expect(!scratch.exists(".migrate/config.toml"))
+    }
+
+    @Test func findingNothingToAdoptWritesNothingAndFails() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/schema.sql", "CREATE TABLE users (id INTEGER);\n")
+        let result = try MigProcess.run(["init"], in: scratch.url)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("found no migrations to adopt"))
+        #expect(result.stderr.contains("mig init --dir db/migrations"))
+        #expect(!scratch.exists(".migrate/config.toml"))
+    }
+
+    @Test func aNamedFolderThatDoesNotExistIsCreatedSoTheConfigNeverNamesAMissingFolder() throws {
+        let scratch = try ScratchDirectory()
+        let dryRun = try MigProcess.run(["init", "--dir", "db/migrations", "--dry-run"], in: scratch.url)
+        #expect(dryRun.stdout.contains("would create db/migrations: it does not exist yet"))
+        #expect(!scratch.exists("db/migrations"))
+        let result = try MigProcess.run(["init", "--dir", "db/migrations"], in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("create db/migrations"))
+        #expect(scratch.exists("db/migrations"))
+        #expect(try scratch.read(".migrate/config.toml").contains("dir = \"db/migrations\""))
+        #expect(result.stdout.contains("dialect sqlite: no PostgreSQL-only syntax"))
+    }
+
+    @Test func refusesAFolderOutsideTheProject() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("app/README.md", "an app\n")
+        for outside in ["../migrations", "/tmp/migrations"] {
+            let result = try MigProcess.run(["init", "--dir", outside], in: scratch.url.appending(path: "app"))
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("\(outside) is outside this folder"))
+            #expect(!scratch.exists("app/.migrate/config.toml"))
+        }
+        #expect(!scratch.exists("migrations"))
+    }
 }

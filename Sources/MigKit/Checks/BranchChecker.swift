@@ -31,19 +31,24 @@ public struct CheckReport: Sendable, Codable {
     }
 }
 
-/// The three catalogs a branch comparison needs, and the migrations head adds.
+/// The catalogs a branch comparison needs, and the migrations head adds.
 ///
 /// Shared by `mig check` (which reports) and `mig fix` (which renumbers), so both agree on
 /// what "added by this branch" means.
 public struct BranchCatalogs: Sendable {
     public let mergeBase: Catalog
+    /// The base's tip: what head is compared with besides the merge base, so that a change the
+    /// base already has (made there after the fork, or on both sides alike) is not the branch's.
     public let base: Catalog
     /// The working tree on top of HEAD.
     public let head: Catalog
+    /// HEAD as committed, to tell committed changes from uncommitted ones.
+    public let headCommit: Catalog
 
     public init(_ context: BranchContext) throws {
         mergeBase = try context.catalog(at: context.mergeBase)
         base = context.base == context.mergeBase ? mergeBase : try context.catalog(at: context.base)
+        headCommit = context.head == context.mergeBase ? mergeBase : try context.catalog(at: context.head)
         head = try context.workingCatalog()
     }
 
@@ -106,16 +111,19 @@ private struct Rules {
 
     func findings() -> [Finding] {
         let mergeBase = Self.index(catalogs.mergeBase)
-        let base = Self.index(catalogs.base)
         let head = Self.index(catalogs.head)
         var added = catalogs.added
         var findings: [Finding] = []
-        for old in catalogs.mergeBase.migrations where base[old.identifier] != nil {
-            if let now = head[old.identifier] {
-                if now.up.checksum != old.up.checksum || now.down?.checksum != old.down?.checksum {
-                    findings.append(edited(now))
+        for theirs in catalogs.base.migrations {
+            let old = mergeBase[theirs.identifier]
+            if let ours = head[theirs.identifier] {
+                guard let change = ScriptChange(ours: ours, theirs: theirs, old: old) else { continue }
+                if old == nil {
+                    findings.append(diverged(ours, theirs: theirs, change: change))
+                } else {
+                    findings.append(edited(ours, theirs: theirs, old: old, change: change))
                 }
-            } else {
+            } else if let old {
                 let renamedTo = added.firstIndex { $0.up.checksum == old.up.checksum }.map { added.remove(at: $0) }
                 findings.append(deleted(old, renamedTo: renamedTo))
             }
@@ -136,9 +144,39 @@ private struct Rules {
     }
 
     /// Catalog paths are relative to the migration directory; findings show them from the project root.
-    private func location(_ migration: Migration) -> SourceLocation {
-        let path = directory.isEmpty || directory == "." ? migration.up.path : directory + "/" + migration.up.path
-        return SourceLocation(path: path, line: migration.up.startLine)
+    private func location(_ path: String, line: Int?) -> SourceLocation {
+        SourceLocation(path: directory.isEmpty || directory == "." ? path : directory + "/" + path, line: line)
+    }
+
+    private func location(_ script: Script) -> SourceLocation { location(script.path, line: script.startLine) }
+
+    private func location(_ migration: Migration) -> SourceLocation { location(migration.up) }
+
+    /// Where a change is: the first changed script head has, or the base's down file head dropped.
+    private func location(_ change: ScriptChange, in migration: Migration, theirs: Migration) -> SourceLocation {
+        if change.up { return location(migration.up) }
+        if let down = migration.down { return location(down) }
+        return theirs.down.map { location($0.path, line: nil) } ?? location(migration)
+    }
+
+    /// The commits on this branch (not the base's, which came in with a merge) that touched a migration.
+    private func branchCommits(_ identifier: String) -> [CommitInfo] {
+        guard let record = headHistory.record(identifier) else { return [] }
+        let theirs = baseHistory.record(identifier).map { Set(([$0.added].compactMap { $0 } + $0.modified).map(\.id)) } ?? []
+        return ([record.added].compactMap { $0 } + record.modified).filter { !theirs.contains($0.id) }
+    }
+
+    /// "in <commits>", "in uncommitted changes" or both, for a change head makes to a migration.
+    private func attribution(of migration: Migration, theirs: Migration, old: Migration?, commits: [CommitInfo]) -> String {
+        let committed = catalogs.headCommit.migrations.first { $0.identifier == migration.identifier }
+        let uncommitted = committed.map { ScriptChange(ours: migration, theirs: $0, old: nil) != nil } ?? true
+        let inCommits = committed.flatMap { ScriptChange(ours: $0, theirs: theirs, old: old) } != nil
+        var parts: [String] = []
+        if inCommits {
+            parts.append(commits.isEmpty ? "in commits since the merge base" : "in " + commits.map(\.label).joined(separator: ", "))
+        }
+        if uncommitted { parts.append("in uncommitted changes") }
+        return parts.joined(separator: " and ")
     }
 
     private func addedLabel(_ identifier: String, in history: MigrationHistory) -> String {
@@ -147,16 +185,29 @@ private struct Rules {
 
     // MARK: - Findings
 
-    private func edited(_ migration: Migration) -> Finding {
-        let record = headHistory.record(migration.identifier)
-        let commits = (record.map { [$0.added].compactMap { $0 } + $0.modified }) ?? []
-        let by = commits.isEmpty ? "in uncommitted changes" : "in " + commits.map(\.label).joined(separator: ", ")
+    private func edited(_ migration: Migration, theirs: Migration, old: Migration?, change: ScriptChange) -> Finding {
+        let commits = branchCommits(migration.identifier)
+        let by = attribution(of: migration, theirs: theirs, old: old, commits: commits)
         return Finding(
             Diagnostic(
-                code: .editedMigration, location: location(migration),
-                message: "\(migration.identifier) is already on \(baseName), but this branch changes it \(by)",
-                hint: "revert the change and write a new migration instead: databases that ran it will not run it again"),
+                code: .editedMigration, location: location(change, in: migration, theirs: theirs),
+                message: "\(migration.identifier) is already on \(baseName), but this branch changes \(change.what) \(by)",
+                hint: "restore it as it is on \(baseName) and write a new migration instead: databases that ran it will not run it again"),
             commits: commits)
+    }
+
+    private func diverged(_ migration: Migration, theirs: Migration, change: ScriptChange) -> Finding {
+        let ours = headHistory.record(migration.identifier)?.added
+        let their = baseHistory.record(theirs.identifier)?.added
+        return Finding(
+            Diagnostic(
+                code: .divergedMigration, location: location(change, in: migration, theirs: theirs),
+                related: [location(theirs)],
+                message: "\(migration.identifier) is added both by this branch (\(addedLabel(migration.identifier, in: headHistory))) "
+                    + "and by \(baseName) (\(addedLabel(theirs.identifier, in: baseHistory))), and their \(change.both) differ: "
+                    + "the merge keeps one, and databases that ran the other will never run it",
+                hint: "take \(baseName)'s version here and move this branch's change into a new migration (`mig new`)"),
+            commits: [ours, their].compactMap { $0 })
     }
 
     private func deleted(_ migration: Migration, renamedTo: Migration?) -> Finding {
@@ -200,5 +251,40 @@ private struct Rules {
                     + "\(newest.identifier) would apply it out of order",
                 hint: "run `mig fix` to give it a version after \(newest.version)"),
             commits: [ours, theirs].compactMap { $0 })
+    }
+}
+
+/// Which scripts of a migration head changed, compared with the base's tip and the merge base:
+/// a script counts only when it differs from both, so a change the base already has is not one.
+private struct ScriptChange {
+    let up: Bool
+    let down: Bool
+
+    /// `nil` when head's copy is the base's, or (with a merge base copy) the merge base's.
+    init?(ours: Migration, theirs: Migration, old: Migration?) {
+        func changed(_ checksum: (Migration) -> String?) -> Bool {
+            checksum(ours) != checksum(theirs) && old.map { checksum($0) != checksum(ours) } ?? true
+        }
+        up = changed { $0.up.checksum }
+        down = changed { $0.down?.checksum }
+        if !up, !down { return nil }
+    }
+
+    /// "its up script", "its down script" or "its up and down scripts".
+    var what: String {
+        switch (up, down) {
+        case (true, true): "its up and down scripts"
+        case (true, false): "its up script"
+        default: "its down script"
+        }
+    }
+
+    /// The same scripts of two copies: "up scripts", "down scripts" or "up and down scripts".
+    var both: String {
+        switch (up, down) {
+        case (true, true): "up and down scripts"
+        case (true, false): "up scripts"
+        default: "down scripts"
+        }
     }
 }

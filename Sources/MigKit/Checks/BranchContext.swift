@@ -71,7 +71,7 @@ public final class BranchContext {
         let shallow = repository.isShallow
         (baseName, base) = try Self.resolveBase(
             requestedBase ?? project.configuration.git.base, in: repository, shallow: shallow)
-        guard let mergeBase = try repository.mergeBase(head, base) else {
+        guard let mergeBase = try Self.mergeBase(of: head, base, named: baseName, in: repository, shallow: shallow) else {
             throw shallow ? BranchSetupError.shallowBeforeMergeBase(base: baseName) : .noCommonHistory(base: baseName)
         }
         if repository.shallowBoundary().contains(mergeBase) {
@@ -91,6 +91,20 @@ public final class BranchContext {
         if repository.isBare { throw BranchSetupError.bareRepository(root.path) }
         if repository.isHeadUnborn { throw BranchSetupError.unbornHead(branch: repository.currentBranch()) }
         return repository
+    }
+
+    /// The merge base, or `nil` when there is none; in a shallow clone, a walk that hits a
+    /// missing parent is the clone's shortness, said so.
+    private static func mergeBase(
+        of head: GitObjectID, _ base: GitObjectID, named baseName: String, in repository: GitRepository, shallow: Bool
+    ) throws -> GitObjectID? {
+        do {
+            return try repository.mergeBase(head, base)
+        } catch {
+            // libgit2 1.5 does not read the shallow file: it fails on the parents a shallow clone left out.
+            if shallow { throw BranchSetupError.shallowBeforeMergeBase(base: baseName) }
+            throw error
+        }
     }
 
     private static func resolveBase(

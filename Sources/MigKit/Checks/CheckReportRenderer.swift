@@ -146,6 +146,7 @@ extension CheckCode {
         case .staleGuard: "The merge-conflict guard does not match the migrations"
         case .shadowFailed: "Replaying the migrations into a shadow database failed"
         case .orderDrift: "Deploy order and version order give different schemas"
+        case .divergedMigration: "A branch and its base each add a migration of the same name with different content"
         }
     }
 

@@ -13,6 +13,7 @@ public enum CheckCode: String, Sendable, CaseIterable, Codable {
     case staleGuard = "stale-guard"
     case shadowFailed = "shadow-failed"
     case orderDrift = "order-drift"
+    case divergedMigration = "diverged-migration"
 }
 
 /// How much a finding matters: errors fail `mig check` (exit 1), warnings do not.

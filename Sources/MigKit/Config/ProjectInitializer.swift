@@ -1,26 +1,33 @@
 import Foundation
 
-/// Sets a folder up for mig (`mig init`): writes `.migrate/config.toml` describing the
-/// migration folder it finds (so a goose, dbmate, golang-migrate, diesel or Flyway project is
-/// adopted as it is) and `.migrate/.gitignore` for local state. Never overwrites a config.
+/// Sets a folder up for mig (`mig init`): finds the migration folder anywhere below it (so a
+/// goose, dbmate, golang-migrate, diesel, sqlx, Prisma or Flyway project is adopted as it is),
+/// works out its layout, versioning and dialect, says why, and writes `.migrate/config.toml`
+/// and `.migrate/.gitignore`. Never overwrites a config, and never writes one naming a folder
+/// that does not exist.
 public struct ProjectInitializer: Sendable {
-    /// Folders other tools keep migrations in, tried in this order when no folder is given.
-    public static let conventionalDirectories = [
-        "db/migrations", "migrations", "db/migrate", "sql/migrations", "database/migrations",
-        "src/main/resources/db/migration",
-    ]
-
     public let root: URL
 
     public init(root: URL) {
         self.root = root
     }
 
-    /// What `mig init` decided, and what it wrote.
-    public struct Outcome: Sendable, Equatable {
+    /// What `mig init` decided, why, and what it wrote.
+    public struct Outcome: Sendable {
         public let configuration: Configuration
         /// Migrations already in the folder when it was adopted.
         public let existingMigrations: Int
+        /// The folder adopted, when `mig init` found it rather than being told.
+        public let found: MigrationFolderCandidate?
+        /// Other folders of migrations it found, best first.
+        public let alsoFound: [MigrationFolderCandidate]
+        /// Why the dialect is what it is; `nil` when given with `--dialect`.
+        public let dialectEvidence: DialectEvidence?
+        /// Files in the folder that no layout explains or that cannot be used (the catalog's
+        /// findings, but for missing downs and duplicate versions).
+        public let unexplained: [Diagnostic]
+        /// Whether the folder was named with `--dir` and did not exist (it is created).
+        public let createsDirectory: Bool
         /// Paths written, relative to the root.
         public let writtenFiles: [String]
     }
@@ -28,28 +35,56 @@ public struct ProjectInitializer: Sendable {
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case configurationExists(String)
         case cannotWrite(path: String, reason: String)
+        case nothingToAdopt
+        case notAFolder(String)
+        case outsideProject(String)
 
         public var description: String {
             switch self {
             case .configurationExists(let path):
                 "\(path) already exists: mig init never overwrites it; edit it, or delete it and run mig init again"
             case .cannotWrite(let path, let reason): "\(path): cannot be written: \(reason)"
+            case .nothingToAdopt:
+                "found no migrations to adopt below this folder (no .sql file is named like a migration): "
+                    + "run mig init in your project's root, name the folder with --dir DIR, or start a new project "
+                    + "with `mig init --dir db/migrations` (mig creates the folder)"
+            case .notAFolder(let path): "\(path) exists but is not a folder: name the migration folder with --dir DIR"
+            case .outsideProject(let path):
+                "\(path) is outside this folder: give --dir relative to the project root, without `..` "
+                    + "(run mig init in the folder that holds both the project and its migrations)"
             }
         }
     }
 
-    /// Detects the settings for the folder `directory` (or the first conventional folder that
-    /// exists) and the given dialect, then writes the files unless `dryRun`.
-    public func run(directory: String?, dialect: Dialect, dryRun: Bool = false) throws -> Outcome {
+    /// Finds (or takes, with `directory`) the migration folder, detects its settings — the
+    /// dialect unless given — and writes the files unless `dryRun`.
+    public func run(directory: String?, dialect: Dialect?, dryRun: Bool = false) throws -> Outcome {
         let configFile = root.appending(path: ConfigurationFile.relativePath)
         if FileManager.default.fileExists(atPath: configFile.path) {
             throw Failure.configurationExists(ConfigurationFile.relativePath)
         }
-        let folder = directory ?? Self.conventionalDirectories.first { isDirectory(root.appending(path: $0)) }
-            ?? Configuration.Migrations().directory
+        let candidates = MigrationFolderFinder(root: root).candidates()
+        let folder: String
+        var createsDirectory = false
+        if let directory {
+            guard !directory.hasPrefix("/"), !directory.split(separator: "/").contains("..") else {
+                throw Failure.outsideProject(directory)
+            }
+            folder = directory
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root.appending(path: folder).path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw Failure.notAFolder(folder) }
+            } else {
+                createsDirectory = true
+            }
+        } else if let best = candidates.first {
+            folder = best.path
+        } else {
+            throw Failure.nothingToAdopt
+        }
+        let found = directory == nil ? candidates.first : nil
         var configuration = Configuration()
         configuration.migrations.directory = folder
-        configuration.migrations.dialect = dialect
         let source = DirectorySource(directory: root.appending(path: folder), displayPrefix: folder)
         let catalog = try CatalogLoader().load(from: source)
         if let layout = catalog.layout {
@@ -58,8 +93,11 @@ public struct ProjectInitializer: Sendable {
         if let scheme = Self.dominantScheme(catalog.migrations.map(\.version)) {
             configuration.migrations.versioning = scheme
         }
+        let evidence = dialect == nil ? DialectDetector(root: root).detect(folder: folder, source: source) : nil
+        let chosenDialect = dialect ?? evidence?.dialect ?? .sqlite
+        configuration.migrations.dialect = chosenDialect
         configuration.migrations.requireDown = catalog.migrations.allSatisfy { $0.down != nil }
-        configuration.database.url = dialect == .sqlite ? "sqlite:db/dev.sqlite3" : "env:DATABASE_URL"
+        configuration.database.url = chosenDialect == .sqlite ? "sqlite:db/dev.sqlite3" : "env:DATABASE_URL"
         // Two branches that each add a migration then conflict in .migrate/guard when merged.
         configuration.migrations.guardFile = true
 
@@ -69,6 +107,7 @@ public struct ProjectInitializer: Sendable {
             (MergeGuard.relativePath, try MergeGuard.text(for: source)),
         ]
         if !dryRun {
+            if createsDirectory { try create(folder) }
             for (path, text) in files {
                 let url = root.appending(path: path)
                 do {
@@ -81,18 +120,37 @@ public struct ProjectInitializer: Sendable {
             }
         }
         return Outcome(
-            configuration: configuration, existingMigrations: catalog.migrations.count, writtenFiles: files.map(\.0))
+            configuration: configuration, existingMigrations: catalog.migrations.count, found: found,
+            alsoFound: candidates.filter { $0.path != folder }, dialectEvidence: evidence,
+            unexplained: catalog.diagnostics.filter { $0.code != .missingDown && $0.code != .duplicateVersion },
+            createsDirectory: createsDirectory, writtenFiles: files.map(\.0))
     }
 
-    private func isDirectory(_ url: URL) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    private func create(_ folder: String) throws {
+        do {
+            try FileManager.default.createDirectory(at: root.appending(path: folder), withIntermediateDirectories: true)
+        } catch {
+            throw Failure.cannotWrite(path: folder, reason: error.localizedDescription)
+        }
     }
 
     static func dominantScheme(_ versions: [Version]) -> VersioningScheme? {
         var counts: [VersioningScheme: Int] = [:]
         for version in versions { counts[version.scheme, default: 0] += 1 }
         return VersioningScheme.allCases.filter { counts[$0] != nil }.max { counts[$0]! < counts[$1]! }
+    }
+}
+
+extension Layout {
+    /// How the layout names its files, for `mig init`'s explanation.
+    public var filePattern: String {
+        switch self {
+        case .pair: "VERSION_name.up.sql + VERSION_name.down.sql"
+        case .sections: "one VERSION_name.sql with up/down markers"
+        case .directory: "VERSION_name/up.sql + VERSION_name/down.sql"
+        case .split: "up/VERSION_name.sql + down/VERSION_name.sql"
+        case .flyway: "V<version>__name.sql"
+        }
     }
 }
 

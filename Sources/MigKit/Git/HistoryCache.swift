@@ -10,7 +10,7 @@ import Foundation
 /// the folder ignores itself in Git and is safe to delete at any time.
 public struct HistoryCache: Sendable {
     /// Bumped whenever `MigrationHistory`'s encoding changes, so old entries are not read.
-    static let format = 1
+    static let format = 2
     /// Entries kept; older ones are removed when a new one is written.
     static let limit = 8
 

@@ -28,6 +28,8 @@ public struct MigrationHistory: Sendable, Codable {
         public internal(set) var modified: [CommitInfo] = []
         /// The commit that removed its last file, when it is gone.
         public internal(set) var deleted: CommitInfo?
+        /// Each time it was deleted and later added again, oldest first.
+        public internal(set) var removals: [Removal] = []
         /// The migration it was renamed from, or to.
         public internal(set) var renamedFrom: String?
         public internal(set) var renamedTo: String?
@@ -40,6 +42,12 @@ public struct MigrationHistory: Sendable, Codable {
         public internal(set) var reachedAfter: String?
 
         public var identifier: String { "\(version.text)_\(name)" }
+    }
+
+    /// A deletion of a migration that a later commit undid by adding it again.
+    public struct Removal: Sendable, Codable {
+        public let deleted: CommitInfo
+        public let restored: CommitInfo
     }
 
     /// Sorted by version, then name.
@@ -74,7 +82,8 @@ public struct MigrationHistory: Sendable, Codable {
             switch event.kind {
             case .added, .modified:
                 update(event.path) { record in
-                    if record.files.isEmpty, record.deleted != nil {
+                    if record.files.isEmpty, let deleted = record.deleted {
+                        record.removals.append(Removal(deleted: deleted, restored: event.commit))
                         record.deleted = nil
                         record.modified.append(event.commit)
                     } else {
@@ -287,13 +296,15 @@ public final class MigrationHistoryReader {
             let tree = node.tree
             guard tree != parentTree else { continue }
             let changes = try firstParentChanges[id] ?? diff(parentTree, tree)
+            // Migrations that arrive together are compared with what was there before, not with each other.
+            let before = newest
             for change in changes where change.kind == .added || change.kind == .renamed {
                 guard let path = change.newPath, let name = FileName(path: path), let version = name.version,
                     let position = index["\(version.text)_\(name.name)"], history.records[position].reached == nil
                 else { continue }
                 history.records[position].reached = try info(id)
-                if let newest, version < newest.version {
-                    history.records[position].reachedAfter = newest.identifier
+                if let before, version < before.version {
+                    history.records[position].reachedAfter = before.identifier
                 }
                 if newest == nil || version > newest!.version { newest = (version, "\(version.text)_\(name.name)") }
             }
