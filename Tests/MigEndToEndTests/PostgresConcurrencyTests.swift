@@ -212,9 +212,11 @@ import Testing
     @Test func killedAtRandomMomentsEveryMigrationIsBeforeOrAfterAndARerunCompletes() throws {
         try scratch.write(
             "db/migrations/0002_rows.sql",
-            "-- mig:up\nCREATE TABLE a (id integer PRIMARY KEY);\nINSERT INTO a SELECT generate_series(1, 5000);\n")
+            "-- mig:up\nCREATE TABLE a (id integer PRIMARY KEY);\nINSERT INTO a SELECT generate_series(1, 5000);\nSELECT pg_sleep(0.05);\n"
+        )
         try scratch.write(
-            "db/migrations/0003_column.sql", "-- mig:up\nALTER TABLE a ADD COLUMN b integer;\nUPDATE a SET b = id;\n")
+            "db/migrations/0003_column.sql",
+            "-- mig:up\nALTER TABLE a ADD COLUMN b integer;\nUPDATE a SET b = id;\nSELECT pg_sleep(0.05);\n")
         try scratch.write(
             "db/migrations/0004_outside.sql",
             """
@@ -222,15 +224,30 @@ import Testing
             -- mig:no-transaction
             CREATE TABLE IF NOT EXISTS n1 (id integer PRIMARY KEY);
             INSERT INTO n1 SELECT generate_series(1, 5000) ON CONFLICT DO NOTHING;
+            SELECT pg_sleep(0.05);
             CREATE TABLE IF NOT EXISTS n2 (id integer);
 
             """)
-        try scratch.write("db/migrations/0005_copy.sql", "-- mig:up\nCREATE TABLE c AS SELECT * FROM a;\n")
+        try scratch.write(
+            "db/migrations/0005_copy.sql", "-- mig:up\nCREATE TABLE c AS SELECT * FROM a;\nSELECT pg_sleep(0.05);\n")
+        // How long a whole run takes here and now, per mode, so the moments spread over the run even on
+        // a loaded machine.
+        var durations: [Bool: Double] = [:]
+        for rehearsing in [true, false] {
+            let database = try PostgresTestDatabase()
+            let started = Date()
+            let run = try MigProcess.run(
+                rehearsing ? ["up"] : ["up", "--no-shadow"], in: scratch.url,
+                environment: ["MIG_DATABASE_URL": database.url])
+            #expect(run.status == 0, "\(run.stderr)")
+            durations[rehearsing] = Date().timeIntervalSince(started)
+        }
         var random = SeededRandom(seed: 20_261_202)
         var interrupted = 0
         for round in 0..<20 {
             let database = try PostgresTestDatabase()
-            let arguments = round.isMultiple(of: 2) ? ["up"] : ["up", "--no-shadow"]
+            let rehearsing = round.isMultiple(of: 2)
+            let arguments = rehearsing ? ["up"] : ["up", "--no-shadow"]
             let process = Process()
             process.executableURL = MigProcess.binary
             process.arguments = arguments
@@ -240,8 +257,7 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // The rehearsal comes first and writes no history: give that mode longer before the kill.
-            usleep(useconds_t(random.next(upperBound: UInt64(round.isMultiple(of: 2) ? 1_200_000 : 500_000))))
+            usleep(useconds_t(random.next(upperBound: UInt64(durations[rehearsing]! * 1_000_000))))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
 
@@ -271,10 +287,10 @@ import Testing
             #expect(applied("0003") == hasColumn, "\(context)")
             #expect(applied("0005") == relations.contains("c"), "\(context)")
             let outside = history["0004"]
-            let done = outside?.state == "applied" ? 3 : (outside?.done ?? -1)
+            let done = outside?.state == "applied" ? 4 : (outside?.done ?? -1)
             // A statement can have run without its row being updated yet: at most one more than listed.
             #expect(relations.contains("n1") ? done >= 0 : done < 1, "\(context)")
-            #expect(relations.contains("n2") ? done >= 2 : done < 3, "\(context)")
+            #expect(relations.contains("n2") ? done >= 3 : done < 4, "\(context)")
             #expect(
                 history.keys.sorted() == Array(["0001", "0002", "0003", "0004", "0005"].prefix(history.count)),
                 "\(context)")

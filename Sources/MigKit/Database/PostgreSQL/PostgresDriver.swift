@@ -132,7 +132,7 @@ public final class PostgresDriver: DatabaseDriver {
         lastScript = key
     }
 
-    static let sessionReset = """
+    private static let sessionReset = """
         CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *;
         DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES;
         """
