@@ -17,7 +17,9 @@ struct Adopt: ParsableCommand {
     )
 
     @Option(
-        name: .customLong("from"), help: "The tool whose history to read (found automatically when only one is there).")
+        name: .customLong("from"),
+        help: ArgumentHelp(
+            "The tool whose history to read (found automatically when only one is there).", valueName: "tool"))
     var tool: ForeignTool?
 
     @Option(help: "The tool's history table, when it was configured with another name (needs --from).")
