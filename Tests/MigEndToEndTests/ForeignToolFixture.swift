@@ -22,7 +22,7 @@ struct ForeignToolFixture: Sendable {
     /// What the tool's two applied migrations created.
     static let appliedSchema = users + "\n" + posts + "\n"
 
-    static let all = [goose, golangMigrate, dbmate, diesel, flyway]
+    static let all = [goose, golangMigrate, dbmate, diesel, flyway, sqlx]
 
     /// pressly/goose internal/dialect/dialectquery/postgres.go and sqlite3.go: `CreateTable`, and
     /// `InsertVersion` (`INSERT INTO t (version_id, is_applied) VALUES (?, ?)`), starting with the
@@ -192,6 +192,41 @@ struct ForeignToolFixture: Sendable {
 
             """
     }
+
+    /// launchbadge/sqlx sqlx-postgres/src/migrate.rs (and sqlx-sqlite's): `ensure_migrations_table`,
+    /// and `execute_migration`, which inserts `(version, description, TRUE, checksum, -1)`; `apply`
+    /// then sets `execution_time` in nanoseconds.
+    static let sqlx = ForeignToolFixture(
+        tool: "sqlx", table: "_sqlx_migrations",
+        files: [
+            "20240101000001_users.up.sql": users + "\n", "20240101000001_users.down.sql": "DROP TABLE users;\n",
+            "20240101000002_posts.up.sql": posts + "\n", "20240101000002_posts.down.sql": "DROP TABLE posts;\n",
+            "20240101000003_comments.up.sql": comments + "\n",
+            "20240101000003_comments.down.sql": "DROP TABLE comments;\n",
+        ],
+        versions: ["20240101000001", "20240101000002", "20240101000003"],
+        setup: { dialect in
+            let (timestamp, bytes, checksum) =
+                dialect == .postgres
+                ? ("TIMESTAMPTZ NOT NULL DEFAULT now()", "BYTEA", "decode('8515e9ec', 'hex')")
+                : ("TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP", "BLOB", "x'8515e9ec'")
+            return """
+                CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+                    version BIGINT PRIMARY KEY,
+                    description TEXT NOT NULL,
+                    installed_on \(timestamp),
+                    success BOOLEAN NOT NULL,
+                    checksum \(bytes) NOT NULL,
+                    execution_time BIGINT NOT NULL
+                );
+                INSERT INTO _sqlx_migrations ( version, description, success, checksum, execution_time )
+                VALUES ( 20240101000001, 'users', TRUE, \(checksum), -1 );
+                UPDATE _sqlx_migrations SET execution_time = 4500000 WHERE version = 20240101000001;
+                INSERT INTO _sqlx_migrations ( version, description, success, checksum, execution_time )
+                VALUES ( 20240101000002, 'posts', TRUE, \(checksum), -1 );
+
+                """ + appliedSchema
+        })
 
     static func flywayRows(_ rows: [String]) -> String {
         rows.map {

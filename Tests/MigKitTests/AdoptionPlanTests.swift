@@ -50,4 +50,13 @@ import Testing
         #expect(plan.unmatched.map(\.recorded) == [false, true])
         #expect(plan.findings.count == 2)
     }
+
+    @Test func trailingZeroComponentsMatchAsInFlyway() throws {
+        let plan = try plan(
+            ForeignHistory(
+                tool: .flyway, table: "flyway_schema_history",
+                entries: [.init(version: "1.0"), .init(version: "2.0.0"), .init(version: "7.0")]))
+        #expect(plan.matched.map(\.text) == ["0001", "0002"])
+        #expect(plan.records.map(\.version.text) == ["0001", "0002", "7.0"])
+    }
 }

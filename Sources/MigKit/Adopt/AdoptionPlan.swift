@@ -28,7 +28,8 @@ public struct AdoptionPlan: Sendable {
     public let findings: [String]
 
     /// Matches `history` with `catalog`. Versions match as versions compare (`0003` is `3`, Flyway's
-    /// `1_1` is `1.1`), with dashes removed (diesel stores `2024-01-15-120000` as `20240115120000`).
+    /// `1_1` is `1.1`, and as in Flyway `1.0` is `1`), with dashes removed (diesel stores
+    /// `2024-01-15-120000` as `20240115120000`).
     public init(history: ForeignHistory, catalog: Catalog, context: RunContext, now: Date = Date()) {
         tool = history.tool
         table = history.table
@@ -63,7 +64,7 @@ public struct AdoptionPlan: Sendable {
                 continue
             }
             let migration = byKey[key]
-            let version = migration?.version ?? key
+            let version = migration?.version ?? Version(entry.version.replacingOccurrences(of: "-", with: "")) ?? key
             records.append(
                 AppliedMigration(
                     version: version, name: migration?.name ?? entry.name ?? "unknown",
@@ -93,8 +94,12 @@ public struct AdoptionPlan: Sendable {
         self.findings = findings + history.notes
     }
 
-    /// The version a stored version text stands for, dashes removed.
+    /// What a stored version text is matched by: its version with dashes removed and trailing zero
+    /// components dropped (Flyway's `1.0` is its `1`).
     static func key(_ text: String) -> Version? {
-        Version(text.replacingOccurrences(of: "-", with: ""))
+        guard let version = Version(text.replacingOccurrences(of: "-", with: "")) else { return nil }
+        var components = version.components
+        while components.count > 1, components.last == 0 { components.removeLast() }
+        return Version(components.map(String.init).joined(separator: "."))
     }
 }

@@ -146,8 +146,8 @@ struct ForeignHistoryReader {
         let entries = rows.map { row in
             ForeignHistory.Entry(
                 version: row[0] ?? "", name: row[1], appliedAt: row[2].flatMap(ForeignTimestamp.parse),
-                // sqlx measures execution_time in nanoseconds.
-                executionMilliseconds: row[4].flatMap { Int64($0) }.map { Int($0 / 1_000_000) },
+                // sqlx measures execution_time in nanoseconds; -1 until it has measured it.
+                executionMilliseconds: row[4].flatMap { Int64($0) }.flatMap { $0 >= 0 ? Int($0 / 1_000_000) : nil },
                 state: Self.isTrue(row[3]) ? .applied : .failed)
         }
         return ForeignHistory(tool: tool, table: table, entries: entries)
