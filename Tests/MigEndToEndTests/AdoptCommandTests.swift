@@ -110,6 +110,21 @@ import Testing
         #expect(again.stderr.contains("mig's history table already has 2 row(s)"), "\(again.stderr)")
     }
 
+    @Test func allRowsOrNone() throws {
+        try project.write(.goose)
+        // mig's own history table, already there, with a constraint that rejects the second row.
+        _ = try project.sql(
+            """
+            CREATE TABLE mig_history (version TEXT NOT NULL PRIMARY KEY CHECK (version <> '00002'), name TEXT NOT NULL,
+                checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_ms INTEGER NOT NULL, applied_by TEXT NOT NULL,
+                git_commit TEXT, state TEXT NOT NULL, completed_statements TEXT NOT NULL DEFAULT '');
+            """)
+        let adopt = try mig("adopt")
+        #expect(adopt.status == 2)
+        #expect(adopt.stderr.contains("CHECK constraint failed"), "\(adopt.stderr)")
+        #expect(try project.sql("SELECT count(*) FROM mig_history") == ["0"], "the first row was rolled back too")
+    }
+
     @Test func severalToolsTablesNeedFrom() throws {
         try project.write(.goose)
         _ = try project.sql(ForeignToolFixture.dbmateTable(.sqlite, versions: ["1"]))
