@@ -52,6 +52,16 @@ import Testing
         #expect(up.stdout.contains("applied 2_comments"))
     }
 
+    @Test func aToolTableInAnotherSchema() throws {
+        try project.write(.dbmate)
+        try database.query("CREATE SCHEMA app; ALTER TABLE schema_migrations SET SCHEMA app")
+        #expect(try mig("adopt").stderr.contains("no history table of another tool found"))
+        let adopt = try mig("adopt", "--from", "dbmate", "--table", "app.schema_migrations")
+        #expect(adopt.status == 0, "\(adopt.stderr)")
+        #expect(adopt.stdout.contains("found app.schema_migrations (dbmate): 2 migration(s)"), "\(adopt.stdout)")
+        #expect(try project.states().last == "20240101000003:pending")
+    }
+
     @Test func baselineOnPostgreSQL() throws {
         try project.write(.dbmate)
         try database.query("DROP TABLE schema_migrations")

@@ -13,7 +13,7 @@ struct ForeignHistoryReader {
     let tool: ForeignTool
     let table: String
 
-    private var name: String { quoteIdentifier(table) }
+    private var name: String { quotedTableName(table) }
 
     func read() throws -> ForeignHistory {
         switch tool {

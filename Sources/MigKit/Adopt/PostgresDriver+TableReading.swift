@@ -6,7 +6,7 @@ extension PostgresDriver: TableReading {
             """
             SELECT attname FROM pg_attribute
             WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
-            """, parameters: [quoteIdentifier(table)]
+            """, parameters: [quotedTableName(table)]
         ).rows.map { $0[0] ?? "" }
     }
 

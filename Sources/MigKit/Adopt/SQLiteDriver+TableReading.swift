@@ -3,8 +3,9 @@ import Foundation
 
 extension SQLiteDriver: TableReading {
     public func columnNames(ofTable table: String) throws -> [String] {
-        let statement = try connection.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid")
-        try statement.bind([.text(table)])
+        let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
+        let statement = try connection.prepare("SELECT name FROM pragma_table_info(?, ?) ORDER BY cid")
+        try statement.bind(parts.count == 2 ? [.text(parts[1]), .text(parts[0])] : [.text(table), .text("main")])
         return try statement.rows { $0.text(0) ?? "" }
     }
 
