@@ -125,6 +125,25 @@ import Testing
         #expect(try project.sql("SELECT count(*) FROM mig_history") == ["0"], "the first row was rolled back too")
     }
 
+    @Test func concurrentAdoptionsRecordOnce() throws {
+        try project.write(.goose)
+        let runs = try (1...6).map { _ in
+            let process = Process()
+            process.executableURL = MigProcess.binary
+            process.arguments = ["adopt"]
+            process.currentDirectoryURL = project.scratch.url
+            process.environment = ProcessInfo.processInfo.environment.merging(project.environment) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for run in runs { run.waitUntilExit() }
+        // The lock is held from reading mig's history to writing it: one run adopts, the others find rows.
+        #expect(runs.map(\.terminationStatus).sorted() == [0, 2, 2, 2, 2, 2])
+        #expect(try project.sql("SELECT count(*) FROM mig_history") == ["2"])
+    }
+
     @Test func severalToolsTablesNeedFrom() throws {
         try project.write(.goose)
         _ = try project.sql(ForeignToolFixture.dbmateTable(.sqlite, versions: ["1"]))
