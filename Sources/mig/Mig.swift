@@ -16,6 +16,7 @@ struct Mig: ParsableCommand {
             Init.self, New.self, List.self,
             Check.self, Fix.self, History.self,
             Status.self, Up.self, Down.self, Redo.self, Resolve.self, Shadow.self,
+            Adopt.self, Baseline.self, Repair.self,
         ]
     )
 }

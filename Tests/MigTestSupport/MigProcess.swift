@@ -18,9 +18,11 @@ public struct MigProcess {
         return folder.appending(path: "mig")
     }
 
-    /// Runs `mig arguments…` in `directory` with `NO_COLOR` set and the given extra environment.
+    /// Runs `mig arguments…` in `directory` with `NO_COLOR` set and the given extra environment;
+    /// with `input`, that text is its standard input (then end of file).
     public static func run(
-        _ arguments: [String], in directory: URL, environment: [String: String] = [:], binary: URL = binary
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:], binary: URL = binary,
+        input: String? = nil
     ) throws -> Result {
         let process = Process()
         process.executableURL = binary
@@ -36,7 +38,13 @@ public struct MigProcess {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
         try process.run()
+        if let stdin, let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         // Read both pipes before waiting, so a large output cannot fill a pipe and block the child.
         let stdoutData = output.fileHandleForReading.readDataToEndOfFile()
         let stderrData = errors.fileHandleForReading.readDataToEndOfFile()

@@ -1,0 +1,73 @@
+import Foundation
+import MigTestSupport
+import Testing
+
+/// `mig repair` on a real SQLite file: re-recording the checksums of intentionally edited migrations.
+@Suite struct RepairCommandTests {
+    let project: AdoptProject
+
+    init() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.url.appending(path: "app.db").path
+        project = try AdoptProject(scratch: scratch, dialect: .sqlite, databaseURL: "sqlite:app.db") { sql in
+            try AdoptCommandTests.sqlite(path, sql)
+        }
+        for (path, text) in ForeignToolFixture.goose.files { try scratch.write("db/migrations/\(path)", text) }
+        #expect(try mig("up").status == 0)
+        try edit()
+    }
+
+    /// An intentional edit of an applied migration: a comment.
+    private func edit(_ comment: String = "-- users of the app") throws {
+        try project.scratch.write(
+            "db/migrations/00001_users.sql",
+            "-- +goose Up\n\(comment)\n\(ForeignToolFixture.users)\n-- +goose Down\nDROP TABLE users;\n")
+    }
+
+    private func mig(_ arguments: String..., input: String? = nil) throws -> MigProcess.Result {
+        try MigProcess.run(arguments, in: project.scratch.url, environment: project.environment, input: input)
+    }
+
+    private func appliedBy() throws -> String {
+        try project.sql("SELECT applied_by FROM mig_history WHERE version = '00001'").joined()
+    }
+
+    @Test func asksBeforeReRecordingAndSaysWhoDidIt() throws {
+        #expect(try project.states() == ["00001:changed", "00002:applied", "00003:applied"])
+
+        let dryRun = try mig("repair", "--dry-run")
+        #expect(dryRun.status == 0, "\(dryRun.stderr)")
+        #expect(dryRun.stdout == "would re-record the checksum of 00001_users\n")
+
+        let unanswered = try mig("repair", input: "")
+        #expect(unanswered.status == 1)
+        #expect(unanswered.stderr.contains("00001_users"))
+        #expect(unanswered.stderr.contains("not confirmed: nothing was changed"), "\(unanswered.stderr)")
+        #expect(try project.states().first == "00001:changed")
+
+        let confirmed = try mig("repair", input: "y\n")
+        #expect(confirmed.status == 0, "\(confirmed.stderr)")
+        #expect(confirmed.stdout == "re-recorded the checksum of 00001_users\n")
+        #expect(try project.states().allSatisfy { $0.hasSuffix(":applied") })
+        let by = try appliedBy()
+        #expect(by.components(separatedBy: "; checksum re-recorded by ").count == 2, "\(by)")
+
+        let nothing = try mig("repair", "--yes")
+        #expect(nothing.status == 0)
+        #expect(nothing.stderr.contains("nothing to repair"))
+
+        try edit("-- the app's users")
+        #expect(try mig("repair", "--yes").status == 0)
+        #expect(
+            try appliedBy().components(separatedBy: "; checksum re-recorded by ").count == 2, "replaced, not piled up")
+    }
+
+    @Test func refusesAVersionThatIsNotChanged() throws {
+        let refused = try mig("repair", "00002", "--yes")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("migration 00002 is applied, not changed"), "\(refused.stderr)")
+        #expect(try project.states().first == "00001:changed")
+        #expect(try mig("repair", "1", "--yes").status == 0)
+        #expect(try project.states().first == "00001:applied")
+    }
+}
