@@ -31,7 +31,7 @@ extension MigrationRunner {
     public func repairChecksums(of versions: [Version]? = nil, dryRun: Bool, now: Date = Date()) throws -> RepairPlan {
         if !dryRun { try driver.acquireMigrationLock() }
         defer { if !dryRun { try? driver.releaseMigrationLock() } }
-        let statuses = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations()).status()
+        let statuses = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations(), dialect: driver.dialect).status()
         let chosen: [MigrationStatus]
         if let versions {
             chosen = try versions.sorted().map { version in
