@@ -46,14 +46,18 @@ struct Up: ParsableCommand {
 
 struct Down: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Revert applied migrations with their down scripts, newest first.",
-        discussion: "Reverts one migration unless --steps or --to says otherwise; --to 0 reverts everything."
+        abstract: "Revert applied migrations with their down scripts, the last applied first.",
+        discussion: """
+            Reverts one migration unless --steps or --to says otherwise; --to 0 reverts everything, \
+            version 0 included. Migrations are reverted in the reverse of the order the database \
+            applied them (applied_at), which after an out-of-order apply is not version order.
+            """
     )
 
     @Option(help: "How many migrations to revert.")
     var steps: Int?
 
-    @Option(help: "Revert every migration newer than this version (it stays applied).")
+    @Option(help: "Revert every migration newer than this version (it stays applied; 0: revert all).")
     var to: Version?
 
     @OptionGroup var options: ApplyOptions
@@ -70,7 +74,7 @@ struct Down: ParsableCommand {
 
 struct Redo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Revert the newest applied migration and apply it again (for iterating on it).")
+        abstract: "Revert the last applied migration and apply it again (for iterating on it).")
 
     @OptionGroup var options: ApplyOptions
 

@@ -184,7 +184,7 @@ import Testing
                 try SQLiteShell.run(database, "SELECT group_concat(version || state) FROM mig_history")
                     == "0001applied,0002applied,0003applied")
         }
-        #expect(Set(outcomes).count > 2, "the kills should land at different points: \(outcomes)")
+        #expect(Set(outcomes).count >= 2, "the kills should land at different points: \(outcomes)")
     }
 
     /// The indexes of the reference states a database with this history may be in.

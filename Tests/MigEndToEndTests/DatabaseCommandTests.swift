@@ -214,6 +214,20 @@ import Testing
         #expect(try sqlite("SELECT count(*) FROM sqlite_master WHERE name = 'posts'", database: "notes.md") == "1")
     }
 
+    @Test func shadowSaysWhichPartTheRoundtripDidNotTest() throws {
+        try migration("0000", "setup", up: "CREATE TABLE settings (k TEXT);")
+        let partial = try mig("shadow", "--roundtrip")
+        #expect(partial.status == 0, "\(partial.stderr)")
+        #expect(partial.stdout.contains("down 0002_posts"))
+        #expect(partial.stdout.contains("down 0001_users"))
+        #expect(!partial.stdout.contains("down 0000_setup"))
+        #expect(
+            partial.stderr.contains(
+                "roundtrip partial: 0000_setup has no down script, so the roundtrip reverted only the 2 newer migration(s)"
+            ), "\(partial.stderr)")
+        #expect(partial.stderr.contains("those downs revert their ups"))
+    }
+
     @Test func aCorruptDatabaseIsRefusedUnchanged() throws {
         let file = try scratch.write("db/app.db", String(repeating: "not sqlite at all\n", count: 500))
         let before = try Data(contentsOf: file)

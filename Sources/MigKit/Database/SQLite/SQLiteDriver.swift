@@ -268,7 +268,8 @@ public final class SQLiteDriver: DatabaseDriver {
     /// reads what other connections committed, WAL content included. The folder — copy, journal,
     /// WAL — is removed when the returned driver is dropped, also after a failure.
     public func makeShadowCopy() throws -> any DatabaseDriver {
-        var template = Array((NSTemporaryDirectory() + "/mig-rehearsal-XXXXXX").utf8CString)
+        var template = Array(
+            (NSTemporaryDirectory() as NSString).appendingPathComponent("mig-rehearsal-XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else {
             throw DatabaseError(
                 message: "cannot create a temporary folder for the rehearsal copy in \(NSTemporaryDirectory()): "

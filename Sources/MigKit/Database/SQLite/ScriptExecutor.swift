@@ -7,13 +7,12 @@ struct ScriptExecutor {
 
     /// Runs every statement; a failure names the script's file and the file line of the failing statement.
     func run(_ script: Script) throws(DatabaseError) {
-        var bytes = Array(script.sql.utf8)
-        let length = bytes.count
-        bytes.append(0)
+        // A native string's own NUL-terminated storage, not a copy: a 200 MB seed file is held once.
+        let length = script.sql.utf8.count
         var failure: DatabaseError?
-        bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { text in
-                let base = text.baseAddress!
+        script.sql.withCString { base in
+            base.withMemoryRebound(to: UInt8.self, capacity: length + 1) { bytes in
+                let buffer = UnsafeBufferPointer(start: bytes, count: length + 1)
                 var offset = 0
                 var line = 1
                 while offset < length {
