@@ -44,17 +44,16 @@ public struct PostgresSQLReader: SQLReader {
     /// error are returned with the error: one of them may be a `COPY … FROM stdin` whose data the
     /// parser mistook for SQL.
     private func chunks(of text: SQLText, from offset: Int) throws(SQLReadError) -> ([Range<Int>], SQLReadError?) {
-        let rest = text.bytes[offset...]
         do {
-            return (try PgQuery.split(rest, with: .parser), nil)
+            return (try PgQuery.split(text, offset..<text.bytes.count, with: .parser), nil)
         } catch {
             let errorOffset = text.byteOffset(ofCharacter: error.characterPosition, from: offset)
             let failure = readError(error, at: errorOffset, in: text)
-            let scanned = (try? PgQuery.split(text.bytes[offset..<errorOffset], with: .scanner)) ?? []
+            let scanned = (try? PgQuery.split(text, offset..<errorOffset, with: .scanner)) ?? []
             guard let lastEnd = scanned.last(where: { text.byte(at: $0.upperBound) == UInt8(ascii: ";") })?.upperBound
             else { return ([], failure) }
             do {
-                return (try PgQuery.split(text.bytes[offset..<lastEnd + 1], with: .parser), failure)
+                return (try PgQuery.split(text, offset..<lastEnd + 1, with: .parser), failure)
             } catch {
                 let earlier = text.byteOffset(ofCharacter: error.characterPosition, from: offset)
                 throw readError(error, at: earlier, in: text)
@@ -91,7 +90,7 @@ public struct PostgresSQLReader: SQLReader {
         }
         let node: PostgresStatementNode
         do {
-            node = try PostgresStatementNode.first(inTree: PgQuery.parse(text.bytes[start..<range.upperBound]))
+            node = try PostgresStatementNode.first(inTree: PgQuery.parse(text, start..<range.upperBound))
         } catch {
             throw SQLReadError(line: line, message: "PostgreSQL's parser cannot read this statement: \(error)")
         }

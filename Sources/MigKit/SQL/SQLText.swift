@@ -2,12 +2,18 @@
 /// token of a range, the word at an offset. Line numbers are found by binary search, so reading a
 /// large file stays linear.
 struct SQLText {
-    let bytes: [UInt8]
+    /// The script's bytes followed by a NUL, so libpg_query can read any suffix in place.
+    let terminated: [UInt8]
+    /// The script's bytes (a view of `terminated` without its NUL).
+    let bytes: ArraySlice<UInt8>
     /// Offsets of every `\n`.
     private let newlines: [Int]
 
     init(_ sql: String) {
-        let bytes = Array(sql.utf8)
+        var terminated = Array(sql.utf8)
+        terminated.append(0)
+        self.terminated = terminated
+        let bytes = terminated[..<(terminated.count - 1)]
         self.bytes = bytes
         newlines = bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }
     }

@@ -59,7 +59,7 @@ public struct SQLiteSQLReader: SQLReader {
     }
 
     /// Reads the token at `index` and moves past it.
-    private static func token(in bytes: [UInt8], at index: inout Int) -> Token {
+    private static func token(in bytes: ArraySlice<UInt8>, at index: inout Int) -> Token {
         let byte = bytes[index]
         func skip(past terminator: [UInt8]) {
             while index < bytes.count, !bytes[index...].starts(with: terminator) { index += 1 }
