@@ -17,6 +17,16 @@ public struct PostgresSQLReader: SQLReader {
         "ALTER", "COPY", "SET",
     ]
 
+    /// Whether a statement starting with `byte` may start with one of `classifiedWords`.
+    private static func mayBeClassified(_ byte: UInt8) -> Bool {
+        switch byte | 0x20 {
+        case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "c"), UInt8(ascii: "d"), UInt8(ascii: "e"),
+            UInt8(ascii: "p"), UInt8(ascii: "r"), UInt8(ascii: "s"), UInt8(ascii: "v"):
+            true
+        default: false
+        }
+    }
+
     public func read(_ sql: String) throws(SQLReadError) -> SQLScript {
         let text = SQLText(sql)
         if let nul = text.bytes.firstIndex(of: 0) {
@@ -83,10 +93,11 @@ public struct PostgresSQLReader: SQLReader {
     {
         let start = text.firstToken(in: range)
         guard start < range.upperBound else { return nil }
-        let body = text.trimmedString(start..<range.upperBound)
+        let body = text.trimmed(start..<range.upperBound)
         let line = text.line(at: start)
-        guard Self.classifiedWords.contains(text.word(at: start).uppercased()) else {
-            return (SQLStatement(text: body, startLine: line), nil)
+        guard Self.mayBeClassified(text.bytes[start]), Self.classifiedWords.contains(text.word(at: start).uppercased())
+        else {
+            return (SQLStatement(source: body, startLine: line), nil)
         }
         let node: PostgresStatementNode
         do {
@@ -107,10 +118,10 @@ public struct PostgresSQLReader: SQLReader {
                     + "a backslash in '…' is an ordinary character; write backslash escapes as E'…' strings instead")
         case .copy(isFrom: true, toClient: true):
             let (data, end) = try copyData(after: range.upperBound, of: text, statementLine: line)
-            return (SQLStatement(text: body, startLine: line, kind: .copyFromStdin(data: data)), end)
+            return (SQLStatement(source: body, startLine: line, kind: .copyFromStdin(data: data)), end)
         default:
             return (
-                SQLStatement(text: body, startLine: line, kind: node.kind, concurrentIndex: node.concurrentIndex), nil
+                SQLStatement(source: body, startLine: line, kind: node.kind, concurrentIndex: node.concurrentIndex), nil
             )
         }
     }

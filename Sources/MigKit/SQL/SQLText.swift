@@ -13,9 +13,12 @@ struct SQLText {
         var terminated = Array(sql.utf8)
         terminated.append(0)
         self.terminated = terminated
-        let bytes = terminated[..<(terminated.count - 1)]
-        self.bytes = bytes
-        newlines = bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }
+        bytes = terminated[..<(terminated.count - 1)]
+        newlines = terminated.withUnsafeBufferPointer { buffer in
+            var found: [Int] = []
+            for index in buffer.indices where buffer[index] == 0x0A { found.append(index) }
+            return found
+        }
     }
 
     func byte(at offset: Int) -> UInt8? { offset >= 0 && offset < bytes.count ? bytes[offset] : nil }
@@ -92,10 +95,14 @@ struct SQLText {
         return end
     }
 
-    /// The text of `range` without trailing white space.
-    func trimmedString(_ range: Range<Int>) -> String {
+    /// The bytes of `range` without trailing white space.
+    func trimmed(_ range: Range<Int>) -> ArraySlice<UInt8> {
         var end = range.upperBound
-        while end > range.lowerBound, [0x20, 0x0A, 0x09, 0x0D, 0x0C, 0x0B].contains(bytes[end - 1]) { end -= 1 }
-        return String(decoding: bytes[range.lowerBound..<end], as: UTF8.self)
+        while end > range.lowerBound, Self.isSpace(bytes[end - 1]) { end -= 1 }
+        return bytes[range.lowerBound..<end]
+    }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C || byte == 0x0B
     }
 }
