@@ -146,4 +146,16 @@ import Testing
         #expect(failure.location?.line == 3)
         #expect(try database.query("SELECT to_regclass('counter') IS NULL") == ["t"])
     }
+
+    @Test func migrationsAfterAnUnrehearsableOneAreNotRehearsedWithoutIt() throws {
+        // 0003 builds on the table 0002 creates outside a transaction: rehearsing 0003 without 0002
+        // would fail and apply nothing.
+        try fixture.add(
+            "0002", "events", up: "CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id ON events (id);")
+        try fixture.add("0003", "view", up: "CREATE VIEW recent AS SELECT id FROM events;")
+        let report = try run()
+        #expect(report.completed.map(\.step.migration.version.text) == ["0001", "0002", "0003"])
+        #expect(report.unrehearsed.map(\.migration) == ["0002_events", "0003_view"])
+        #expect(try database.query("SELECT to_regclass('recent') IS NOT NULL") == ["t"])
+    }
 }
