@@ -222,3 +222,19 @@ import Testing
         #expect(try reader.read("ROLLBACK TRANSACTION;").transactionControl != nil)
     }
 }
+
+/// SQLite's own rules where they differ from PostgreSQL's.
+@Suite struct SQLiteSQLReaderEdgeTests {
+    let reader = SQLiteSQLReader()
+
+    @Test func anUnterminatedCommentRunsToTheEndAsInSQLite() throws {
+        let statements = try reader.read("CREATE TABLE a (id int);\n/* open\nCREATE TABLE b (id int);").statements
+        #expect(statements.map(\.text) == ["CREATE TABLE a (id int)"])
+    }
+
+    @Test func doubledQuotesStayInsideTheirString() throws {
+        let statements = try reader.read("INSERT INTO t VALUES ('it''s; here');\nSELECT \"a\"\"b;\";").statements
+        #expect(statements.map(\.startLine) == [1, 2])
+        #expect(statements[0].text == "INSERT INTO t VALUES ('it''s; here')")
+    }
+}

@@ -38,8 +38,10 @@ public struct Script: Sendable, Hashable, Codable {
     /// The line of the file on which the given 1-based line of the script stands.
     public func fileLine(forScriptLine line: Int) -> Int { startLine + line - 1 }
 
-    static func checksum(of sql: String) -> String {
-        let digest = SHA256.hash(data: Array(sql.utf8))
+    static func checksum(of sql: String) -> String { checksum(of: Array(sql.utf8)) }
+
+    static func checksum(of bytes: some Collection<UInt8>) -> String {
+        let digest = SHA256.hash(data: Array(bytes))
         let hexDigits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         hex.reserveCapacity(64)

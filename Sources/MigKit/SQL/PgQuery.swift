@@ -20,11 +20,11 @@ enum PgQuery {
 
     /// The byte ranges of the statements in `text` (UTF-8, no NUL), each from just after the previous
     /// `;` (leading white space and comments included) up to its own `;`.
-    static func split(_ text: ArraySlice<UInt8>, with splitter: Splitter) throws(Failure) -> [Range<Int>] {
-        let base = text.startIndex
+    static func split(_ text: SQLText, _ range: Range<Int>, with splitter: Splitter) throws(Failure) -> [Range<Int>] {
+        let base = range.lowerBound
         var ranges: [Range<Int>] = []
         var failure: Failure?
-        withCString(text) { pointer in
+        withCString(text, range) { pointer in
             let result =
                 switch splitter {
                 case .parser: pg_query_split_with_parser(pointer)
@@ -39,8 +39,8 @@ enum PgQuery {
             for index in 0..<Int(result.n_stmts) {
                 guard let statement = result.stmts[index]?.pointee else { continue }
                 let start = base + Int(statement.stmt_location)
-                let end = statement.stmt_len == 0 ? text.endIndex : start + Int(statement.stmt_len)
-                ranges.append(start..<min(end, text.endIndex))
+                let end = statement.stmt_len == 0 ? range.upperBound : start + Int(statement.stmt_len)
+                ranges.append(start..<min(end, range.upperBound))
             }
         }
         if let failure { throw failure }
@@ -48,10 +48,10 @@ enum PgQuery {
     }
 
     /// The JSON parse tree of `text`.
-    static func parse(_ text: ArraySlice<UInt8>) throws(Failure) -> Data {
+    static func parse(_ text: SQLText, _ range: Range<Int>) throws(Failure) -> Data {
         var tree = Data()
         var failure: Failure?
-        withCString(text) { pointer in
+        withCString(text, range) { pointer in
             let result = pg_query_parse(pointer)
             defer { pg_query_free_parse_result(result) }
             if let error = result.error {
@@ -65,8 +65,16 @@ enum PgQuery {
         return tree
     }
 
-    private static func withCString(_ text: ArraySlice<UInt8>, _ body: (UnsafePointer<CChar>) -> Void) {
-        var bytes = Array(text)
+    /// Calls `body` with `range` of `text` as a C string: in place when the range runs to the end
+    /// (a large script is not copied for every `COPY` block it holds), else a NUL-terminated copy.
+    private static func withCString(_ text: SQLText, _ range: Range<Int>, _ body: (UnsafePointer<CChar>) -> Void) {
+        if range.upperBound == text.bytes.count {
+            text.terminated.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress! + range.lowerBound) }
+            }
+            return
+        }
+        var bytes = Array(text.bytes[range])
         bytes.append(0)
         bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }

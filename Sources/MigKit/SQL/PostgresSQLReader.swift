@@ -17,6 +17,16 @@ public struct PostgresSQLReader: SQLReader {
         "ALTER", "COPY", "SET",
     ]
 
+    /// Whether a statement starting with `byte` may start with one of `classifiedWords`.
+    private static func mayBeClassified(_ byte: UInt8) -> Bool {
+        switch byte | 0x20 {
+        case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "c"), UInt8(ascii: "d"), UInt8(ascii: "e"),
+            UInt8(ascii: "p"), UInt8(ascii: "r"), UInt8(ascii: "s"), UInt8(ascii: "v"):
+            true
+        default: false
+        }
+    }
+
     public func read(_ sql: String) throws(SQLReadError) -> SQLScript {
         let text = SQLText(sql)
         if let nul = text.bytes.firstIndex(of: 0) {
@@ -44,17 +54,16 @@ public struct PostgresSQLReader: SQLReader {
     /// error are returned with the error: one of them may be a `COPY … FROM stdin` whose data the
     /// parser mistook for SQL.
     private func chunks(of text: SQLText, from offset: Int) throws(SQLReadError) -> ([Range<Int>], SQLReadError?) {
-        let rest = text.bytes[offset...]
         do {
-            return (try PgQuery.split(rest, with: .parser), nil)
+            return (try PgQuery.split(text, offset..<text.bytes.count, with: .parser), nil)
         } catch {
             let errorOffset = text.byteOffset(ofCharacter: error.characterPosition, from: offset)
             let failure = readError(error, at: errorOffset, in: text)
-            let scanned = (try? PgQuery.split(text.bytes[offset..<errorOffset], with: .scanner)) ?? []
+            let scanned = (try? PgQuery.split(text, offset..<errorOffset, with: .scanner)) ?? []
             guard let lastEnd = scanned.last(where: { text.byte(at: $0.upperBound) == UInt8(ascii: ";") })?.upperBound
             else { return ([], failure) }
             do {
-                return (try PgQuery.split(text.bytes[offset..<lastEnd + 1], with: .parser), failure)
+                return (try PgQuery.split(text, offset..<lastEnd + 1, with: .parser), failure)
             } catch {
                 let earlier = text.byteOffset(ofCharacter: error.characterPosition, from: offset)
                 throw readError(error, at: earlier, in: text)
@@ -84,14 +93,15 @@ public struct PostgresSQLReader: SQLReader {
     {
         let start = text.firstToken(in: range)
         guard start < range.upperBound else { return nil }
-        let body = text.trimmedString(start..<range.upperBound)
+        let body = text.trimmed(start..<range.upperBound)
         let line = text.line(at: start)
-        guard Self.classifiedWords.contains(text.word(at: start).uppercased()) else {
-            return (SQLStatement(text: body, startLine: line), nil)
+        guard Self.mayBeClassified(text.bytes[start]), Self.classifiedWords.contains(text.word(at: start).uppercased())
+        else {
+            return (SQLStatement(source: body, startLine: line), nil)
         }
         let node: PostgresStatementNode
         do {
-            node = try PostgresStatementNode.first(inTree: PgQuery.parse(text.bytes[start..<range.upperBound]))
+            node = try PostgresStatementNode.first(inTree: PgQuery.parse(text, start..<range.upperBound))
         } catch {
             throw SQLReadError(line: line, message: "PostgreSQL's parser cannot read this statement: \(error)")
         }
@@ -108,10 +118,10 @@ public struct PostgresSQLReader: SQLReader {
                     + "a backslash in '…' is an ordinary character; write backslash escapes as E'…' strings instead")
         case .copy(isFrom: true, toClient: true):
             let (data, end) = try copyData(after: range.upperBound, of: text, statementLine: line)
-            return (SQLStatement(text: body, startLine: line, kind: .copyFromStdin(data: data)), end)
+            return (SQLStatement(source: body, startLine: line, kind: .copyFromStdin(data: data)), end)
         default:
             return (
-                SQLStatement(text: body, startLine: line, kind: node.kind, concurrentIndex: node.concurrentIndex), nil
+                SQLStatement(source: body, startLine: line, kind: node.kind, concurrentIndex: node.concurrentIndex), nil
             )
         }
     }

@@ -13,8 +13,11 @@ public struct SQLStatement: Sendable, Hashable {
         case copyFromStdin(data: String)
     }
 
+    /// The statement's bytes: a view into the script's, decoded only when asked for (a seed file of
+    /// a million statements is read without a million strings).
+    private let source: ArraySlice<UInt8>
     /// The statement from its first token up to (not including) its terminating `;`.
-    public let text: String
+    public var text: String { String(decoding: source, as: UTF8.self) }
     /// 1-based line of the script on which the statement's first token stands.
     public let startLine: Int
     public let kind: Kind
@@ -23,14 +26,18 @@ public struct SQLStatement: Sendable, Hashable {
     public let concurrentIndex: String?
 
     public init(text: String, startLine: Int, kind: Kind = .ordinary, concurrentIndex: String? = nil) {
-        self.text = text
+        self.init(source: ArraySlice(text.utf8), startLine: startLine, kind: kind, concurrentIndex: concurrentIndex)
+    }
+
+    init(source: ArraySlice<UInt8>, startLine: Int, kind: Kind = .ordinary, concurrentIndex: String? = nil) {
+        self.source = source
         self.startLine = startLine
         self.kind = kind
         self.concurrentIndex = concurrentIndex
     }
 
     /// SHA-256 (hex) of `text`: how a dirty migration remembers which statements already ran.
-    public var digest: String { Script.checksum(of: text) }
+    public var digest: String { Script.checksum(of: source) }
 }
 
 /// A script read by its dialect's `SQLReader`: its statements and what they demand of a transaction.

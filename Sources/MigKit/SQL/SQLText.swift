@@ -2,14 +2,23 @@
 /// token of a range, the word at an offset. Line numbers are found by binary search, so reading a
 /// large file stays linear.
 struct SQLText {
-    let bytes: [UInt8]
+    /// The script's bytes followed by a NUL, so libpg_query can read any suffix in place.
+    let terminated: [UInt8]
+    /// The script's bytes (a view of `terminated` without its NUL).
+    let bytes: ArraySlice<UInt8>
     /// Offsets of every `\n`.
     private let newlines: [Int]
 
     init(_ sql: String) {
-        let bytes = Array(sql.utf8)
-        self.bytes = bytes
-        newlines = bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }
+        var terminated = Array(sql.utf8)
+        terminated.append(0)
+        self.terminated = terminated
+        bytes = terminated[..<(terminated.count - 1)]
+        newlines = terminated.withUnsafeBufferPointer { buffer in
+            var found: [Int] = []
+            for index in buffer.indices where buffer[index] == 0x0A { found.append(index) }
+            return found
+        }
     }
 
     func byte(at offset: Int) -> UInt8? { offset >= 0 && offset < bytes.count ? bytes[offset] : nil }
@@ -86,10 +95,14 @@ struct SQLText {
         return end
     }
 
-    /// The text of `range` without trailing white space.
-    func trimmedString(_ range: Range<Int>) -> String {
+    /// The bytes of `range` without trailing white space.
+    func trimmed(_ range: Range<Int>) -> ArraySlice<UInt8> {
         var end = range.upperBound
-        while end > range.lowerBound, [0x20, 0x0A, 0x09, 0x0D, 0x0C, 0x0B].contains(bytes[end - 1]) { end -= 1 }
-        return String(decoding: bytes[range.lowerBound..<end], as: UTF8.self)
+        while end > range.lowerBound, Self.isSpace(bytes[end - 1]) { end -= 1 }
+        return bytes[range.lowerBound..<end]
+    }
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C || byte == 0x0B
     }
 }
