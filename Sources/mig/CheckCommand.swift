@@ -9,8 +9,8 @@ struct Check: ParsableCommand {
             Compares head (the working tree on top of HEAD, uncommitted migrations included) with \
             the base (--base, else [git] base, else the first of origin/HEAD, main, master) from \
             their merge base, reading history straight from Git. Reports duplicate-version, \
-            reordered-version, edited-migration, deleted-migration, missing-down, unparseable-name \
-            and stale-guard; with --shadow also shadow-failed and order-drift (the schema a deployed \
+            reordered-version, edited-migration, deleted-migration, missing-down, unparseable-name, \
+            stale-guard, and on PostgreSQL the findings of `mig lint` for the migrations the branch adds or changes; with --shadow also shadow-failed and order-drift (the schema a deployed \
             database gets, running the branch's migrations after base's, against version order). Exit status: 0 clean, 1 findings at error level, 2 when the check \
             cannot run (not a repository, missing base, shallow clone, no commits).
             """

@@ -41,6 +41,9 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
     case identifierTooLong = "identifier-too-long"
     case preferRobustStmts = "prefer-robust-stmts"
     case transactionNotCommitted = "transaction-not-committed"
+    // SQLite.
+    case sqliteUnsupportedAlterTable = "sqlite-unsupported-alter-table"
+    case sqliteForeignKeysOff = "sqlite-foreign-keys-off"
     // The lint itself.
     case syntaxError = "syntax-error"
     case invalidLintIgnore = "invalid-lint-ignore"
@@ -110,7 +113,11 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
         case .preferRobustStmts:
             "this file runs outside a transaction: after a partial run, the retry fails on what already exists"
         case .transactionNotCommitted: "a BEGIN without COMMIT leaves the transaction open"
-        case .syntaxError: "PostgreSQL's parser cannot read the script"
+        case .sqliteUnsupportedAlterTable:
+            "SQLite's ALTER TABLE only renames a table or column, adds a column or drops one: anything else fails"
+        case .sqliteForeignKeysOff:
+            "SQLite ignores PRAGMA foreign_keys inside a transaction, and a rebuild with foreign keys off can leave rows pointing nowhere"
+        case .syntaxError: "the database's parser cannot read the script"
         case .invalidLintIgnore: "a suppression must name known rules and say why"
         }
     }
@@ -167,7 +174,11 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
         case .identifierTooLong: "a name of at most 63 bytes"
         case .preferRobustStmts: "CREATE … IF NOT EXISTS, DROP … IF EXISTS, ADD COLUMN IF NOT EXISTS"
         case .transactionNotCommitted: "end the transaction with COMMIT"
-        case .syntaxError: "fix the SQL (the parser is PostgreSQL 15's: newer syntax is not understood yet)"
+        case .sqliteUnsupportedAlterTable:
+            "rebuild the table: CREATE TABLE new_t (…); INSERT INTO new_t SELECT … FROM t; DROP TABLE t; ALTER TABLE new_t RENAME TO t"
+        case .sqliteForeignKeysOff:
+            "a `-- mig:no-transaction` migration: PRAGMA foreign_keys = OFF; BEGIN; rebuild; PRAGMA foreign_key_check; COMMIT; PRAGMA foreign_keys = ON"
+        case .syntaxError: "fix the SQL (the PostgreSQL parser is PostgreSQL 15's: newer syntax is not understood yet)"
         case .invalidLintIgnore: "-- mig:lint-ignore RULE[,RULE] the reason it is safe here"
         }
     }

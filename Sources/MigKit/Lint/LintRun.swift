@@ -43,7 +43,9 @@ public enum LintRun {
         switch scope {
         case .branch:
             if let context {
-                targets = LintTargets.branch(try BranchCatalogs(context), directory: directory)
+                let catalogs = try BranchCatalogs(context)
+                problems = catalogs.head.diagnostics.filter { $0.code == .invalidMigration }
+                targets = LintTargets.branch(catalogs, directory: directory)
             } else {
                 let catalog = try project.loadCatalog()
                 problems = catalog.diagnostics.filter { $0.code == .invalidMigration }

@@ -1,5 +1,11 @@
 import Foundation
 
+/// The lint rules of one dialect, over one script as its `SQLReader` read it.
+protocol ScriptLintRules {
+    /// The findings (at script lines) of a script that runs in `mode`; `memory` learns what it creates.
+    func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit]
+}
+
 /// One up script for the linter: linted, or only read for the tables it creates (an earlier
 /// migration of the branch that was not asked for).
 public struct LintTarget: Sendable {
@@ -24,22 +30,27 @@ public struct LintTarget: Sendable {
 /// and its safe sequence as the hint.
 ///
 /// Whether a script runs in a transaction is decided as the runner decides it (`TransactionMode`:
-/// its directives and its statements), never guessed. SQLite has no rules yet: it lints clean.
+/// its directives and its statements), never guessed.
 public struct MigrationLinter {
     private let configuration: Configuration
 
     public init(configuration: Configuration) { self.configuration = configuration }
 
     public func lint(_ targets: [LintTarget]) -> [Diagnostic] {
-        guard configuration.migrations.dialect == .postgres else { return [] }
-        let rules = PostgresLintRules(
-            postgresVersion: configuration.lint.postgresVersion ?? 15,
-            sessionLockTimeout: configuration.database.lockTimeout != nil)
+        let rules: any ScriptLintRules =
+            switch configuration.migrations.dialect {
+            case .postgres:
+                PostgresLintRules(
+                    postgresVersion: configuration.lint.postgresVersion ?? 15,
+                    sessionLockTimeout: configuration.database.lockTimeout != nil)
+            case .sqlite: SQLiteLintRules()
+            }
+        let reader = configuration.migrations.dialect.reader
         var branchMemory = LintMemory()
         var diagnostics: [Diagnostic] = []
         for target in targets {
             var memory = branchMemory
-            let hits = Self.hits(of: target.script, rules: rules, memory: &memory)
+            let hits = Self.hits(of: target.script, reader: reader, rules: rules, memory: &memory)
             if target.isNewOnBranch { branchMemory = memory }
             if target.isLinted { diagnostics += hits.compactMap { diagnostic($0, in: target) } }
         }
@@ -47,25 +58,16 @@ public struct MigrationLinter {
     }
 
     /// The script's findings, suppressions applied.
-    private static func hits(of script: Script, rules: PostgresLintRules, memory: inout LintMemory) -> [LintHit] {
+    private static func hits(
+        of script: Script, reader: any SQLReader, rules: any ScriptLintRules, memory: inout LintMemory
+    ) -> [LintHit] {
         let reading: SQLScript
         do {
-            reading = try PostgresSQLReader().read(script.sql)
+            reading = try reader.read(script.sql)
         } catch {
             return [LintHit(rule: .syntaxError, line: error.line, message: error.message)]
         }
-        var nodes: [(node: PostgresLintNode, line: Int)] = []
-        var hits: [LintHit] = []
-        for statement in reading.statements {
-            hits += PostgresLintRules.longIdentifiers(in: statement.text, line: statement.startLine)
-            do {
-                let tree = try PgQuery.parse(Array(statement.text.utf8)[...])
-                nodes += try PostgresLintNode.statements(inTree: tree).map { ($0, statement.startLine) }
-            } catch {
-                hits.append(LintHit(rule: .syntaxError, line: statement.startLine, message: "PostgreSQL's parser cannot read this statement: \(error)"))
-            }
-        }
-        hits += rules.hits(of: nodes, mode: TransactionMode(script: script, reading: reading), memory: &memory)
+        let hits = rules.hits(of: reading, mode: TransactionMode(script: script, reading: reading), memory: &memory)
         let suppressions = LintSuppressions(sql: script.sql, statementLines: reading.statements.map(\.startLine))
         return hits.filter { !suppressions.silences($0) } + suppressions.problems
     }

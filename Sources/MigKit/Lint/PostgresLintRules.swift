@@ -20,7 +20,7 @@ struct LintMemory: Sendable {
 
 /// The PostgreSQL rules over one script's parse trees: walks its statements in order, tracking
 /// the transaction block, `SET lock_timeout` and the tables created so far.
-struct PostgresLintRules {
+struct PostgresLintRules: ScriptLintRules {
     /// The PostgreSQL version the project deploys to (major number).
     let postgresVersion: Int
     /// Whether mig itself sets `lock_timeout` for every migration (`[database] lock_timeout`).
@@ -46,9 +46,27 @@ struct PostgresLintRules {
         }
     }
 
-    /// The findings of a script whose statements are `nodes` (with their script lines), run in `mode`;
-    /// `memory` is updated with what the script creates.
-    func hits(
+    /// Each statement parsed on its own (a `COPY`'s data is not SQL), then the rules in order.
+    func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
+        var nodes: [(node: PostgresLintNode, line: Int)] = []
+        var problems: [LintHit] = []
+        for statement in reading.statements {
+            problems += Self.longIdentifiers(in: statement.text, line: statement.startLine)
+            do {
+                let tree = try PgQuery.parse(Array(statement.text.utf8)[...])
+                nodes += try PostgresLintNode.statements(inTree: tree).map { ($0, statement.startLine) }
+            } catch {
+                problems.append(
+                    LintHit(
+                        rule: .syntaxError, line: statement.startLine,
+                        message: "PostgreSQL's parser cannot read this statement: \(error)"))
+            }
+        }
+        return problems + hits(of: nodes, mode: mode, memory: &memory)
+    }
+
+    /// The findings of statements `nodes` (with their script lines), run in `mode`.
+    private func hits(
         of nodes: [(node: PostgresLintNode, line: Int)], mode: TransactionMode, memory: inout LintMemory
     ) -> [LintHit] {
         var walk = Walk(rules: self, mode: mode, memory: memory)

@@ -137,7 +137,7 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
     }
 
     @Test func everyRuleHasACase() {
-        let covered = Set(Self.cases.map(\.rule)).union([.requireTimeoutSettings])
+        let covered = Set((Self.cases + Self.sqliteCases).map(\.rule)).union([.requireTimeoutSettings])
         #expect(Set(LintRule.allCases).subtracting(covered).isEmpty)
     }
 
@@ -178,7 +178,29 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         #expect(finding.message.contains("syntax error at or near \";\""))
     }
 
-    @Test func sqliteProjectsLintClean() {
+    static let sqliteCases: [RuleCase] = [
+        RuleCase(
+            rule: .sqliteUnsupportedAlterTable, fires: "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            nearMiss: "ALTER TABLE users ADD COLUMN email TEXT;"),
+        RuleCase(
+            rule: .sqliteUnsupportedAlterTable, fires: "ALTER TABLE main.users ADD CONSTRAINT u UNIQUE (email);",
+            nearMiss: "ALTER TABLE main.users RENAME COLUMN mail TO email;"),
+        RuleCase(
+            rule: .sqliteForeignKeysOff, fires: "PRAGMA foreign_keys = OFF;\nDROP TABLE old_users;",
+            nearMiss: "-- mig:no-transaction\nPRAGMA foreign_keys = OFF;\nDROP TABLE old_users;\nPRAGMA foreign_key_check;"),
+        RuleCase(
+            rule: .sqliteForeignKeysOff,
+            fires: "-- mig:no-transaction\nPRAGMA foreign_keys = 0;\nALTER TABLE new_users RENAME TO users;",
+            nearMiss: "PRAGMA foreign_keys = ON;"),
+    ]
+
+    @Test(arguments: sqliteCases) func sqliteRulesFireAndSpareTheNearMiss(_ rule: RuleCase) {
+        let sqlite: (inout Configuration) -> Void = { $0.migrations.dialect = .sqlite }
+        #expect(lintRules(rule.fires, configure: sqlite) == [rule.rule], "must fire")
+        #expect(lintRules(rule.nearMiss, configure: sqlite).isEmpty, "must not fire")
+    }
+
+    @Test func postgresRulesDoNotApplyToSQLite() {
         #expect(lintRules("CREATE INDEX i ON users (email);") { $0.migrations.dialect = .sqlite }.isEmpty)
     }
 }
