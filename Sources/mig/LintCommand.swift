@@ -27,6 +27,9 @@ struct Lint: ParsableCommand {
     @Flag(help: "Lint every migration, not only the branch's.")
     var all = false
 
+    @Flag(help: "Also replay the branch's migrations in a PostgreSQL shadow and report the table locks each statement held and the tables it rewrote.")
+    var measure = false
+
     @Flag(help: "List the rules with their level, why and safe way, and exit.")
     var rules = false
 
@@ -51,7 +54,8 @@ struct Lint: ParsableCommand {
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
             let scope: LintScope =
                 all ? .all : paths.isEmpty ? .branch(base: base) : .paths(paths.map { URL(fileURLWithPath: $0, relativeTo: cwd) })
-            report = try LintRun.run(project: project, scope: scope)
+            report = try LintRun.run(
+                project: project, scope: scope, measureIn: measure ? try shadowReplay(for: project).makeDatabase : nil)
         }
         guard let report else { return }
         switch format {
@@ -72,6 +76,10 @@ struct Lint: ParsableCommand {
         if dialect != .postgres {
             Console.print("ok: mig lint has rules for PostgreSQL only; this project's dialect is \(dialect.rawValue) (\(what))")
             return
+        }
+        let measured = (report.measurements ?? []).filter(\.affectsExistingTable)
+        if !measured.isEmpty {
+            Console.print(measured.map { "\($0.location): measured: \($0.summary)" }.joined(separator: "\n"))
         }
         guard !report.findings.isEmpty else {
             Console.print("ok: no problems found in \(what)")

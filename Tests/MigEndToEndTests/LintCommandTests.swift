@@ -82,3 +82,36 @@ import Testing
         #expect(broken.stdout.contains("\"line\" : 3"))
     }
 }
+
+/// `mig lint --measure` against the PostgreSQL server the tests start.
+@Suite(.postgres) struct LintMeasureTests {
+    @Test func theShadowShowsTheShareLockOfAnIndexAndTheRewriteOfATypeChange() throws {
+        let repo = try BranchRepository()
+        let shadowURL = try PostgresTestServer.url(database: "postgres")
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n")
+        try repo.git.write(
+            BranchRepository.path("0001_users"),
+            "-- mig:up\nCREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text, age integer);\n"
+                + "-- mig:down\nDROP TABLE users;\n")
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            BranchRepository.path("0002_users_email"),
+            "-- mig:up\nCREATE INDEX users_email_idx ON users (email);\nALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+                + "CREATE TABLE orders (id bigint);\nCREATE INDEX orders_id_idx ON orders (id);\n-- mig:down\nSELECT 1;\n")
+        try repo.git.commit("index users.email")
+
+        let result = try repo.mig(["lint", "--measure"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("db/migrations/0002_users_email.sql:2: measured: SHARE on users (existing table)"))
+        #expect(result.stdout.contains("db/migrations/0002_users_email.sql:3: measured: ACCESS EXCLUSIVE on users (existing table); users rewritten"))
+        #expect(!result.stdout.contains("0002_users_email.sql:5: measured"))
+        #expect(result.stdout.contains("[require-concurrent-index-creation]"))
+
+        let json = try repo.mig(["lint", "--measure", "--format", "json"])
+        #expect(json.stdout.contains("\"mode\" : \"ShareLock\""))
+        #expect(json.stdout.contains("\"rewritten\" : [\n"))
+    }
+}

@@ -18,6 +18,8 @@ public struct LintReport: Sendable, Codable, DiagnosticReport {
     /// The files linted, relative to the project root.
     public let files: [String]
     public let findings: [Finding]
+    /// With `--measure`: what each linted statement locked and rewrote in the shadow.
+    public let measurements: [MeasuredStatement]?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
     public var tool: String { "mig lint" }
@@ -27,7 +29,11 @@ public struct LintReport: Sendable, Codable, DiagnosticReport {
 
 /// Chooses the migrations of a `LintScope` and lints them.
 public enum LintRun {
-    public static func run(project: Project, scope: LintScope) throws -> LintReport {
+    /// Lints the scope's migrations; given a shadow, also measures the branch's migrations in it
+    /// (PostgreSQL, branch scope only).
+    public static func run(project: Project, scope: LintScope, measureIn shadow: ShadowDatabaseFactory? = nil) throws
+        -> LintReport
+    {
         let linter = MigrationLinter(configuration: project.configuration)
         let directory = project.configuration.migrations.directory
         let context: BranchContext? =
@@ -59,9 +65,19 @@ public enum LintRun {
             targets = try LintTargets.paths(urls, project: project, context: context)
         }
         let findings = (problems + linter.lint(targets)).map { Finding($0) }
+        var measurements: [MeasuredStatement]?
+        if let shadow {
+            guard project.configuration.migrations.dialect == .postgres, case .branch = scope, let context else {
+                throw LintSetupError.measureNeedsPostgresBranch
+            }
+            let head = try context.workingCatalog()
+            let linted = Set(targets.map(\.script.path))
+            let before = head.migrations.filter { !linted.contains($0.up.path) }.map(\.up)
+            measurements = try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: targets)
+        }
         return LintReport(
             base: context?.baseName, pathPrefix: pathPrefix, files: targets.filter(\.isLinted).map(\.path),
-            findings: findings)
+            findings: findings, measurements: measurements)
     }
 
     /// The branch comparison, or nil outside a Git repository.
@@ -70,6 +86,19 @@ public enum LintRun {
             return try BranchContext(project: project, base: base)
         } catch BranchSetupError.notARepository {
             return nil
+        }
+    }
+}
+
+/// Why `mig lint` cannot do what it was asked.
+public enum LintSetupError: Error, Sendable, CustomStringConvertible {
+    case measureNeedsPostgresBranch
+
+    public var description: String {
+        switch self {
+        case .measureNeedsPostgresBranch:
+            "--measure replays a branch's migrations in a PostgreSQL shadow: use it in a PostgreSQL project's "
+                + "Git repository, without --all or paths"
         }
     }
 }
