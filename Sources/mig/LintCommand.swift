@@ -38,6 +38,7 @@ struct Lint: ParsableCommand {
 
     func validate() throws {
         if all, !paths.isEmpty { throw ValidationError("--all lints every migration: give either --all or paths") }
+        if measure, all || !paths.isEmpty { throw ValidationError("--measure replays the branch's migrations: it goes without --all and paths") }
         if base != nil, all || !paths.isEmpty { throw ValidationError("--base chooses the branch's files: it goes without --all and paths") }
     }
 

@@ -40,6 +40,11 @@ import Testing
         let sarif = try repo.mig(["lint", "--format", "sarif"])
         #expect(sarif.stdout.contains("\"ruleId\" : \"require-concurrent-index-creation\""))
         #expect(sarif.stdout.contains("Safe way: CREATE INDEX CONCURRENTLY"))
+        let junit = try repo.mig(["lint", "--format", "junit"])
+        #expect(junit.stdout.contains("<testsuite name=\"mig lint against main\""))
+        #expect(junit.stdout.contains(
+            "<testcase classname=\"mig.lint\" name=\"require-concurrent-index-creation db/migrations/0002_users_email.sql:2\""))
+        #expect(junit.stdout.contains("<testcase classname=\"mig.lint\" name=\"ban-drop-table\"/>"))
         let github = try repo.mig(["lint", "--format", "github"])
         #expect(github.stdout.hasPrefix("::error file=db/migrations/0002_users_email.sql,line=2,title=mig require-concurrent-index-creation::"))
     }
