@@ -27,7 +27,10 @@ struct Lint: ParsableCommand {
     @Flag(help: "Lint every migration, not only the branch's.")
     var all = false
 
-    @Flag(help: "Also replay the branch's migrations in a PostgreSQL shadow and report the table locks each statement held and the tables it rewrote.")
+    @Flag(
+        help:
+            "Also replay the branch's migrations in a PostgreSQL shadow and report the table locks each statement held and the tables it rewrote."
+    )
     var measure = false
 
     @Flag(help: "List the rules with their level, why and safe way, and exit.")
@@ -38,8 +41,12 @@ struct Lint: ParsableCommand {
 
     func validate() throws {
         if all, !paths.isEmpty { throw ValidationError("--all lints every migration: give either --all or paths") }
-        if measure, all || !paths.isEmpty { throw ValidationError("--measure replays the branch's migrations: it goes without --all and paths") }
-        if base != nil, all || !paths.isEmpty { throw ValidationError("--base chooses the branch's files: it goes without --all and paths") }
+        if measure, all || !paths.isEmpty {
+            throw ValidationError("--measure replays the branch's migrations: it goes without --all and paths")
+        }
+        if base != nil, all || !paths.isEmpty {
+            throw ValidationError("--base chooses the branch's files: it goes without --all and paths")
+        }
     }
 
     func run() throws {
@@ -54,7 +61,9 @@ struct Lint: ParsableCommand {
             dialect = project.configuration.migrations.dialect
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
             let scope: LintScope =
-                all ? .all : paths.isEmpty ? .branch(base: base) : .paths(paths.map { URL(fileURLWithPath: $0, relativeTo: cwd) })
+                all
+                ? .all
+                : paths.isEmpty ? .branch(base: base) : .paths(paths.map { URL(fileURLWithPath: $0, relativeTo: cwd) })
             report = try LintRun.run(
                 project: project, scope: scope, measureIn: measure ? try shadowReplay(for: project).makeDatabase : nil)
         }
@@ -75,7 +84,8 @@ struct Lint: ParsableCommand {
         let against = report.base.map { " against \($0)" } ?? ""
         let what = "\(report.files.count) migration(s)\(against)"
         if dialect != .postgres {
-            Console.print("ok: mig lint has rules for PostgreSQL only; this project's dialect is \(dialect.rawValue) (\(what))")
+            Console.print(
+                "ok: mig lint has rules for PostgreSQL only; this project's dialect is \(dialect.rawValue) (\(what))")
             return
         }
         let measured = (report.measurements ?? []).filter(\.affectsExistingTable)

@@ -7,7 +7,8 @@ import Testing
     private func repository() throws -> BranchRepository {
         let repo = try BranchRepository()
         try repo.git.write(
-            ".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n")
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n")
         try repo.git.write(
             BranchRepository.path("0001_users"),
             "-- mig:up\nCREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text);\n"
@@ -29,7 +30,10 @@ import Testing
 
         let lint = try repo.mig(["lint"])
         #expect(lint.status == 1, "\(lint.stdout)\(lint.stderr)")
-        #expect(lint.stdout.contains("db/migrations/0002_users_email.sql:2: error: CREATE INDEX on users, which exists before this branch, without CONCURRENTLY"))
+        #expect(
+            lint.stdout.contains(
+                "db/migrations/0002_users_email.sql:2: error: CREATE INDEX on users, which exists before this branch, without CONCURRENTLY"
+            ))
         #expect(lint.stdout.contains("[require-concurrent-index-creation]"))
         #expect(lint.stdout.contains("1 error(s), 0 warning(s) in 1 migration(s) against main"))
 
@@ -42,11 +46,15 @@ import Testing
         #expect(sarif.stdout.contains("Safe way: CREATE INDEX CONCURRENTLY"))
         let junit = try repo.mig(["lint", "--format", "junit"])
         #expect(junit.stdout.contains("<testsuite name=\"mig lint against main\""))
-        #expect(junit.stdout.contains(
-            "<testcase classname=\"mig.lint\" name=\"require-concurrent-index-creation db/migrations/0002_users_email.sql:2\""))
+        #expect(
+            junit.stdout.contains(
+                "<testcase classname=\"mig.lint\" name=\"require-concurrent-index-creation db/migrations/0002_users_email.sql:2\""
+            ))
         #expect(junit.stdout.contains("<testcase classname=\"mig.lint\" name=\"ban-drop-table\"/>"))
         let github = try repo.mig(["lint", "--format", "github"])
-        #expect(github.stdout.hasPrefix("::error file=db/migrations/0002_users_email.sql,line=2,title=mig require-concurrent-index-creation::"))
+        #expect(
+            github.stdout.hasPrefix(
+                "::error file=db/migrations/0002_users_email.sql,line=2,title=mig require-concurrent-index-creation::"))
     }
 
     @Test func anIndexOnATableTheBranchCreatesIsNotAFinding() throws {
@@ -56,7 +64,8 @@ import Testing
             Self.migration("CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id bigint);"))
         try repo.git.commit("orders")
         try repo.git.write(
-            BranchRepository.path("0003_orders_user"), Self.migration("CREATE INDEX orders_user_idx ON orders (user_id);"))
+            BranchRepository.path("0003_orders_user"),
+            Self.migration("CREATE INDEX orders_user_idx ON orders (user_id);"))
         try repo.git.commit("index orders.user_id")
 
         let lint = try repo.mig(["lint"])
@@ -80,7 +89,8 @@ import Testing
         #expect(warnings.status == 0, "\(warnings.stdout)\(warnings.stderr)")
         #expect(warnings.stdout.contains("0002_events.sql:2: warning: events.at is timestamp without time zone"))
 
-        try repo.git.write(BranchRepository.path("0003_broken"), Self.migration("CREATE TABLE t (id bigint);\nALTER TABLE t ADD;"))
+        try repo.git.write(
+            BranchRepository.path("0003_broken"), Self.migration("CREATE TABLE t (id bigint);\nALTER TABLE t ADD;"))
         let broken = try repo.mig(["lint", "--format", "json"])
         #expect(broken.status == 1)
         #expect(broken.stdout.contains("\"rule\" : \"syntax-error\""))
@@ -95,7 +105,8 @@ import Testing
         let shadowURL = try PostgresTestServer.url(database: "postgres")
         try repo.git.write(
             ".migrate/config.toml",
-            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n")
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
+        )
         try repo.git.write(
             BranchRepository.path("0001_users"),
             "-- mig:up\nCREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text, age integer);\n"
@@ -105,13 +116,18 @@ import Testing
         try repo.git.write(
             BranchRepository.path("0002_users_email"),
             "-- mig:up\nCREATE INDEX users_email_idx ON users (email);\nALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
-                + "CREATE TABLE orders (id bigint);\nCREATE INDEX orders_id_idx ON orders (id);\n-- mig:down\nSELECT 1;\n")
+                + "CREATE TABLE orders (id bigint);\nCREATE INDEX orders_id_idx ON orders (id);\n-- mig:down\nSELECT 1;\n"
+        )
         try repo.git.commit("index users.email")
 
         let result = try repo.mig(["lint", "--measure"])
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("db/migrations/0002_users_email.sql:2: measured: SHARE on users (existing table)"))
-        #expect(result.stdout.contains("db/migrations/0002_users_email.sql:3: measured: ACCESS EXCLUSIVE on users (existing table); users rewritten"))
+        #expect(
+            result.stdout.contains("db/migrations/0002_users_email.sql:2: measured: SHARE on users (existing table)"))
+        #expect(
+            result.stdout.contains(
+                "db/migrations/0002_users_email.sql:3: measured: ACCESS EXCLUSIVE on users (existing table); users rewritten"
+            ))
         #expect(!result.stdout.contains("0002_users_email.sql:5: measured"))
         #expect(result.stdout.contains("[require-concurrent-index-creation]"))
 

@@ -64,7 +64,8 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
         switch self {
         case .requireConcurrentIndexCreation:
             "CREATE INDEX holds a SHARE lock on the table for the whole build: every write waits"
-        case .requireConcurrentIndexDeletion: "DROP INDEX holds an ACCESS EXCLUSIVE lock on the table: reads and writes wait"
+        case .requireConcurrentIndexDeletion:
+            "DROP INDEX holds an ACCESS EXCLUSIVE lock on the table: reads and writes wait"
         case .requireConcurrentReindex: "REINDEX blocks writes, and reads that use the index, for the whole rebuild"
         case .banConcurrentIndexCreationInTransaction:
             "CONCURRENTLY cannot run inside a transaction block: the migration fails when it runs"
@@ -106,7 +107,8 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
         case .preferTimestamptz: "timestamp without time zone stores wall-clock times whose zone is lost"
         case .banCharField: "char(n) pads with spaces and is never faster than text"
         case .preferTextField: "varchar(n) gives no speed over text, and changing n later may rewrite the table"
-        case .preferIdentity: "serial creates a sequence with loose ownership and permissions; identity columns are the SQL standard"
+        case .preferIdentity:
+            "serial creates a sequence with loose ownership and permissions; identity columns are the SQL standard"
         case .preferBigintOverInt: "a 32-bit key overflows at 2.1 billion, and widening it later rewrites the table"
         case .preferJsonb: "json has no equality operator and is re-parsed on every access; jsonb is indexable"
         case .identifierTooLong: "PostgreSQL silently truncates identifiers to 63 bytes"
@@ -140,7 +142,8 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
             "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c (a later migration); SET NOT NULL; DROP CONSTRAINT c"
         case .addingForeignKeyConstraint:
             "ADD CONSTRAINT … FOREIGN KEY … NOT VALID; then VALIDATE CONSTRAINT … in a later migration"
-        case .constraintMissingNotValid: "ADD CONSTRAINT … CHECK (…) NOT VALID; then VALIDATE CONSTRAINT … in a later migration"
+        case .constraintMissingNotValid:
+            "ADD CONSTRAINT … CHECK (…) NOT VALID; then VALIDATE CONSTRAINT … in a later migration"
         case .disallowedUniqueConstraint:
             "CREATE UNIQUE INDEX CONCURRENTLY i …; then ADD CONSTRAINT c UNIQUE USING INDEX i"
         case .addingPrimaryKeyConstraint:
@@ -156,11 +159,13 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
             "expand/contract: create the new table (or a view under the old name), move readers, drop the old one later"
         case .banDropColumn, .banDropTable:
             "first deploy code that no longer uses it; drop it in a later contract migration with `-- mig:lint-ignore` and the reason"
-        case .banDropNotNull: "first deploy code that handles NULL; then drop NOT NULL with `-- mig:lint-ignore` and the reason"
+        case .banDropNotNull:
+            "first deploy code that handles NULL; then drop NOT NULL with `-- mig:lint-ignore` and the reason"
         case .addingRequiredField:
             "ADD COLUMN nullable (or with a constant DEFAULT); backfill in batches; then enforce NOT NULL with a validated CHECK"
         case .changingEnumOrder: "ADD VALUE without BEFORE/AFTER, at the end of the enum"
-        case .renamingEnumValue: "ADD the new value; migrate rows in batches; stop using the old value before removing it"
+        case .renamingEnumValue:
+            "ADD the new value; migrate rows in batches; stop using the old value before removing it"
         case .renamingSchema: "create the new schema, move objects, keep the old name until no code uses it"
         case .banUpdateWithoutWhere, .banDeleteWithoutWhere:
             "a separate data migration that works in batches (WHERE id BETWEEN …), outside the schema change"

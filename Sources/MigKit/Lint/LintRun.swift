@@ -109,7 +109,8 @@ public enum LintTargets {
     public static func branch(_ catalogs: BranchCatalogs, directory: String) -> [LintTarget] {
         let added = Set(catalogs.added.map(\.identifier))
         let before = Dictionary(
-            catalogs.mergeBase.migrations.map { ($0.identifier, $0.up.checksum) }, uniquingKeysWith: { first, _ in first })
+            catalogs.mergeBase.migrations.map { ($0.identifier, $0.up.checksum) },
+            uniquingKeysWith: { first, _ in first })
         return catalogs.head.migrations.compactMap { migration in
             let isNew = added.contains(migration.identifier)
             guard isNew || before[migration.identifier].map({ $0 != migration.up.checksum }) == true else { return nil }
@@ -140,7 +141,9 @@ public enum LintTargets {
             let isNew = added.contains(migration.identifier)
             guard isLinted || isNew else { continue }
             targets.append(
-                LintTarget(script: migration.up, path: path(migration.up, directory), isLinted: isLinted, isNewOnBranch: isNew))
+                LintTarget(
+                    script: migration.up, path: path(migration.up, directory), isLinted: isLinted, isNewOnBranch: isNew)
+            )
         }
         let root = project.root.standardizedFileURL.path
         for url in urls where !found.contains(url.standardizedFileURL.path) {
@@ -150,7 +153,8 @@ public enum LintTargets {
             let sql = try SourceText.normalize(data)
             let full = url.standardizedFileURL.path
             let shown = full.hasPrefix(root + "/") ? String(full.dropFirst(root.count + 1)) : full
-            targets.append(LintTarget(script: Script(path: shown, startLine: 1, sql: sql), path: shown, isNewOnBranch: false))
+            targets.append(
+                LintTarget(script: Script(path: shown, startLine: 1, sql: sql), path: shown, isNewOnBranch: false))
         }
         return targets
     }

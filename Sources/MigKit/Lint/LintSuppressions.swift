@@ -60,7 +60,9 @@ struct LintSuppressions {
         }
         if rest.isEmpty {
             problems.append(
-                LintHit(rule: .invalidLintIgnore, line: line, message: "this ignore of \(names.joined(separator: ",")) gives no reason"))
+                LintHit(
+                    rule: .invalidLintIgnore, line: line,
+                    message: "this ignore of \(names.joined(separator: ",")) gives no reason"))
             return nil
         }
         return Set(names.compactMap { LintRule(rawValue: String($0)) })

@@ -95,7 +95,8 @@ enum PostgresLintNode: Decodable {
         let relation = fields.relation ?? PgRangeVar(schemaname: nil, relname: "")
         switch key.stringValue {
         case "CreateStmt":
-            self = .createTable(table: relation, elements: fields.tableElts ?? [], ifNotExists: fields.if_not_exists ?? false)
+            self = .createTable(
+                table: relation, elements: fields.tableElts ?? [], ifNotExists: fields.if_not_exists ?? false)
         case "CreateTableAsStmt":
             self = fields.into.map { .createTableAs(table: $0.rel) } ?? .other
         case "AlterTableStmt":
@@ -107,7 +108,8 @@ enum PostgresLintNode: Decodable {
         case "ReindexStmt":
             self = .reindex(concurrently: (fields.params ?? []).contains { $0.name == "concurrently" })
         case "TruncateStmt":
-            self = .truncate(tables: (fields.relations ?? []).compactMap(\.RangeVar), cascade: fields.behavior == "DROP_CASCADE")
+            self = .truncate(
+                tables: (fields.relations ?? []).compactMap(\.RangeVar), cascade: fields.behavior == "DROP_CASCADE")
         case "UpdateStmt": self = .update(table: relation, hasWhere: fields.whereClause != nil)
         case "DeleteStmt": self = .delete(table: relation, hasWhere: fields.whereClause != nil)
         case "VariableSetStmt": self = .set(name: fields.name ?? "")
@@ -213,9 +215,13 @@ enum PgTableElement: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: PgNodeKey.self)
-        if let column = try container.decodeIfPresent(PgColumnDefinition.self, forKey: PgNodeKey(stringValue: "ColumnDef")) {
+        if let column = try container.decodeIfPresent(
+            PgColumnDefinition.self, forKey: PgNodeKey(stringValue: "ColumnDef"))
+        {
             self = .column(column)
-        } else if let constraint = try container.decodeIfPresent(PgConstraint.self, forKey: PgNodeKey(stringValue: "Constraint")) {
+        } else if let constraint = try container.decodeIfPresent(
+            PgConstraint.self, forKey: PgNodeKey(stringValue: "Constraint"))
+        {
             self = .constraint(constraint)
         } else {
             self = .other
@@ -262,11 +268,17 @@ struct PgAlterTableCommand: Decodable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: PgNodeKey.self)
-            if let column = try container.decodeIfPresent(PgColumnDefinition.self, forKey: PgNodeKey(stringValue: "ColumnDef")) {
+            if let column = try container.decodeIfPresent(
+                PgColumnDefinition.self, forKey: PgNodeKey(stringValue: "ColumnDef"))
+            {
                 self = .column(column)
-            } else if let constraint = try container.decodeIfPresent(PgConstraint.self, forKey: PgNodeKey(stringValue: "Constraint")) {
+            } else if let constraint = try container.decodeIfPresent(
+                PgConstraint.self, forKey: PgNodeKey(stringValue: "Constraint"))
+            {
                 self = .constraint(constraint)
-            } else if let partition = try container.decodeIfPresent(Partition.self, forKey: PgNodeKey(stringValue: "PartitionCmd")) {
+            } else if let partition = try container.decodeIfPresent(
+                Partition.self, forKey: PgNodeKey(stringValue: "PartitionCmd"))
+            {
                 self = .partition(concurrently: partition.concurrent ?? false)
             } else {
                 self = .other

@@ -38,11 +38,13 @@ struct PostgresLintRules: ScriptLintRules {
     /// truncates them silently, so the parse tree cannot tell.
     static func longIdentifiers(in text: String, line: Int) -> [LintHit] {
         let code = text.replacing(/'(?:[^']|'')*'|--[^\n]*/, with: "")
-        return code.matches(of: /"((?:[^"]|"")+)"|[A-Za-z_\u{80}-\u{10FFFF}][A-Za-z0-9_$\u{80}-\u{10FFFF}]*/).compactMap { match in
+        return code.matches(of: /"((?:[^"]|"")+)"|[A-Za-z_\u{80}-\u{10FFFF}][A-Za-z0-9_$\u{80}-\u{10FFFF}]*/).compactMap
+        { match in
             let name = String(match.output.1 ?? match.output.0)
             guard name.utf8.count > 63 else { return nil }
             return LintHit(
-                rule: .identifierTooLong, line: line, message: "the name \(name) has \(name.utf8.count) bytes; PostgreSQL keeps 63")
+                rule: .identifierTooLong, line: line,
+                message: "the name \(name) has \(name.utf8.count) bytes; PostgreSQL keeps 63")
         }
     }
 
@@ -151,11 +153,15 @@ private struct Walk {
             }
         case .update(let table, let hasWhere):
             if !hasWhere, isExisting(table) {
-                hit(.banUpdateWithoutWhere, line, "UPDATE of every row of \(table.relname), which exists before this branch")
+                hit(
+                    .banUpdateWithoutWhere, line,
+                    "UPDATE of every row of \(table.relname), which exists before this branch")
             }
         case .delete(let table, let hasWhere):
             if !hasWhere, isExisting(table) {
-                hit(.banDeleteWithoutWhere, line, "DELETE of every row of \(table.relname), which exists before this branch")
+                hit(
+                    .banDeleteWithoutWhere, line,
+                    "DELETE of every row of \(table.relname), which exists before this branch")
             }
         case .vacuum(let full, let tables):
             if full, tables.isEmpty || tables.contains(where: isExisting) {
@@ -175,7 +181,8 @@ private struct Walk {
 
     // MARK: - Statements
 
-    private mutating func createTable(_ table: PgRangeVar, _ elements: [PgTableElement], ifNotExists: Bool, _ line: Int) {
+    private mutating func createTable(_ table: PgRangeVar, _ elements: [PgTableElement], ifNotExists: Bool, _ line: Int)
+    {
         memory.newTables.insert(table.key)
         robust(ifNotExists, line, "CREATE TABLE \(table.relname)")
         var keyColumns: Set<String> = []
@@ -228,7 +235,8 @@ private struct Walk {
         guard isExisting(index.relation) else { return }
         locks(index.relation.relname, line)
         if !concurrently {
-            hit(.requireConcurrentIndexCreation, line,
+            hit(
+                .requireConcurrentIndexCreation, line,
                 "CREATE INDEX on \(index.relation.relname), which exists before this branch, without CONCURRENTLY")
         }
     }
@@ -252,11 +260,15 @@ private struct Walk {
                 if existing { addColumn(definition, to: relname, line) }
             case "AT_AlterColumnType":
                 if let type = command.column?.typeName { self.type(type, column: column, isKey: false, line) }
-                if existing { hit(.changingColumnType, line, "ALTER COLUMN TYPE of \(column), which exists before this branch") }
+                if existing {
+                    hit(.changingColumnType, line, "ALTER COLUMN TYPE of \(column), which exists before this branch")
+                }
             case "AT_SetNotNull":
                 let proven = rules.postgresVersion >= 12 && memory.provenNotNull.contains(column)
                 if existing, !proven {
-                    hit(.addingNotNullableField, line, "SET NOT NULL on \(column) without a validated CHECK (\(command.name ?? "") IS NOT NULL)")
+                    hit(
+                        .addingNotNullableField, line,
+                        "SET NOT NULL on \(column) without a validated CHECK (\(command.name ?? "") IS NOT NULL)")
                 }
             case "AT_AddConstraint":
                 guard let constraint = command.constraint else { continue }
@@ -273,7 +285,9 @@ private struct Walk {
                 if existing { hit(.banDropNotNull, line, "DROP NOT NULL on \(column)") }
             case "AT_DetachPartition":
                 if existing, case .partition(concurrently: false) = command.def {
-                    hit(.requireConcurrentDetachPartition, line, "DETACH PARTITION from \(relname) without CONCURRENTLY")
+                    hit(
+                        .requireConcurrentDetachPartition, line, "DETACH PARTITION from \(relname) without CONCURRENTLY"
+                    )
                 }
             default: break
             }
@@ -285,7 +299,8 @@ private struct Walk {
         let constraints = column.constraintList
         let defaultValue = constraints.first { $0.contype == "CONSTR_DEFAULT" }
         if let defaultValue {
-            let volatile = (defaultValue.raw_expr?.functionNames ?? []).filter(PostgresLintRules.volatileFunctions.contains)
+            let volatile = (defaultValue.raw_expr?.functionNames ?? []).filter(
+                PostgresLintRules.volatileFunctions.contains)
             if let function = volatile.first {
                 hit(.addingFieldWithDefault, line, "ADD COLUMN \(name) with the volatile default \(function)()")
             } else if rules.postgresVersion < 11 {
@@ -293,7 +308,8 @@ private struct Walk {
             }
         }
         let generatesValues = constraints.contains { ["CONSTR_IDENTITY", "CONSTR_GENERATED"].contains($0.contype) }
-        if constraints.contains(where: { $0.contype == "CONSTR_NOTNULL" || $0.contype == "CONSTR_PRIMARY" }), defaultValue == nil,
+        if constraints.contains(where: { $0.contype == "CONSTR_NOTNULL" || $0.contype == "CONSTR_PRIMARY" }),
+            defaultValue == nil,
             !generatesValues
         {
             hit(.addingRequiredField, line, "ADD COLUMN \(name) NOT NULL without a DEFAULT")
@@ -317,9 +333,13 @@ private struct Walk {
         case "CONSTR_CHECK" where !constraint.isNotValid:
             hit(.constraintMissingNotValid, line, "\(label) CHECK on \(table) without NOT VALID")
         case "CONSTR_UNIQUE" where constraint.indexname == nil:
-            hit(.disallowedUniqueConstraint, line, "\(label) UNIQUE on \(table) builds its index under the table's lock")
+            hit(
+                .disallowedUniqueConstraint, line, "\(label) UNIQUE on \(table) builds its index under the table's lock"
+            )
         case "CONSTR_PRIMARY" where constraint.indexname == nil:
-            hit(.addingPrimaryKeyConstraint, line, "\(label) PRIMARY KEY on \(table) builds its index under the table's lock")
+            hit(
+                .addingPrimaryKeyConstraint, line,
+                "\(label) PRIMARY KEY on \(table) builds its index under the table's lock")
         default: break
         }
     }
@@ -340,7 +360,9 @@ private struct Walk {
         case "OBJECT_COLUMN":
             guard let table = rename.relation, isExisting(table) else { return }
             locks(table.relname, line)
-            hit(.renamingColumn, line, "RENAME COLUMN \(table.relname).\(rename.subname ?? "") to \(rename.newname ?? "")")
+            hit(
+                .renamingColumn, line,
+                "RENAME COLUMN \(table.relname).\(rename.subname ?? "") to \(rename.newname ?? "")")
         case "OBJECT_TABLE":
             guard let table = rename.relation else { return }
             if isExisting(table) {
@@ -369,7 +391,9 @@ private struct Walk {
             for index in names where !memory.newIndexes.contains(index) {
                 locks(index, line)
                 if !concurrently {
-                    hit(.requireConcurrentIndexDeletion, line, "DROP INDEX \(index), which exists before this branch, without CONCURRENTLY")
+                    hit(
+                        .requireConcurrentIndexDeletion, line,
+                        "DROP INDEX \(index), which exists before this branch, without CONCURRENTLY")
                 }
             }
         default: break

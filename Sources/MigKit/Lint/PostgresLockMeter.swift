@@ -19,7 +19,8 @@ public struct MeasuredStatement: Sendable, Codable, Equatable {
     /// "SHARE on users (existing table); users rewritten", the evidence beside a rule.
     public var summary: String {
         var parts = locks.map { lock in
-            let mode = lock.mode.replacing("Lock", with: "").replacing(/([a-z])([A-Z])/) { "\($0.1) \($0.2)" }.uppercased()
+            let mode = lock.mode.replacing("Lock", with: "").replacing(/([a-z])([A-Z])/) { "\($0.1) \($0.2)" }
+                .uppercased()
             return "\(mode) on \(lock.table)\(lock.existing ? " (existing table)" : "")"
         }
         if !locksMeasured { parts.append("locks not measured (runs outside a transaction)") }
@@ -44,7 +45,9 @@ public struct PostgresLockMeter {
 
     /// Applies `before`'s up scripts, then runs `targets` statement by statement, measuring the linted ones.
     public func measure(before: [Script], targets: [LintTarget]) throws -> [MeasuredStatement] {
-        guard let database = try makeDatabase() as? PostgresDriver else { throw LintSetupError.measureNeedsPostgresBranch }
+        guard let database = try makeDatabase() as? PostgresDriver else {
+            throw LintSetupError.measureNeedsPostgresBranch
+        }
         let reader = PostgresSQLReader()
         for script in before {
             for statement in try read(script, with: reader).statements { try database.execute(statement, of: script) }
@@ -55,23 +58,29 @@ public struct PostgresLockMeter {
             let reading = try read(target.script, with: reader)
             let mode = TransactionMode(script: target.script, reading: reading)
             for statement in reading.statements {
-                let measurable = statement.kind == .ordinary && { if case .selfManaged = mode { false } else { true } }()
+                let measurable =
+                    statement.kind == .ordinary && { if case .selfManaged = mode { false } else { true } }()
                 let before = try relfilenodes(database)
                 var locks: [MeasuredStatement.TableLock] = []
                 if measurable {
                     try database.execute(sql: "BEGIN")
                     try database.execute(statement, of: target.script)
-                    locks = try tableLocks(database).map { .init(table: $0.0, mode: $0.1, existing: existing[$0.0] != nil) }
+                    locks = try tableLocks(database).map {
+                        .init(table: $0.0, mode: $0.1, existing: existing[$0.0] != nil)
+                    }
                     try database.execute(sql: "COMMIT")
                 } else {
                     try database.execute(statement, of: target.script)
                 }
                 guard target.isLinted else { continue }
                 let after = try relfilenodes(database)
-                let rewritten = existing.keys.filter { before[$0] != nil && after[$0] != nil && before[$0] != after[$0] }.sorted()
+                let rewritten = existing.keys.filter {
+                    before[$0] != nil && after[$0] != nil && before[$0] != after[$0]
+                }.sorted()
                 measured.append(
                     MeasuredStatement(
-                        location: SourceLocation(path: target.path, line: target.script.fileLine(forScriptLine: statement.startLine)),
+                        location: SourceLocation(
+                            path: target.path, line: target.script.fileLine(forScriptLine: statement.startLine)),
                         locks: locks, rewritten: rewritten, locksMeasured: measurable))
             }
         }
@@ -82,7 +91,8 @@ public struct PostgresLockMeter {
         do {
             return try reader.read(script.sql)
         } catch {
-            throw DatabaseError(message: error.message, path: script.path, line: script.fileLine(forScriptLine: error.line))
+            throw DatabaseError(
+                message: error.message, path: script.path, line: script.fileLine(forScriptLine: error.line))
         }
     }
 
@@ -116,7 +126,9 @@ public struct PostgresLockMeter {
         for row in result.rows {
             let (table, mode) = (row[0] ?? "", row[1] ?? "")
             let rank = Self.strength.firstIndex(of: mode) ?? 0
-            if strongest[table].map({ (Self.strength.firstIndex(of: $0) ?? 0) < rank }) ?? true { strongest[table] = mode }
+            if strongest[table].map({ (Self.strength.firstIndex(of: $0) ?? 0) < rank }) ?? true {
+                strongest[table] = mode
+            }
         }
         return strongest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }

@@ -15,7 +15,9 @@ struct SQLiteLintRules: ScriptLintRules {
             let line = statement.startLine
             if words.starts(with: ["ALTER", "TABLE"]), let action = Self.refusedAlterAction(words) {
                 hits.append(
-                    LintHit(rule: .sqliteUnsupportedAlterTable, line: line, message: "ALTER TABLE … \(action), which SQLite refuses"))
+                    LintHit(
+                        rule: .sqliteUnsupportedAlterTable, line: line,
+                        message: "ALTER TABLE … \(action), which SQLite refuses"))
             }
             guard words.starts(with: ["PRAGMA"]) else { continue }
             if words.count >= 3, words[1] == "FOREIGN_KEYS", ["OFF", "0", "FALSE", "NO"].contains(words[2]) {
@@ -42,7 +44,9 @@ struct SQLiteLintRules: ScriptLintRules {
     /// The statement's words in upper case, comments and quoted text dropped.
     private static func words(of text: String) -> [String] {
         let code = text.replacing(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//, with: " ")
-        return code.split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "\"" || $0 == "`") }.map { $0.uppercased() }
+        return code.split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "\"" || $0 == "`") }.map {
+            $0.uppercased()
+        }
     }
 
     /// The action of `ALTER TABLE [schema.]name ACTION …` when SQLite refuses it.

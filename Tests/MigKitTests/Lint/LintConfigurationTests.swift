@@ -12,7 +12,8 @@ import Testing
 
             """)
         #expect(configuration.lint.postgresVersion == 11)
-        #expect(configuration.lint.levels == [.preferTextField: .off, .preferTimestamptz: .error, .banCharField: .error])
+        #expect(
+            configuration.lint.levels == [.preferTextField: .off, .preferTimestamptz: .error, .banCharField: .error])
     }
 
     @Test func anUnknownRuleOrKeyNamesItselfAndItsLine() {
@@ -21,10 +22,14 @@ import Testing
         }
         #expect(rule?.line == 3)
         #expect(rule?.message.contains("the unknown rule `ban-drop-colum`") == true)
-        let key = #expect(throws: ConfigurationFile.Failure.self) { try ConfigurationFile.parse("[lint]\nignore = []\n") }
+        let key = #expect(throws: ConfigurationFile.Failure.self) {
+            try ConfigurationFile.parse("[lint]\nignore = []\n")
+        }
         #expect(key?.line == 2)
         #expect(key?.message.contains("unknown key `ignore` in [lint]") == true)
-        let version = #expect(throws: ConfigurationFile.Failure.self) { try ConfigurationFile.parse("[lint]\npostgres_version = 16\n") }
+        let version = #expect(throws: ConfigurationFile.Failure.self) {
+            try ConfigurationFile.parse("[lint]\npostgres_version = 16\n")
+        }
         #expect(version?.message.contains("from 9 to 15") == true)
     }
 }

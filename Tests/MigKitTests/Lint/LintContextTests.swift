@@ -26,12 +26,16 @@ import Testing
     }
 
     @Test func anIgnoreWithoutReasonOrWithAnUnknownRuleIsAFindingAndSilencesNothing() {
-        #expect(lintRules("-- mig:lint-ignore ban-drop-column\nALTER TABLE users DROP COLUMN a;").sorted { $0.rawValue < $1.rawValue }
-            == [.banDropColumn, .invalidLintIgnore])
+        #expect(
+            lintRules("-- mig:lint-ignore ban-drop-column\nALTER TABLE users DROP COLUMN a;").sorted {
+                $0.rawValue < $1.rawValue
+            }
+                == [.banDropColumn, .invalidLintIgnore])
         let unknown = lintDiagnostics("-- mig:lint-ignore no-such-rule because\nALTER TABLE users DROP COLUMN a;")
         #expect(unknown.compactMap(\.rule).contains(.invalidLintIgnore))
         #expect(unknown.contains { $0.message.contains("the unknown rule no-such-rule") })
-        let dangling = lintDiagnostics("CREATE TABLE t (id bigint);\n-- mig:lint-ignore ban-drop-column reason\n\nSELECT 1;")
+        let dangling = lintDiagnostics(
+            "CREATE TABLE t (id bigint);\n-- mig:lint-ignore ban-drop-column reason\n\nSELECT 1;")
         #expect(dangling.compactMap(\.rule) == [.invalidLintIgnore])
     }
 
@@ -73,13 +77,18 @@ import Testing
         let enforce = Script(path: "0004.sql", startLine: 1, sql: "ALTER TABLE users ALTER COLUMN email SET NOT NULL;")
         let targets = [check, validate, enforce].map { LintTarget(script: $0, path: $0.path, isNewOnBranch: true) }
         #expect(MigrationLinter(configuration: configuration).lint(targets).isEmpty)
-        #expect(MigrationLinter(configuration: configuration).lint([targets[0], targets[2]]).compactMap(\.rule) == [.addingNotNullableField])
+        #expect(
+            MigrationLinter(configuration: configuration).lint([targets[0], targets[2]]).compactMap(\.rule) == [
+                .addingNotNullableField
+            ])
     }
 
     @Test func theBuiltInPostgresTemplatesPassTheLint() throws {
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appending(path: "Golden")
-        let files = try FileManager.default.contentsOfDirectory(atPath: golden.path).filter { $0.hasSuffix(".postgres.sql") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: golden.path).filter {
+            $0.hasSuffix(".postgres.sql")
+        }
         #expect(files.count >= 3)
         for file in files {
             let text = try String(contentsOf: golden.appending(path: file), encoding: .utf8)

@@ -55,12 +55,15 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         RuleCase(
             rule: .addingForeignKeyConstraint,
             fires: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
-            nearMiss: "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"),
+            nearMiss:
+                "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"
+        ),
         RuleCase(
             rule: .constraintMissingNotValid, fires: "ALTER TABLE users ADD CONSTRAINT users_age CHECK (age > 0);",
             nearMiss: "ALTER TABLE users ADD CONSTRAINT users_age CHECK (age > 0) NOT VALID;"),
         RuleCase(
-            rule: .disallowedUniqueConstraint, fires: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
+            rule: .disallowedUniqueConstraint,
+            fires: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
             nearMiss: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;"),
         RuleCase(
             rule: .addingPrimaryKeyConstraint, fires: "ALTER TABLE users ADD PRIMARY KEY (id);",
@@ -82,7 +85,8 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
             rule: .banDropColumn, fires: "ALTER TABLE users DROP COLUMN name;",
             nearMiss: "CREATE TABLE users (name text);\nALTER TABLE users DROP COLUMN name;"),
         RuleCase(
-            rule: .banDropTable, fires: "DROP TABLE users;", nearMiss: "CREATE TABLE scratch (id bigint);\nDROP TABLE scratch;"),
+            rule: .banDropTable, fires: "DROP TABLE users;",
+            nearMiss: "CREATE TABLE scratch (id bigint);\nDROP TABLE scratch;"),
         RuleCase(
             rule: .banDropNotNull, fires: "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;",
             nearMiss: "CREATE TABLE users (email text NOT NULL);\nALTER TABLE users ALTER COLUMN email DROP NOT NULL;"),
@@ -104,8 +108,11 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
             nearMiss: "DELETE FROM sessions WHERE expires_at < now();"),
         RuleCase(rule: .banTruncateCascade, fires: "TRUNCATE users CASCADE;", nearMiss: "TRUNCATE users;"),
         RuleCase(
-            rule: .preferTimestamptz, fires: "CREATE TABLE events (at timestamp);", nearMiss: "CREATE TABLE events (at timestamptz);"),
-        RuleCase(rule: .banCharField, fires: "CREATE TABLE codes (code char(2));", nearMiss: "CREATE TABLE codes (code text);"),
+            rule: .preferTimestamptz, fires: "CREATE TABLE events (at timestamp);",
+            nearMiss: "CREATE TABLE events (at timestamptz);"),
+        RuleCase(
+            rule: .banCharField, fires: "CREATE TABLE codes (code char(2));",
+            nearMiss: "CREATE TABLE codes (code text);"),
         RuleCase(
             rule: .preferTextField, fires: "CREATE TABLE people (name varchar(100));",
             nearMiss: "CREATE TABLE people (name text CHECK (char_length(name) <= 100));"),
@@ -115,20 +122,24 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         RuleCase(
             rule: .preferBigintOverInt, fires: "CREATE TABLE people (id integer PRIMARY KEY);",
             nearMiss: "CREATE TABLE people (id bigint PRIMARY KEY, visits integer);"),
-        RuleCase(rule: .preferJsonb, fires: "CREATE TABLE docs (body json);", nearMiss: "CREATE TABLE docs (body jsonb);"),
+        RuleCase(
+            rule: .preferJsonb, fires: "CREATE TABLE docs (body json);", nearMiss: "CREATE TABLE docs (body jsonb);"),
         RuleCase(
             rule: .identifierTooLong, fires: "CREATE TABLE \(String(repeating: "t", count: 64)) (id bigint);",
             nearMiss: "CREATE TABLE \(String(repeating: "t", count: 63)) (id bigint);"),
         RuleCase(
-            rule: .preferRobustStmts, fires: "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
-            nearMiss: "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);"),
+            rule: .preferRobustStmts,
+            fires: "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
+            nearMiss: "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);"
+        ),
         RuleCase(
             rule: .transactionNotCommitted, fires: "BEGIN;\nCREATE TABLE t (id bigint);",
             nearMiss: "BEGIN;\nCREATE TABLE t (id bigint);\nCOMMIT;"),
         RuleCase(rule: .syntaxError, fires: "CREATE TABLE (;", nearMiss: "CREATE TABLE t (id bigint);"),
         RuleCase(
             rule: .invalidLintIgnore, fires: "-- mig:lint-ignore ban-drop-column\nALTER TABLE users DROP COLUMN name;",
-            nearMiss: "-- mig:lint-ignore ban-drop-column release 42 stopped reading it\nALTER TABLE users DROP COLUMN name;"),
+            nearMiss:
+                "-- mig:lint-ignore ban-drop-column release 42 stopped reading it\nALTER TABLE users DROP COLUMN name;"),
     ]
 
     @Test(arguments: cases) func firesAndSparesTheNearMiss(_ rule: RuleCase) {
@@ -144,8 +155,12 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
     @Test func aMissingLockTimeoutFiresOnlyWhenMigDoesNotSetOne() {
         let noTimeout: (inout Configuration) -> Void = { $0.database.lockTimeout = nil }
         #expect(lintRules("ALTER TABLE users ADD COLUMN note text;", configure: noTimeout) == [.requireTimeoutSettings])
-        #expect(lintRules("SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;", configure: noTimeout).isEmpty)
-        #expect(lintRules("CREATE TABLE notes (id bigint);\nALTER TABLE notes ADD COLUMN body text;", configure: noTimeout).isEmpty)
+        #expect(
+            lintRules("SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN note text;", configure: noTimeout).isEmpty
+        )
+        #expect(
+            lintRules("CREATE TABLE notes (id bigint);\nALTER TABLE notes ADD COLUMN body text;", configure: noTimeout)
+                .isEmpty)
         #expect(lintRules("ALTER TABLE users ADD COLUMN note text;").isEmpty)
     }
 
@@ -158,7 +173,8 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
     @Test func findingsNameTheLineOfTheFileWithWhyAndFix() throws {
         var configuration = Configuration()
         configuration.migrations.dialect = .postgres
-        let script = Script(path: "0002_change.sql", startLine: 2, sql: "\nCREATE INDEX users_email_idx\n  ON users (email);\n")
+        let script = Script(
+            path: "0002_change.sql", startLine: 2, sql: "\nCREATE INDEX users_email_idx\n  ON users (email);\n")
         let diagnostics = MigrationLinter(configuration: configuration)
             .lint([LintTarget(script: script, path: "db/migrations/0002_change.sql", isNewOnBranch: true)])
         let finding = try #require(diagnostics.first)
@@ -167,7 +183,8 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         #expect(finding.rule == .requireConcurrentIndexCreation)
         #expect(finding.severity == .error)
         #expect(finding.location == SourceLocation(path: "db/migrations/0002_change.sql", line: 3))
-        #expect(finding.message.contains("CREATE INDEX on users, which exists before this branch, without CONCURRENTLY: "))
+        #expect(
+            finding.message.contains("CREATE INDEX on users, which exists before this branch, without CONCURRENTLY: "))
         #expect(finding.hint?.contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS") == true)
     }
 
@@ -187,7 +204,8 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
             nearMiss: "ALTER TABLE main.users RENAME COLUMN mail TO email;"),
         RuleCase(
             rule: .sqliteForeignKeysOff, fires: "PRAGMA foreign_keys = OFF;\nDROP TABLE old_users;",
-            nearMiss: "-- mig:no-transaction\nPRAGMA foreign_keys = OFF;\nDROP TABLE old_users;\nPRAGMA foreign_key_check;"),
+            nearMiss:
+                "-- mig:no-transaction\nPRAGMA foreign_keys = OFF;\nDROP TABLE old_users;\nPRAGMA foreign_key_check;"),
         RuleCase(
             rule: .sqliteForeignKeysOff,
             fires: "-- mig:no-transaction\nPRAGMA foreign_keys = 0;\nALTER TABLE new_users RENAME TO users;",
