@@ -11,7 +11,8 @@ struct Check: ParsableCommand {
             their merge base, reading history straight from Git. Reports duplicate-version, \
             reordered-version, edited-migration, deleted-migration, diverged-migration, missing-down, \
             unparseable-name and stale-guard (a file head has exactly as the base's tip has it is \
-            never a finding); with --shadow also shadow-failed and order-drift (the schema a deployed \
+            never a finding), and on PostgreSQL the findings of `mig lint` for the migrations the \
+            branch adds or changes; with --shadow also shadow-failed and order-drift (the schema a deployed \
             database gets, running the branch's migrations after base's, against version order). Exit status: 0 clean, 1 findings at error level, 2 when the check \
             cannot run (not a repository, missing base, shallow clone, no commits).
             """

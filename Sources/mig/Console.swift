@@ -55,7 +55,7 @@ enum Console {
         diagnostics.map { diagnostic in
             let place = diagnostic.location.map { "\($0): " } ?? ""
             let label = diagnostic.severity == .error ? paint("error:", .red) : paint("warning:", .yellow)
-            var text = "\(place)\(label) \(diagnostic.message) [\(diagnostic.code.rawValue)]"
+            var text = "\(place)\(label) \(diagnostic.message) [\(diagnostic.ruleID)]"
             for related in diagnostic.related { text += "\n    also: \(related)" }
             if let hint = diagnostic.hint { text += "\n    " + paint("hint: " + hint, .dim) }
             return text

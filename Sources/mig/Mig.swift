@@ -14,7 +14,7 @@ struct Mig: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, New.self, List.self,
-            Check.self, Fix.self, History.self,
+            Check.self, Lint.self, Fix.self, History.self,
             Status.self, Up.self, Down.self, Redo.self, Resolve.self, Shadow.self,
             Adopt.self, Baseline.self, Repair.self,
         ]

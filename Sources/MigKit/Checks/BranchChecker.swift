@@ -24,11 +24,6 @@ public struct CheckReport: Sendable, Codable {
     public let findings: [Finding]
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
-
-    /// A finding's path as the repository root sees it.
-    public func repositoryPath(_ location: SourceLocation) -> String {
-        pathPrefix.isEmpty ? location.path : pathPrefix + "/" + location.path
-    }
 }
 
 /// The catalogs a branch comparison needs, and the migrations head adds.
@@ -82,6 +77,9 @@ public struct BranchChecker {
             directory: context.project.configuration.migrations.directory)
         var findings = rules.findings()
         findings += catalogs.head.diagnostics.map { Finding($0) }
+        let configuration = context.project.configuration
+        findings += MigrationLinter(configuration: configuration)
+            .lint(LintTargets.branch(catalogs, directory: configuration.migrations.directory)).map { Finding($0) }
         if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
             findings.append(Finding(stale))
         }

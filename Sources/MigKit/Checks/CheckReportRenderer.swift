@@ -1,11 +1,37 @@
 import Foundation
 
-/// Turns a `CheckReport` into the machine formats CI systems read: JSON, GitHub workflow
-/// annotations, SARIF 2.1.0 (code-scanning dashboards) and JUnit XML (test reports).
+/// A report of findings that the renderers can write: `mig check`'s and `mig lint`'s.
+public protocol DiagnosticReport: Encodable {
+    var findings: [Finding] { get }
+    /// The project root relative to the repository root, for tools that resolve paths from there.
+    var pathPrefix: String { get }
+    /// The command, for JUnit's suite names (`mig check`).
+    var tool: String { get }
+    /// What was checked against, for JUnit's suite name (`mig check against main`).
+    var subject: String { get }
+    /// The rules the report ran, each a passing JUnit test case when it found nothing.
+    var ranRules: [String] { get }
+}
+
+extension DiagnosticReport {
+    /// A finding's path as the repository root sees it.
+    public func repositoryPath(_ location: SourceLocation) -> String {
+        pathPrefix.isEmpty ? location.path : pathPrefix + "/" + location.path
+    }
+}
+
+extension CheckReport: DiagnosticReport {
+    public var tool: String { "mig check" }
+    public var subject: String { "mig check against \(base)" }
+    public var ranRules: [String] { CheckCode.allCases.filter(\.isBranchCheck).map(\.rawValue) }
+}
+
+/// Turns a `CheckReport` or `LintReport` into the machine formats CI systems read: JSON, GitHub
+/// workflow annotations, SARIF 2.1.0 (code-scanning dashboards) and JUnit XML (test reports).
 /// Human text is the CLI's job, since it depends on the terminal.
 public enum CheckReportRenderer {
     /// Stable, key-sorted JSON of the whole report.
-    public static func json(_ report: CheckReport) throws -> String {
+    public static func json(_ report: some DiagnosticReport) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -15,7 +41,7 @@ public enum CheckReportRenderer {
     // MARK: - GitHub
 
     /// One `::error file=…,line=…,title=…::message` workflow command per finding.
-    public static func github(_ report: CheckReport) -> String {
+    public static func github(_ report: some DiagnosticReport) -> String {
         report.findings.map { finding in
             let diagnostic = finding.diagnostic
             var properties: [String] = []
@@ -23,13 +49,13 @@ public enum CheckReportRenderer {
                 properties.append("file=" + escapeProperty(report.repositoryPath(location)))
                 if let line = location.line { properties.append("line=\(line)") }
             }
-            properties.append("title=" + escapeProperty("mig \(diagnostic.code.rawValue)"))
+            properties.append("title=" + escapeProperty("mig \(diagnostic.ruleID)"))
             let command = diagnostic.severity == .error ? "error" : "warning"
             return "::\(command) \(properties.joined(separator: ","))::\(escapeData(fullMessage(diagnostic)))"
         }.joined(separator: "\n")
     }
 
-    private static func fullMessage(_ diagnostic: Diagnostic) -> String {
+    static func fullMessage(_ diagnostic: Diagnostic) -> String {
         diagnostic.message + (diagnostic.hint.map { "\nhint: " + $0 } ?? "")
     }
 
@@ -45,17 +71,26 @@ public enum CheckReportRenderer {
 
     // MARK: - SARIF
 
-    /// A SARIF 2.1.0 log with one run, a rule per check code and a result per finding.
-    public static func sarif(_ report: CheckReport) throws -> String {
-        let rules = CheckCode.allCases.map { code in
-            SARIF.Rule(id: code.rawValue, name: code.rawValue, shortDescription: .init(text: code.summary))
+    /// A SARIF 2.1.0 log with one run, a rule per check code and lint rule (with its fix as help),
+    /// and a result per finding.
+    public static func sarif(_ report: some DiagnosticReport) throws -> String {
+        let checkRules = CheckCode.allCases.filter { $0 != .lint }.map { code in
+            SARIF.Rule(id: code.rawValue, name: code.rawValue, shortDescription: .init(text: code.summary), help: nil)
         }
+        let ranLint =
+            report.ranRules.contains { LintRule(rawValue: $0) != nil } || report.findings.contains { $0.diagnostic.rule != nil }
+        let lintRules = (ranLint ? LintRule.allCases : []).map { rule in
+            SARIF.Rule(
+                id: rule.rawValue, name: rule.rawValue, shortDescription: .init(text: rule.why),
+                help: .init(text: "Safe way: " + rule.fix))
+        }
+        let rules = checkRules + lintRules
         let results = report.findings.map { finding in
             let diagnostic = finding.diagnostic
             let locations = diagnostic.location.map { [SARIF.Location(report.repositoryPath($0), line: $0.line)] } ?? []
             return SARIF.Result(
-                ruleId: diagnostic.code.rawValue,
-                ruleIndex: CheckCode.allCases.firstIndex(of: diagnostic.code)!,
+                ruleId: diagnostic.ruleID,
+                ruleIndex: rules.firstIndex { $0.id == diagnostic.ruleID }!,
                 level: diagnostic.severity == .error ? "error" : "warning",
                 message: .init(text: fullMessage(diagnostic)),
                 locations: locations,
@@ -76,34 +111,35 @@ public enum CheckReportRenderer {
 
     /// A JUnit XML report: one test case per check code that passed, one failing test case per
     /// error finding; warnings pass with their text in `system-out`.
-    public static func junit(_ report: CheckReport) -> String {
+    public static func junit(_ report: some DiagnosticReport) -> String {
         var cases: [String] = []
-        let foundCodes = Set(report.findings.map(\.diagnostic.code))
-        for code in CheckCode.allCases where !foundCodes.contains(code) && code.isBranchCheck {
-            cases.append("    <testcase classname=\"mig.check\" name=\"\(code.rawValue)\"/>")
+        let className = report.tool.replacing(" ", with: ".")
+        let found = Set(report.findings.map(\.diagnostic.ruleID))
+        for rule in report.ranRules where !found.contains(rule) {
+            cases.append("    <testcase classname=\"\(className)\" name=\"\(rule)\"/>")
         }
         var failures = 0
         for finding in report.findings {
             let diagnostic = finding.diagnostic
             let place = diagnostic.location.map { report.repositoryPath($0) + ($0.line.map { ":\($0)" } ?? "") } ?? ""
-            let name = xml("\(diagnostic.code.rawValue) \(place)")
+            let name = xml("\(diagnostic.ruleID) \(place)")
             let file = diagnostic.location.map { " file=\"\(xml(report.repositoryPath($0)))\"" } ?? ""
             if diagnostic.severity == .error {
                 failures += 1
                 cases.append(
-                    "    <testcase classname=\"mig.check\" name=\"\(name)\"\(file)>\n"
-                        + "      <failure type=\"\(diagnostic.code.rawValue)\" message=\"\(xml(diagnostic.message))\">"
+                    "    <testcase classname=\"\(className)\" name=\"\(name)\"\(file)>\n"
+                        + "      <failure type=\"\(diagnostic.ruleID)\" message=\"\(xml(diagnostic.message))\">"
                         + "\(xml(fullMessage(diagnostic)))</failure>\n    </testcase>")
             } else {
                 cases.append(
-                    "    <testcase classname=\"mig.check\" name=\"\(name)\"\(file)>\n"
+                    "    <testcase classname=\"\(className)\" name=\"\(name)\"\(file)>\n"
                         + "      <system-out>warning: \(xml(fullMessage(diagnostic)))</system-out>\n    </testcase>")
             }
         }
         return """
             <?xml version="1.0" encoding="UTF-8"?>
-            <testsuites name="mig check" tests="\(cases.count)" failures="\(failures)" errors="0">
-              <testsuite name="mig check against \(xml(report.base))" tests="\(cases.count)" failures="\(failures)" errors="0" skipped="0">
+            <testsuites name="\(report.tool)" tests="\(cases.count)" failures="\(failures)" errors="0">
+              <testsuite name="\(xml(report.subject))" tests="\(cases.count)" failures="\(failures)" errors="0" skipped="0">
             \(cases.joined(separator: "\n"))
               </testsuite>
             </testsuites>
@@ -147,11 +183,12 @@ extension CheckCode {
         case .shadowFailed: "Replaying the migrations into a shadow database failed"
         case .orderDrift: "Deploy order and version order give different schemas"
         case .divergedMigration: "A branch and its base each add a migration of the same name with different content"
+        case .lint: "A migration that locks, rewrites or breaks what a live database serves (mig lint)"
         }
     }
 
     /// Whether `mig check` (without a shadow replay) runs this check.
-    var isBranchCheck: Bool { self != .shadowFailed && self != .orderDrift }
+    var isBranchCheck: Bool { self != .shadowFailed && self != .orderDrift && self != .lint }
 }
 
 /// The subset of SARIF 2.1.0 that mig writes.
@@ -186,6 +223,7 @@ private enum SARIF {
         let id: String
         let name: String
         let shortDescription: Message
+        let help: Message?
     }
 
     struct Message: Encodable {

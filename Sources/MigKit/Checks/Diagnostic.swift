@@ -14,6 +14,8 @@ public enum CheckCode: String, Sendable, CaseIterable, Codable {
     case shadowFailed = "shadow-failed"
     case orderDrift = "order-drift"
     case divergedMigration = "diverged-migration"
+    /// A finding of `mig lint`; `Diagnostic.rule` says which rule.
+    case lint = "lint"
 }
 
 /// How much a finding matters: errors fail `mig check` (exit 1), warnings do not.
@@ -44,6 +46,8 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
 /// them into text, JSON, GitHub annotations, SARIF or JUnit.
 public struct Diagnostic: Sendable, Hashable, Codable {
     public let code: CheckCode
+    /// The lint rule of a `lint` finding.
+    public let rule: LintRule?
     public let severity: Severity
     /// The main place the finding is about, if it has one.
     public let location: SourceLocation?
@@ -55,6 +59,7 @@ public struct Diagnostic: Sendable, Hashable, Codable {
 
     public init(
         code: CheckCode,
+        rule: LintRule? = nil,
         severity: Severity = .error,
         location: SourceLocation?,
         related: [SourceLocation] = [],
@@ -62,12 +67,18 @@ public struct Diagnostic: Sendable, Hashable, Codable {
         hint: String? = nil
     ) {
         self.code = code
+        self.rule = rule
         self.severity = severity
         self.location = location
         self.related = related
         self.message = message
         self.hint = hint
     }
+}
+
+extension Diagnostic {
+    /// What tools match on: the lint rule's id for a lint finding, else the check code.
+    public var ruleID: String { rule?.rawValue ?? code.rawValue }
 }
 
 extension Sequence where Element == Diagnostic {

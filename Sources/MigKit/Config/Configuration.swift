@@ -6,6 +6,7 @@ public struct Configuration: Sendable, Equatable {
     public var git = Git()
     public var database = Database()
     public var shadow = Shadow()
+    public var lint = Lint()
 
     public init() {}
 
@@ -58,6 +59,21 @@ public struct Configuration: Sendable, Equatable {
         /// PostgreSQL: a server on which to create throw-away databases instead of a private cluster.
         public var url: String?
     }
+}
+
+extension Configuration {
+    /// `[lint]`: the PostgreSQL version the rules assume, and per-rule levels.
+    public struct Lint: Sendable, Equatable {
+        /// The major PostgreSQL version deployed to; `nil` means the parser's (15).
+        public var postgresVersion: Int?
+        /// Rules turned off (`off = [...]`) or given another level (`error = [...]`, `warning = [...]`).
+        public var levels: [LintRule: LintLevel] = [:]
+    }
+}
+
+/// A level `[lint]` gives a rule.
+public enum LintLevel: String, Sendable, CaseIterable {
+    case off, warning, error
 }
 
 /// The SQL dialect of the project's databases.

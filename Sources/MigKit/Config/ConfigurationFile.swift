@@ -47,15 +47,17 @@ private struct TableReader {
     mutating func readSections(of root: TOMLTable, into configuration: inout Configuration) throws(ConfigurationFile.Failure) {
         for key in root.keys {
             guard let section = root[key]?.table else {
-                throw failure(section: nil, key: key, "unknown top-level key `\(key)`: expected one of the sections [migrations], [git], [database], [shadow]")
+                throw failure(section: nil, key: key, "unknown top-level key `\(key)`: expected one of the sections [migrations], [git], [database], [shadow], [lint]")
             }
             switch key {
             case "migrations": try readMigrations(section, into: &configuration.migrations)
             case "git": try readGit(section, into: &configuration.git)
             case "database": try readDatabase(section, into: &configuration.database)
             case "shadow": try readShadow(section, into: &configuration.shadow)
+            case "lint": try readLint(section, into: &configuration.lint)
             default:
-                throw failure(section: nil, key: key, "unknown section [\(key)]: expected [migrations], [git], [database] or [shadow]")
+                throw failure(
+                    section: nil, key: key, "unknown section [\(key)]: expected [migrations], [git], [database], [shadow] or [lint]")
             }
         }
     }
@@ -128,6 +130,34 @@ private struct TableReader {
             case "roundtrip": value.roundtrip = try bool(item, "shadow", key)
             case "url": value.url = try string(item, "shadow", key)
             default: throw unknown("shadow", key, known: ["roundtrip", "url"])
+            }
+        }
+    }
+
+    private func readLint(_ table: TOMLTable, into value: inout Configuration.Lint) throws(ConfigurationFile.Failure) {
+        let section = "lint"
+        for key in table.keys {
+            let item = table[key]!
+            if key == "postgres_version" {
+                let version = try integer(item, section, key)
+                guard (9...15).contains(version) else {
+                    throw failure(section: section, key: key, "`postgres_version` is \(version): expected a major version from 9 to 15")
+                }
+                value.postgresVersion = version
+                continue
+            }
+            guard let level = LintLevel(rawValue: key) else {
+                throw unknown(section, key, known: ["postgres_version"] + LintLevel.allCases.map(\.rawValue))
+            }
+            guard let names = item.array else { throw wrongType(item, section, key, expected: "a list of rule ids") }
+            for name in names {
+                guard let text = name.string, let rule = LintRule(rawValue: text) else {
+                    throw failure(
+                        section: section, key: key,
+                        "`lint.\(key)` names \(name.string.map { "the unknown rule `\($0)`" } ?? "a value that is not a rule id"): "
+                            + "`mig lint --rules` lists the rules")
+                }
+                value.levels[rule] = level
             }
         }
     }

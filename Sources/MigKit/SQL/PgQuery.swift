@@ -81,3 +81,12 @@ enum PgQuery {
         }
     }
 }
+
+/// A key of libpg_query's JSON parse tree, where every node is an object with one key, its type
+/// (`{"IndexStmt": {…}}`): decoders read the node's name from `allKeys`.
+struct PgNodeKey: CodingKey {
+    let stringValue: String
+    init(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
+}

@@ -32,13 +32,6 @@ enum PostgresStatementNode: Decodable, Equatable {
         let stmts: [Entry]
     }
 
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
-
     private struct Fields: Decodable {
         struct Option: Decodable {
             struct Element: Decodable { let defname: String? }
@@ -81,7 +74,7 @@ enum PostgresStatementNode: Decodable, Equatable {
     ]
 
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
+        let container = try decoder.container(keyedBy: PgNodeKey.self)
         guard let key = container.allKeys.first else {
             self = .other
             return

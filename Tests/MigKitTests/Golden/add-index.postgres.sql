@@ -1,6 +1,6 @@
 -- mig:up
 -- mig:no-transaction
-CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
 
 -- mig:down
-DROP INDEX CONCURRENTLY users_email_idx;
+DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;

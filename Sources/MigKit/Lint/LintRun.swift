@@ -1,0 +1,165 @@
+import Foundation
+
+/// Which migrations `mig lint` reviews.
+public enum LintScope: Sendable {
+    /// The up scripts the branch adds or changes against the base (all of them outside a repository).
+    case branch(base: String?)
+    /// Every up script of the migration directory.
+    case all
+    /// These files (absolute paths): migrations of the catalog, or plain SQL scripts.
+    case paths([URL])
+}
+
+/// What `mig lint` found, for the renderers.
+public struct LintReport: Sendable, Codable, DiagnosticReport {
+    /// The base the branch was compared with; nil when files were not chosen from Git.
+    public let base: String?
+    public let pathPrefix: String
+    /// The files linted, relative to the project root.
+    public let files: [String]
+    public let findings: [Finding]
+    /// With `--measure`: what each linted statement locked and rewrote in the shadow.
+    public let measurements: [MeasuredStatement]?
+
+    public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
+    public var tool: String { "mig lint" }
+    public var subject: String { base.map { "mig lint against \($0)" } ?? "mig lint" }
+    public var ranRules: [String] { LintRule.allCases.map(\.rawValue) }
+}
+
+/// Chooses the migrations of a `LintScope` and lints them.
+public enum LintRun {
+    /// Lints the scope's migrations; given a shadow, also measures the branch's migrations in it
+    /// (PostgreSQL, branch scope only).
+    public static func run(project: Project, scope: LintScope, measureIn shadow: ShadowDatabaseFactory? = nil) throws
+        -> LintReport
+    {
+        let linter = MigrationLinter(configuration: project.configuration)
+        let directory = project.configuration.migrations.directory
+        let context: BranchContext? =
+            switch scope {
+            case .all: nil
+            case .branch(let base): try branchContext(project, base: base)
+            // Named files lint without a base too; with one, the branch's earlier migrations give context.
+            case .paths: (try? branchContext(project, base: nil)) ?? nil
+            }
+        let pathPrefix = context?.projectPathInRepository ?? ""
+        var targets: [LintTarget]
+        var problems: [Diagnostic] = []
+        switch scope {
+        case .branch:
+            if let context {
+                let catalogs = try BranchCatalogs(context)
+                problems = catalogs.head.diagnostics.filter { $0.code == .invalidMigration }
+                targets = LintTargets.branch(catalogs, directory: directory)
+            } else {
+                let catalog = try project.loadCatalog()
+                problems = catalog.diagnostics.filter { $0.code == .invalidMigration }
+                targets = LintTargets.all(catalog, directory: directory)
+            }
+        case .all:
+            let catalog = try project.loadCatalog()
+            problems = catalog.diagnostics.filter { $0.code == .invalidMigration }
+            targets = LintTargets.all(catalog, directory: directory)
+        case .paths(let urls):
+            targets = try LintTargets.paths(urls, project: project, context: context)
+        }
+        let findings = (problems + linter.lint(targets)).map { Finding($0) }
+        var measurements: [MeasuredStatement]?
+        if let shadow {
+            guard project.configuration.migrations.dialect == .postgres, case .branch = scope, let context else {
+                throw LintSetupError.measureNeedsPostgresBranch
+            }
+            let head = try context.workingCatalog()
+            let linted = Set(targets.map(\.script.path))
+            let before = head.migrations.filter { !linted.contains($0.up.path) }.map(\.up)
+            measurements = try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: targets)
+        }
+        return LintReport(
+            base: context?.baseName, pathPrefix: pathPrefix, files: targets.filter(\.isLinted).map(\.path),
+            findings: findings, measurements: measurements)
+    }
+
+    /// The branch comparison, or nil outside a Git repository.
+    private static func branchContext(_ project: Project, base: String?) throws -> BranchContext? {
+        do {
+            return try BranchContext(project: project, base: base)
+        } catch BranchSetupError.notARepository {
+            return nil
+        }
+    }
+}
+
+/// Why `mig lint` cannot do what it was asked.
+public enum LintSetupError: Error, Sendable, CustomStringConvertible {
+    case measureNeedsPostgresBranch
+
+    public var description: String {
+        switch self {
+        case .measureNeedsPostgresBranch:
+            "--measure replays a branch's migrations in a PostgreSQL shadow: use it in a PostgreSQL project's "
+                + "Git repository, without --all or paths"
+        }
+    }
+}
+
+/// The lint targets of each scope, in version order.
+public enum LintTargets {
+    /// The up scripts head adds or changes against the merge base; the added ones carry what they create.
+    public static func branch(_ catalogs: BranchCatalogs, directory: String) -> [LintTarget] {
+        let added = Set(catalogs.added.map(\.identifier))
+        let before = Dictionary(
+            catalogs.mergeBase.migrations.map { ($0.identifier, $0.up.checksum) },
+            uniquingKeysWith: { first, _ in first })
+        return catalogs.head.migrations.compactMap { migration in
+            let isNew = added.contains(migration.identifier)
+            guard isNew || before[migration.identifier].map({ $0 != migration.up.checksum }) == true else { return nil }
+            return LintTarget(script: migration.up, path: path(migration.up, directory), isNewOnBranch: isNew)
+        }
+    }
+
+    /// Every up script; nothing carries over from one migration to the next (each table exists
+    /// before the migrations after the one that creates it).
+    public static func all(_ catalog: Catalog, directory: String) -> [LintTarget] {
+        catalog.migrations.map { LintTarget(script: $0.up, path: path($0.up, directory), isNewOnBranch: false) }
+    }
+
+    /// The named files: a catalog migration's up script (with the branch's added migrations for
+    /// context when in a repository), else the file as one plain script (a down file, say).
+    static func paths(_ urls: [URL], project: Project, context: BranchContext?) throws -> [LintTarget] {
+        let directory = project.configuration.migrations.directory
+        let catalog = try context?.workingCatalog() ?? project.loadCatalog()
+        let added = try context.map { Set(try BranchCatalogs($0).added.map(\.identifier)) } ?? []
+        let wanted = Set(urls.map { $0.standardizedFileURL.path })
+        let migrationDirectory = project.migrationDirectory.standardizedFileURL
+        var found: Set<String> = []
+        var targets: [LintTarget] = []
+        for migration in catalog.migrations {
+            let upFile = migrationDirectory.appending(path: migration.up.path).standardizedFileURL.path
+            let isLinted = wanted.contains(upFile)
+            if isLinted { found.insert(upFile) }
+            let isNew = added.contains(migration.identifier)
+            guard isLinted || isNew else { continue }
+            targets.append(
+                LintTarget(
+                    script: migration.up, path: path(migration.up, directory), isLinted: isLinted, isNewOnBranch: isNew)
+            )
+        }
+        let root = project.root.standardizedFileURL.path
+        for url in urls where !found.contains(url.standardizedFileURL.path) {
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw CatalogError.unreadable(path: url.path, reason: "no such file, or it cannot be read")
+            }
+            let sql = try SourceText.normalize(data)
+            let full = url.standardizedFileURL.path
+            let shown = full.hasPrefix(root + "/") ? String(full.dropFirst(root.count + 1)) : full
+            targets.append(
+                LintTarget(script: Script(path: shown, startLine: 1, sql: sql), path: shown, isNewOnBranch: false))
+        }
+        return targets
+    }
+
+    private static func path(_ script: Script, _ directory: String) -> String {
+        directory.isEmpty || directory == "." ? script.path : directory + "/" + script.path
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The lint rules of one dialect, over one script as its `SQLReader` read it.
+protocol ScriptLintRules {
+    /// The findings (at script lines) of a script that runs in `mode`; `memory` learns what it creates.
+    func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit]
+}
+
+/// One up script for the linter: linted, or only read for the tables it creates (an earlier
+/// migration of the branch that was not asked for).
+public struct LintTarget: Sendable {
+    public let script: Script
+    /// The file as findings show it, relative to the project root.
+    public let path: String
+    public let isLinted: Bool
+    /// Whether the branch adds the migration: what it creates has no readers yet, so later
+    /// migrations of the branch may lock it freely.
+    public let isNewOnBranch: Bool
+
+    public init(script: Script, path: String, isLinted: Bool = true, isNewOnBranch: Bool) {
+        self.script = script
+        self.path = path
+        self.isLinted = isLinted
+        self.isNewOnBranch = isNewOnBranch
+    }
+}
+
+/// Runs the lint rules of the project's dialect over migrations, in order, and turns what they
+/// find into `Diagnostic`s: suppressions applied, levels from `[lint]`, each with the rule's why
+/// and its safe sequence as the hint.
+///
+/// Whether a script runs in a transaction is decided as the runner decides it (`TransactionMode`:
+/// its directives and its statements), never guessed.
+public struct MigrationLinter {
+    private let configuration: Configuration
+
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    public func lint(_ targets: [LintTarget]) -> [Diagnostic] {
+        let rules: any ScriptLintRules =
+            switch configuration.migrations.dialect {
+            case .postgres:
+                PostgresLintRules(
+                    postgresVersion: configuration.lint.postgresVersion ?? 15,
+                    sessionLockTimeout: configuration.database.lockTimeout != nil)
+            case .sqlite: SQLiteLintRules()
+            }
+        let reader = configuration.migrations.dialect.reader
+        var branchMemory = LintMemory()
+        var diagnostics: [Diagnostic] = []
+        for target in targets {
+            var memory = branchMemory
+            let hits = Self.hits(of: target.script, reader: reader, rules: rules, memory: &memory)
+            if target.isNewOnBranch { branchMemory = memory }
+            if target.isLinted { diagnostics += hits.compactMap { diagnostic($0, in: target) } }
+        }
+        return diagnostics
+    }
+
+    /// The script's findings, suppressions applied.
+    private static func hits(
+        of script: Script, reader: any SQLReader, rules: any ScriptLintRules, memory: inout LintMemory
+    ) -> [LintHit] {
+        let reading: SQLScript
+        do {
+            reading = try reader.read(script.sql)
+        } catch {
+            return [LintHit(rule: .syntaxError, line: error.line, message: error.message)]
+        }
+        let hits = rules.hits(of: reading, mode: TransactionMode(script: script, reading: reading), memory: &memory)
+        let suppressions = LintSuppressions(sql: script.sql, statementLines: reading.statements.map(\.startLine))
+        return hits.filter { !suppressions.silences($0) } + suppressions.problems
+    }
+
+    private func diagnostic(_ hit: LintHit, in target: LintTarget) -> Diagnostic? {
+        let level = configuration.lint.levels[hit.rule]
+        if level == .off { return nil }
+        let severity: Severity =
+            switch level {
+            case .error: .error
+            case .warning: .warning
+            default: hit.rule.defaultSeverity
+            }
+        return Diagnostic(
+            code: .lint, rule: hit.rule, severity: severity,
+            location: SourceLocation(path: target.path, line: target.script.fileLine(forScriptLine: hit.line)),
+            message: "\(hit.message): \(hit.rule.why)", hint: "safe way: " + hit.rule.fix)
+    }
+}

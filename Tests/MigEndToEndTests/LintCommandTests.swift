@@ -1,0 +1,138 @@
+import Foundation
+import MigTestSupport
+import Testing
+
+@Suite struct LintCommandTests {
+    /// A PostgreSQL project whose main branch created `users` long ago, now on branch `feature`.
+    private func repository() throws -> BranchRepository {
+        let repo = try BranchRepository()
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n")
+        try repo.git.write(
+            BranchRepository.path("0001_users"),
+            "-- mig:up\nCREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text);\n"
+                + "-- mig:down\nDROP TABLE users;\n")
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        return repo
+    }
+
+    private static func migration(_ up: String, down: String = "SELECT 1;") -> String {
+        "-- mig:up\n\(up)\n-- mig:down\n\(down)\n"
+    }
+
+    @Test func anIndexOnATableMainCreatedLongAgoIsAFindingInLintAndCheck() throws {
+        let repo = try repository()
+        try repo.git.write(
+            BranchRepository.path("0002_users_email"), Self.migration("CREATE INDEX users_email_idx ON users (email);"))
+        try repo.git.commit("index users.email")
+
+        let lint = try repo.mig(["lint"])
+        #expect(lint.status == 1, "\(lint.stdout)\(lint.stderr)")
+        #expect(
+            lint.stdout.contains(
+                "db/migrations/0002_users_email.sql:2: error: CREATE INDEX on users, which exists before this branch, without CONCURRENTLY"
+            ))
+        #expect(lint.stdout.contains("[require-concurrent-index-creation]"))
+        #expect(lint.stdout.contains("1 error(s), 0 warning(s) in 1 migration(s) against main"))
+
+        let check = try repo.checkJSON(["--base", "main"])
+        #expect(check.status == 1)
+        #expect(check.codes == ["lint"])
+
+        let sarif = try repo.mig(["lint", "--format", "sarif"])
+        #expect(sarif.stdout.contains("\"ruleId\" : \"require-concurrent-index-creation\""))
+        #expect(sarif.stdout.contains("Safe way: CREATE INDEX CONCURRENTLY"))
+        let junit = try repo.mig(["lint", "--format", "junit"])
+        #expect(junit.stdout.contains("<testsuite name=\"mig lint against main\""))
+        #expect(
+            junit.stdout.contains(
+                "<testcase classname=\"mig.lint\" name=\"require-concurrent-index-creation db/migrations/0002_users_email.sql:2\""
+            ))
+        #expect(junit.stdout.contains("<testcase classname=\"mig.lint\" name=\"ban-drop-table\"/>"))
+        let github = try repo.mig(["lint", "--format", "github"])
+        #expect(
+            github.stdout.hasPrefix(
+                "::error file=db/migrations/0002_users_email.sql,line=2,title=mig require-concurrent-index-creation::"))
+    }
+
+    @Test func anIndexOnATableTheBranchCreatesIsNotAFinding() throws {
+        let repo = try repository()
+        try repo.git.write(
+            BranchRepository.path("0002_orders"),
+            Self.migration("CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id bigint);"))
+        try repo.git.commit("orders")
+        try repo.git.write(
+            BranchRepository.path("0003_orders_user"),
+            Self.migration("CREATE INDEX orders_user_idx ON orders (user_id);"))
+        try repo.git.commit("index orders.user_id")
+
+        let lint = try repo.mig(["lint"])
+        #expect(lint.status == 0, "\(lint.stdout)\(lint.stderr)")
+        #expect(lint.stdout == "ok: no problems found in 2 migration(s) against main\n")
+        let check = try repo.mig(["check", "--base", "main"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+
+        // Alone, the index migration is linted as if orders existed only with the branch's context.
+        let named = try repo.mig(["lint", "db/migrations/0003_orders_user.sql"])
+        #expect(named.status == 0, "\(named.stdout)\(named.stderr)")
+        let all = try repo.mig(["lint", "--all"])
+        #expect(all.status == 1)
+        #expect(all.stdout.contains("0003_orders_user.sql:2: error: CREATE INDEX on orders"))
+    }
+
+    @Test func warningsOnlyExitZeroAndUnparseableSQLIsAFindingWithItsLine() throws {
+        let repo = try repository()
+        try repo.git.write(BranchRepository.path("0002_events"), Self.migration("CREATE TABLE events (at timestamp);"))
+        let warnings = try repo.mig(["lint"])
+        #expect(warnings.status == 0, "\(warnings.stdout)\(warnings.stderr)")
+        #expect(warnings.stdout.contains("0002_events.sql:2: warning: events.at is timestamp without time zone"))
+
+        try repo.git.write(
+            BranchRepository.path("0003_broken"), Self.migration("CREATE TABLE t (id bigint);\nALTER TABLE t ADD;"))
+        let broken = try repo.mig(["lint", "--format", "json"])
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("\"rule\" : \"syntax-error\""))
+        #expect(broken.stdout.contains("\"line\" : 3"))
+    }
+}
+
+/// `mig lint --measure` against the PostgreSQL server the tests start.
+@Suite(.postgres) struct LintMeasureTests {
+    @Test func theShadowShowsTheShareLockOfAnIndexAndTheRewriteOfATypeChange() throws {
+        let repo = try BranchRepository()
+        let shadowURL = try PostgresTestServer.url(database: "postgres")
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
+        )
+        try repo.git.write(
+            BranchRepository.path("0001_users"),
+            "-- mig:up\nCREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text, age integer);\n"
+                + "-- mig:down\nDROP TABLE users;\n")
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            BranchRepository.path("0002_users_email"),
+            "-- mig:up\nCREATE INDEX users_email_idx ON users (email);\nALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+                + "CREATE TABLE orders (id bigint);\nCREATE INDEX orders_id_idx ON orders (id);\n-- mig:down\nSELECT 1;\n"
+        )
+        try repo.git.commit("index users.email")
+
+        let result = try repo.mig(["lint", "--measure"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(
+            result.stdout.contains("db/migrations/0002_users_email.sql:2: measured: SHARE on users (existing table)"))
+        #expect(
+            result.stdout.contains(
+                "db/migrations/0002_users_email.sql:3: measured: ACCESS EXCLUSIVE on users (existing table); users rewritten"
+            ))
+        #expect(!result.stdout.contains("0002_users_email.sql:5: measured"))
+        #expect(result.stdout.contains("[require-concurrent-index-creation]"))
+
+        let json = try repo.mig(["lint", "--measure", "--format", "json"])
+        #expect(json.stdout.contains("\"mode\" : \"ShareLock\""))
+        #expect(json.stdout.contains("\"rewritten\" : [\n"))
+    }
+}
