@@ -37,12 +37,7 @@ struct Adopt: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: output.format == .json) {
-            let project = try currentProject()
-            let catalog = try catalogForApplying(project)
-            let (url, driver) = try database.open(project, readOnly: dryRun)
-            let runner = MigrationRunner(
-                driver: driver, catalog: catalog,
-                context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))
+            let (url, runner) = try database.runner(readOnly: dryRun)
             let plan = try runner.adopt(ForeignTableChoice(tool: tool, table: table), dryRun: dryRun)
             switch output.format {
             case .json:

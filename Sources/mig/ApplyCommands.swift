@@ -93,23 +93,18 @@ private struct ApplyCommand {
 
     func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
         try runReportingErrors(json: options.output.format == .json) {
-            let project = try currentProject()
-            let catalog = try catalogForApplying(project)
-            let (url, driver) = try options.database.open(project, readOnly: options.dryRun)
-            let runner = MigrationRunner(
-                driver: driver, catalog: catalog,
-                context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))
+            let (url, runner) = try options.database.runner(readOnly: options.dryRun)
             let text = options.output.format == .text
             let report: RunReport
             do {
                 report = try runner.run(.init(rehearse: !options.noShadow, dryRun: options.dryRun)) { event in
-                    if text { Self.show(event, dialect: driver.dialect) }
-                    Self.showNotices(of: driver)
+                    if text { Self.show(event, dialect: runner.driver.dialect) }
+                    Self.showNotices(of: runner.driver)
                 } plan: {
                     try plan($0)
                 }
             } catch let error as MigrationFailure {
-                Self.showNotices(of: driver)
+                Self.showNotices(of: runner.driver)
                 reportFailure(error, json: !text)
                 throw ExitCode(1)
             } catch let error as PlanError {

@@ -25,12 +25,7 @@ struct Baseline: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: output.format == .json) {
-            let project = try currentProject()
-            let catalog = try catalogForApplying(project)
-            let (url, driver) = try database.open(project, readOnly: dryRun)
-            let runner = MigrationRunner(
-                driver: driver, catalog: catalog,
-                context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))
+            let (url, runner) = try database.runner(readOnly: dryRun)
             let plan = try runner.baseline(to: version, dryRun: dryRun)
             switch output.format {
             case .json:

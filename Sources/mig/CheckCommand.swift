@@ -35,15 +35,7 @@ struct Check: ParsableCommand {
             report = try BranchChecker(context: context, drift: shadow ? DeployOrderDrift(replay: try shadowReplay(for: project)) : nil).run()
         }
         guard let report else { return }
-        switch format {
-        case .text: printText(report)
-        case .json: Console.print(try CheckReportRenderer.json(report))
-        case .github:
-            let annotations = CheckReportRenderer.github(report)
-            if !annotations.isEmpty { Console.print(annotations) }
-        case .sarif: Console.print(try CheckReportRenderer.sarif(report))
-        case .junit: Console.print(CheckReportRenderer.junit(report))
-        }
+        try format.print(report) { printText(report) }
         if report.hasErrors { throw ExitCode(1) }
     }
 
@@ -61,7 +53,20 @@ struct Check: ParsableCommand {
     }
 }
 
-/// The formats `mig check` writes: CI systems read the last three.
+/// The formats `mig check` and `mig lint` write: CI systems read the last three.
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, github, sarif, junit
+
+    /// Prints `report` in this format; `text` prints it for people.
+    func print(_ report: some DiagnosticReport, text: () -> Void) throws {
+        switch self {
+        case .text: text()
+        case .json: Console.print(try CheckReportRenderer.json(report))
+        case .github:
+            let annotations = CheckReportRenderer.github(report)
+            if !annotations.isEmpty { Console.print(annotations) }
+        case .sarif: Console.print(try CheckReportRenderer.sarif(report))
+        case .junit: Console.print(CheckReportRenderer.junit(report))
+        }
+    }
 }

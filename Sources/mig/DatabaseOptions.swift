@@ -19,6 +19,19 @@ struct DatabaseOptions: ParsableArguments {
             .open(url, readOnly: readOnly)
         return (url, driver)
     }
+
+    /// A runner on the current project's database, for a command that changes it: the catalog
+    /// comes from `loadCatalog` (by default `catalogForApplying`, whose errors stop the command
+    /// before the database is opened), the run context from Git and the environment.
+    func runner(
+        readOnly: Bool, loadCatalog: (Project) throws -> Catalog = catalogForApplying
+    ) throws -> (url: String, runner: MigrationRunner) {
+        let project = try currentProject()
+        let catalog = try loadCatalog(project)
+        let (url, driver) = try open(project, readOnly: readOnly)
+        let context = RunContext.current(for: project, environment: ProcessInfo.processInfo.environment)
+        return (url, MigrationRunner(driver: driver, catalog: catalog, context: context))
+    }
 }
 
 /// Reads the catalog for a command that changes a database: its problems are printed, and

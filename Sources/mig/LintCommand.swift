@@ -68,15 +68,7 @@ struct Lint: ParsableCommand {
                 project: project, scope: scope, measureIn: measure ? try shadowReplay(for: project).makeDatabase : nil)
         }
         guard let report else { return }
-        switch format {
-        case .text: printText(report, dialect: dialect)
-        case .json: Console.print(try CheckReportRenderer.json(report))
-        case .github:
-            let annotations = CheckReportRenderer.github(report)
-            if !annotations.isEmpty { Console.print(annotations) }
-        case .sarif: Console.print(try CheckReportRenderer.sarif(report))
-        case .junit: Console.print(CheckReportRenderer.junit(report))
-        }
+        try format.print(report) { printText(report, dialect: dialect) }
         if report.hasErrors { throw ExitCode(1) }
     }
 

@@ -28,12 +28,7 @@ struct Repair: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: output.format == .json) {
-            let project = try currentProject()
-            let catalog = try catalogForApplying(project)
-            let (url, driver) = try database.open(project, readOnly: dryRun)
-            let runner = MigrationRunner(
-                driver: driver, catalog: catalog,
-                context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))
+            let (url, runner) = try database.runner(readOnly: dryRun)
             let chosen = versions.isEmpty ? nil : versions
             var plan = try runner.repairChecksums(of: chosen, dryRun: true)
             guard !plan.records.isEmpty else {

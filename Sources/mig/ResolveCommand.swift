@@ -25,11 +25,7 @@ struct Resolve: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let project = try currentProject()
-            let (_, driver) = try database.open(project, readOnly: false)
-            let runner = MigrationRunner(
-                driver: driver, catalog: try project.loadCatalog(),
-                context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))
+            let (_, runner) = try database.runner(readOnly: false) { try $0.loadCatalog() }
             try runner.resolve(version, as: resolution)
             Console.note("migration \(version) marked \(resolution.rawValue)")
         }

@@ -55,7 +55,8 @@ struct PostgresLintRules: ScriptLintRules {
         for statement in reading.statements {
             problems += Self.longIdentifiers(in: statement.text, line: statement.startLine)
             do {
-                let tree = try PgQuery.parse(Array(statement.text.utf8)[...])
+                let text = SQLText(statement.text)
+                let tree = try PgQuery.parse(text, 0..<text.bytes.count)
                 nodes += try PostgresLintNode.statements(inTree: tree).map { ($0, statement.startLine) }
             } catch {
                 problems.append(
