@@ -22,6 +22,25 @@ import Testing
         #expect(result.stdout.contains("mig fix"))
     }
 
+    @Test func aMigrationThatLinksToAFileChangesWhenThatFileDoes() throws {
+        let repo = try BranchRepository()
+        try repo.git.write("shared/users.sql", BranchRepository.text("0001_users"))
+        try FileManager.default.createDirectory(
+            at: repo.url.appending(path: "db/migrations"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: repo.url.appending(path: BranchRepository.path("0001_users")).path,
+            withDestinationPath: "../../shared/users.sql")
+        try repo.git.commit("users, linked from a shared file")
+        try repo.git.checkout("feature", create: true)
+        #expect(try repo.checkJSON().codes == [], "a link read from Git is the file it points at, as on disk")
+
+        try repo.git.write("shared/users.sql", BranchRepository.text("0001_users", "CREATE TABLE users (id TEXT);"))
+        try repo.git.commit("edit the linked file")
+        let check = try repo.checkJSON()
+        #expect(check.status == 1)
+        #expect(check.codes == ["edited-migration"])
+    }
+
     @Test func anOlderTimestampThanTheBasesNewestIsAReorderThatFixResolves() throws {
         let repo = try BranchRepository(versioning: "timestamp")
         try repo.commitMigrations("users", "20240101000000_users")

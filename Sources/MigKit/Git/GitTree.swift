@@ -6,6 +6,8 @@ final class GitTree {
     enum EntryKind {
         case tree
         case blob
+        /// A symbolic link: a blob holding the link's target path.
+        case link
         /// A submodule commit or anything else a migration directory cannot hold.
         case other
     }
@@ -36,9 +38,7 @@ final class GitTree {
     var entries: [Entry] {
         (0..<git_tree_entrycount(handle)).map { index in
             let entry = git_tree_entry_byindex(handle, index)!
-            return Entry(
-                name: String(cString: git_tree_entry_name(entry)), kind: Self.kind(git_tree_entry_type(entry)),
-                id: GitObjectID(git_tree_entry_id(entry)))
+            return Self.entry(entry)
         }
     }
 
@@ -49,9 +49,7 @@ final class GitTree {
         if result == GIT_ENOTFOUND.rawValue { return nil }
         try GitError.check(result, "look up \(path) in tree \(id.short)")
         defer { git_tree_entry_free(found) }
-        return Entry(
-            name: String(cString: git_tree_entry_name(found)), kind: Self.kind(git_tree_entry_type(found)),
-            id: GitObjectID(git_tree_entry_id(found)))
+        return Self.entry(found!)
     }
 
     /// The folder at `path` as a tree, or `nil` when there is none (or a file stands there).
@@ -61,10 +59,14 @@ final class GitTree {
         return try GitTree(entry.id, in: repository)
     }
 
-    private static func kind(_ type: git_object_t) -> EntryKind {
-        switch type {
+    private static func entry(_ entry: OpaquePointer) -> Entry {
+        Entry(name: String(cString: git_tree_entry_name(entry)), kind: kind(of: entry), id: GitObjectID(git_tree_entry_id(entry)))
+    }
+
+    private static func kind(of entry: OpaquePointer) -> EntryKind {
+        switch git_tree_entry_type(entry) {
         case GIT_OBJECT_TREE: .tree
-        case GIT_OBJECT_BLOB: .blob
+        case GIT_OBJECT_BLOB: git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK ? .link : .blob
         default: .other
         }
     }

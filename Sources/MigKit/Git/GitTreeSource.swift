@@ -2,9 +2,16 @@
 /// checkout, so `CatalogLoader` can parse any commit (base, merge base, history).
 public final class GitTreeSource: MigrationSource {
     private let repository: GitRepository
-    /// Blob id of every file below the directory, by path relative to it.
-    private let blobs: [String: GitObjectID]
+    /// The commit's whole tree, in which links are resolved.
+    private let root: GitTree
+    /// The directory's path relative to the repository root.
+    private let directory: String
+    /// Every file below the directory, by path relative to it: a blob, or a link to resolve.
+    private let files: [String: GitTree.Entry]
     private let displayPrefix: String
+
+    /// How many links in a row `contents(of:)` follows before it calls the chain a loop.
+    private static let maximumLinkHops = 16
 
     /// The folder `directory` (relative to the repository root) in `commit`; an absent folder
     /// reads as empty.
@@ -13,31 +20,64 @@ public final class GitTreeSource: MigrationSource {
     ) throws(GitError) {
         self.repository = repository
         self.displayPrefix = displayPrefix
-        var blobs: [String: GitObjectID] = [:]
-        if let tree = try GitCommit(commit, in: repository).tree().subtree(atPath: directory) {
-            try Self.collect(tree, prefix: "", into: &blobs)
+        self.directory = directory == "." ? "" : directory
+        root = try GitCommit(commit, in: repository).tree()
+        var files: [String: GitTree.Entry] = [:]
+        if let tree = try root.subtree(atPath: directory) {
+            try Self.collect(tree, prefix: "", into: &files)
         }
-        self.blobs = blobs
+        self.files = files
     }
 
-    private static func collect(_ tree: GitTree, prefix: String, into blobs: inout [String: GitObjectID]) throws(GitError) {
+    private static func collect(_ tree: GitTree, prefix: String, into files: inout [String: GitTree.Entry]) throws(GitError) {
         for entry in tree.entries where !entry.name.hasPrefix(".") {
             let path = prefix + entry.name
             switch entry.kind {
-            case .blob: blobs[path] = entry.id
-            case .tree: try collect(GitTree(entry.id, in: tree.repository), prefix: path + "/", into: &blobs)
+            case .blob, .link: files[path] = entry
+            case .tree: try collect(GitTree(entry.id, in: tree.repository), prefix: path + "/", into: &files)
             case .other: continue
             }
         }
     }
 
-    public func filePaths() throws -> [String] { blobs.keys.sorted() }
+    public func filePaths() throws -> [String] { files.keys.sorted() }
 
+    /// The file's bytes; a link is followed inside the commit, as a checkout would follow it, so a
+    /// migration that links to a file elsewhere in the repository changes when that file does.
     public func contents(of path: String) throws -> [UInt8] {
-        guard let id = blobs[path] else {
+        guard var entry = files[path] else {
             throw CatalogError.unreadable(path: displayPath(of: path), reason: "not in this commit")
         }
-        return try GitBlob(id, in: repository).bytes
+        var location = directory.isEmpty ? path : directory + "/" + path
+        for _ in 0..<Self.maximumLinkHops {
+            guard entry.kind == .link else { return try GitBlob(entry.id, in: repository).bytes }
+            let target = String(decoding: try GitBlob(entry.id, in: repository).bytes, as: UTF8.self)
+            guard let resolved = Self.resolve(target, from: location), let next = try root.entry(atPath: resolved),
+                next.kind == .blob || next.kind == .link
+            else {
+                throw CatalogError.unreadable(
+                    path: displayPath(of: path), reason: "a link to \(target), which is no file in this commit")
+            }
+            (entry, location) = (next, resolved)
+        }
+        throw CatalogError.unreadable(path: displayPath(of: path), reason: "a chain of links that does not end")
+    }
+
+    /// The repository path `target` names when read by a link at `location`; `nil` when it leaves
+    /// the repository (absolute, or too many `..`).
+    static func resolve(_ target: String, from location: String) -> String? {
+        guard !target.hasPrefix("/") else { return nil }
+        var components = location.split(separator: "/").dropLast().map(String.init)
+        for component in target.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..":
+                guard !components.isEmpty else { return nil }
+                components.removeLast()
+            default: components.append(String(component))
+            }
+        }
+        return components.joined(separator: "/")
     }
 
     public func displayPath(of path: String) -> String {
