@@ -78,7 +78,7 @@ public final class PostgresTestDatabase {
     }
 
     deinit {
-        try? Self.psql(database: "postgres", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        _ = try? Self.psql(database: "postgres", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
     /// The first column of each row `sql` returns, run with `psql` (independent of mig's driver).
