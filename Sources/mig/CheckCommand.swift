@@ -24,6 +24,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Also replay the migrations into shadows in deploy order and in version order, and report order-drift.")
     var shadow = false
 
+    @Flag(help: "With --shadow: replay from nothing, neither using nor keeping snapshots in .migrate/cache.")
+    var noCache = false
+
     @Option(help: "Output format: text, json, github (workflow annotations), sarif (SARIF 2.1.0) or junit (JUnit XML).")
     var format: CheckFormat = .text
 
@@ -32,7 +35,7 @@ struct Check: ParsableCommand {
         try runReportingErrors(json: format == .json) {
             let project = try currentProject()
             let context = try BranchContext(project: project, base: base)
-            report = try BranchChecker(context: context, drift: shadow ? DeployOrderDrift(replay: try shadowReplay(for: project)) : nil).run()
+            report = try BranchChecker(context: context, drift: shadow ? DeployOrderDrift(replay: try shadowReplay(for: project, noCache: noCache)) : nil).run()
         }
         guard let report else { return }
         try format.print(report) { printText(report) }
