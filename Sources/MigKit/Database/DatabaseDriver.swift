@@ -66,9 +66,9 @@ public protocol DatabaseDriver: AnyObject {
     /// The database's whole content as bytes `restore(image:)` can load into a fresh shadow, so a
     /// replay can start from a cached prefix instead of from nothing (`ShadowSnapshotCache`);
     /// `nil` where the engine cannot (then every replay starts from nothing).
-    func image() throws -> [UInt8]?
+    func image() throws -> Data?
     /// Replaces this fresh shadow's content with `image`; `false` where the engine cannot.
-    func restore(image: [UInt8]) throws -> Bool
+    func restore(image: Data) throws -> Bool
 }
 
 extension DatabaseDriver {
@@ -92,9 +92,9 @@ extension DatabaseDriver {
 
     public func keepShadowCopy() throws -> Bool { false }
 
-    public func image() throws -> [UInt8]? { nil }
+    public func image() throws -> Data? { nil }
 
-    public func restore(image: [UInt8]) throws -> Bool { false }
+    public func restore(image: Data) throws -> Bool { false }
 }
 
 /// One row of the history table.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Snapshots of shadow databases kept under `.migrate/cache/`, so a replay of 5,000 migrations of
@@ -77,8 +78,8 @@ public struct ShadowSnapshotCache: Sendable {
         var restored = Restored()
         for count in stride(from: min(limit, keys.snapshot.count), to: 0, by: -1) {
             let file = snapshotFile(keys.snapshot[count - 1])
-            guard let bytes = FileManager.default.contents(atPath: file.path) else { continue }
-            guard let image = Self.payload(of: Array(bytes)), (try? database.restore(image: image)) == true else {
+            guard let contents = FileManager.default.contents(atPath: file.path) else { continue }
+            guard let image = Self.payload(of: contents), (try? database.restore(image: image)) == true else {
                 restored.notes.append(
                     "ignored a damaged shadow snapshot (\(file.lastPathComponent)); replaying those migrations instead")
                 try? FileManager.default.removeItem(at: file)
@@ -100,7 +101,10 @@ public struct ShadowSnapshotCache: Sendable {
     /// only a slower next run, so failures are ignored.
     public func store(_ database: any DatabaseDriver, key: String) {
         guard let image = try? database.image() else { return }
-        write(Self.magic + Array(Script.checksum(of: image).utf8) + [0x0A] + image, to: snapshotFile(key))
+        var contents = Data(Self.magic)
+        contents.append(contentsOf: SHA256.hash(data: image))
+        contents.append(image)
+        write(contents, to: snapshotFile(key))
         prune()
     }
 
@@ -111,24 +115,25 @@ public struct ShadowSnapshotCache: Sendable {
 
     /// Remembers that the roundtrip of the migrations `key` covers passed.
     public func recordRoundtripPassed(_ key: String) {
-        write(Array("passed\n".utf8), to: passedFile(key))
+        write(Data("passed\n".utf8), to: passedFile(key))
     }
 
     private func snapshotFile(_ key: String) -> URL { folder.appending(path: "shadow-v\(Self.format)-\(key).db") }
     private func passedFile(_ key: String) -> URL { folder.appending(path: "shadow-v\(Self.format)-\(key).passed") }
 
-    /// The image inside a snapshot file, or `nil` when the header or the checksum does not match.
-    static func payload(of bytes: [UInt8]) -> [UInt8]? {
-        let digestEnd = magic.count + 64
-        guard bytes.count > digestEnd, bytes.starts(with: magic), bytes[digestEnd] == 0x0A else { return nil }
-        let image = Array(bytes[(digestEnd + 1)...])
-        guard Script.checksum(of: image) == String(decoding: bytes[magic.count..<digestEnd], as: UTF8.self)
-        else { return nil }
+    /// The image inside a snapshot file (the header, the image's SHA-256, the image), or `nil`
+    /// when the header or the digest does not match.
+    static func payload(of contents: Data) -> Data? {
+        let digestStart = contents.startIndex + magic.count
+        let imageStart = digestStart + SHA256.byteCount
+        guard contents.count > imageStart - contents.startIndex, contents.starts(with: magic) else { return nil }
+        let image = contents[imageStart...]
+        guard SHA256.hash(data: image).elementsEqual(contents[digestStart..<imageStart]) else { return nil }
         return image
     }
 
     /// Writes to a temporary file beside `file` and renames it over, so a reader never sees half a file.
-    private func write(_ bytes: [UInt8], to file: URL) {
+    private func write(_ contents: Data, to file: URL) {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let ignore = folder.appending(path: ".gitignore")
@@ -136,7 +141,7 @@ public struct ShadowSnapshotCache: Sendable {
                 try Data("# mig's cache: safe to delete, never committed.\n*\n".utf8).write(to: ignore)
             }
             let temporary = folder.appending(path: ".\(file.lastPathComponent).\(UUID().uuidString).tmp")
-            try Data(bytes).write(to: temporary)
+            try contents.write(to: temporary)
             guard rename(temporary.path, file.path) == 0 else {
                 try? FileManager.default.removeItem(at: temporary)
                 return

@@ -290,14 +290,14 @@ public final class SQLiteDriver: DatabaseDriver {
         return copy
     }
 
-    public func image() throws -> [UInt8]? {
+    public func image() throws -> Data? {
         let image = connection.serialized()
         return image.isEmpty ? nil : image
     }
 
     /// Loads `image` into this in-memory database and reads its schema once, so an image SQLite
     /// cannot read fails here rather than in the middle of a replay.
-    public func restore(image: [UInt8]) throws -> Bool {
+    public func restore(image: Data) throws -> Bool {
         guard path == nil else { return false }
         try connection.deserialize(image)
         try connection.execute("SELECT count(*) FROM sqlite_schema")
