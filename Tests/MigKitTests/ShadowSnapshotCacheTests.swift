@@ -145,6 +145,12 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    @Test func snapshotsAreKeptOnlyForTheNewestIntervalsAndTheEnds() {
+        let every100 = ShadowSnapshotCache(folder: cache.folder, byteLimit: 1, interval: 100)
+        let kept = (1...1_000).filter { every100.isCheckpoint($0, of: 1_000, extra: 250) }
+        #expect(kept == [250, 600, 700, 800, 900, 1_000])
+    }
+
     @Test func theOldestSnapshotsGoWhenTheCacheIsFull() throws {
         let migrations = try fixture.catalog().migrations
         _ = try cached.run(migrations, roundtrip: false)

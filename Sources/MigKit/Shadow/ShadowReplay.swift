@@ -104,7 +104,7 @@ public struct ShadowReplay {
             for index in migrations.indices.dropFirst(start) {
                 if roundtrip, index >= roundtripStart { schemaBefore[index] = try database.schemaSnapshot().hashValue }
                 try perform(.apply(migrations[index]))
-                if let cache, let keys, Self.isCheckpoint(index + 1, of: migrations.count, cache, checkpoint),
+                if let cache, let keys, cache.isCheckpoint(index + 1, of: migrations.count, extra: checkpoint),
                     !cache.hasSnapshot(keys.snapshot[index])
                 {
                     cache.store(database, key: keys.snapshot[index])
@@ -162,12 +162,6 @@ public struct ShadowReplay {
         report.roundtripCompleted = true
         if let cache, let keys, let last = keys.roundtrip.last { cache.recordRoundtripPassed(last) }
         return report
-    }
-
-    /// Whether a snapshot after the first `count` of `total` migrations is worth keeping: every
-    /// `cache.interval`, the last, and the `extra` one asked for.
-    private static func isCheckpoint(_ count: Int, of total: Int, _ cache: ShadowSnapshotCache, _ extra: Int?) -> Bool {
-        count == total || count == extra || count % cache.interval == 0
     }
 
     /// The schema a fresh shadow has after `migrations`' ups.

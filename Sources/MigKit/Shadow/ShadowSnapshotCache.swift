@@ -21,6 +21,10 @@ public struct ShadowSnapshotCache: Sendable {
     /// A snapshot every `interval` migrations (plus the last of a replay) keeps the cache small
     /// while a new migration still replays at most `interval - 1` older ones.
     public static let defaultInterval = 100
+    /// Only the newest `recentIntervals` intervals get snapshots: a pull request adds or changes
+    /// migrations near the end, and 50 snapshots of a 5,000-migration schema would take hundreds
+    /// of megabytes to save a replay that an edit of an old migration needs anyway.
+    static let recentIntervals = 5
 
     public let folder: URL
     /// The most bytes the snapshots may take; the least recently used go first.
@@ -90,6 +94,13 @@ public struct ShadowSnapshotCache: Sendable {
             return restored
         }
         return restored
+    }
+
+    /// Whether a snapshot after the first `count` of `total` migrations is worth keeping: every
+    /// `interval` among the newest `recentIntervals` intervals, the last, and the `extra` one asked for.
+    public func isCheckpoint(_ count: Int, of total: Int, extra: Int?) -> Bool {
+        count == total || count == extra
+            || (count % interval == 0 && count > total - interval * Self.recentIntervals)
     }
 
     /// Whether a snapshot after the migrations `key` covers is already kept.
