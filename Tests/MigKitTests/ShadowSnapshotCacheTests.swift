@@ -65,7 +65,8 @@ import Testing
     @Test func anInsertionOrReorderRestoresOnlyTheUnchangedPrefix() throws {
         _ = try cached.run(try fixture.catalog().migrations, roundtrip: false)
         // 0055 lands between t5 (0050) and t6 (0060): the snapshot after 4 still matches, the one after 8 does not.
-        try fixture.add("0055", "between", up: "CREATE TABLE between_them (id INTEGER);", down: "DROP TABLE between_them;")
+        try fixture.add(
+            "0055", "between", up: "CREATE TABLE between_them (id INTEGER);", down: "DROP TABLE between_them;")
         let inserted = try fixture.catalog().migrations
         let report = try cached.run(inserted, roundtrip: false, capturingSchema: true)
         #expect(report.restoredFromCache == 4)
