@@ -146,6 +146,19 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    /// `mig check --shadow` replays base's migrations followed by the branch's: the snapshot at
+    /// the end of base's is what the next pull request on that base starts from.
+    @Test func theDeployOrderReplayKeepsASnapshotAtTheEndOfTheBase() throws {
+        let base = try fixture.catalog()
+        try add(11)
+        let head = try fixture.catalog()
+        let sparse = ShadowSnapshotCache(folder: cache.folder, byteLimit: 64 << 20, interval: 100)
+        let replay = ShadowReplay(directoryPrefix: fixture.directory, cache: sparse) { try SQLiteDriver.inMemory() }
+        #expect(try DeployOrderDrift(replay: replay).check(base: base, head: head).diagnostics.isEmpty)
+        #expect(try replay.run(base.migrations, roundtrip: false).restoredFromCache == 10)
+        #expect(try replay.run(head.migrations, roundtrip: false).restoredFromCache == 11)
+    }
+
     @Test func snapshotsAreKeptOnlyForTheNewestIntervalsAndTheEnds() {
         let every100 = ShadowSnapshotCache(folder: cache.folder, byteLimit: 1, interval: 100)
         let kept = (1...1_000).filter { every100.isCheckpoint($0, of: 1_000, extra: 250) }
