@@ -13,7 +13,8 @@ struct Check: ParsableCommand {
             unparseable-name and stale-guard (a file head has exactly as the base's tip has it is \
             never a finding), and on PostgreSQL the findings of `mig lint` for the migrations the \
             branch adds or changes; with --shadow also shadow-failed and order-drift (the schema a deployed \
-            database gets, running the branch's migrations after base's, against version order). Exit status: 0 clean, 1 findings at error level, 2 when the check \
+            database gets, running the branch's migrations after base's, against version order), and stale-schema when the file `mig schema` writes \
+            exists and differs from the schema the branch's migrations produce. Exit status: 0 clean, 1 findings at error level, 2 when the check \
             cannot run (not a repository, missing base, shallow clone, no commits).
             """
     )
@@ -24,6 +25,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Also replay the migrations into shadows in deploy order and in version order, and report order-drift.")
     var shadow = false
 
+    @Flag(help: "With --shadow or a schema file: replay from nothing, neither using nor keeping snapshots in .migrate/cache.")
+    var noCache = false
+
     @Option(help: "Output format: text, json, github (workflow annotations), sarif (SARIF 2.1.0) or junit (JUnit XML).")
     var format: CheckFormat = .text
 
@@ -32,7 +36,14 @@ struct Check: ParsableCommand {
         try runReportingErrors(json: format == .json) {
             let project = try currentProject()
             let context = try BranchContext(project: project, base: base)
-            report = try BranchChecker(context: context, drift: shadow ? DeployOrderDrift(replay: try shadowReplay(for: project)) : nil).run()
+            let schemaFile = SchemaFile(project: project)
+            // One replay (and for PostgreSQL one shadow server) for both; made only when needed.
+            let needsReplay = shadow || FileManager.default.fileExists(atPath: schemaFile.url.path)
+            let replay = needsReplay ? try shadowReplay(for: project, noCache: noCache) : nil
+            report = try BranchChecker(
+                context: context, drift: shadow ? replay.map(DeployOrderDrift.init) : nil,
+                schema: replay.map { SchemaFile.Check(file: schemaFile, replay: $0) }
+            ).run()
         }
         guard let report else { return }
         try format.print(report) { printText(report) }

@@ -47,11 +47,13 @@ func catalogForApplying(_ project: Project) throws -> Catalog {
 }
 
 /// A shadow replay into throw-away databases of the project's dialect.
-/// `shadowURL` (else `[shadow] url`) names a PostgreSQL server for throw-away databases.
-func shadowReplay(for project: Project, shadowURL: String? = nil) throws -> ShadowReplay {
+/// `shadowURL` (else `[shadow] url`) names a PostgreSQL server for throw-away databases. Snapshots
+/// under `.migrate/cache` are used unless `noCache` or the project has no configuration file (as for history).
+func shadowReplay(for project: Project, shadowURL: String? = nil, noCache: Bool = false) throws -> ShadowReplay {
     let connector = DatabaseConnector(root: project.root, configuration: project.configuration.database)
     return ShadowReplay(
         directoryPrefix: project.configuration.migrations.directory,
+        cache: noCache || !project.hasConfigurationFile ? nil : ShadowSnapshotCache(project: project),
         makeDatabase: try connector.shadowFactory(
             for: project.configuration.migrations.dialect,
             shadowURL: shadowURL ?? project.configuration.shadow.url,

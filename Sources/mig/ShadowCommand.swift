@@ -12,7 +12,11 @@ struct Shadow: ParsableCommand {
             order. With \
             [shadow] roundtrip (or --roundtrip) it then runs every down in reverse — each must \
             bring the schema back to what it was before its up — and every up again, which must \
-            give the same schema as the first time. Exits 1 when the replay finds a problem, and when \
+            give the same schema as the first time. Snapshots of earlier replays under .migrate/cache \
+            (keyed by the checksums of every migration up to them, git-ignored, safe to delete, \
+            bounded by [shadow] cache_size megabytes) let a run replay only the migrations after the \
+            longest unchanged prefix, and round-trip only those after the longest prefix whose \
+            roundtrip passed before; --no-cache replays everything. Exits 1 when the replay finds a problem, and when \
             the migration directory holds a file mig cannot use (the chain it replayed has a hole).
             """
     )
@@ -38,6 +42,9 @@ struct Shadow: ParsableCommand {
                 + "else a private cluster mig starts).", valueName: "url"))
     var shadowURL: String?
 
+    @Flag(help: "Replay from nothing: neither use nor keep snapshots in .migrate/cache.")
+    var noCache = false
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -52,7 +59,7 @@ struct Shadow: ParsableCommand {
             count = catalog.migrations.count
             catalogDiagnostics = catalog.diagnostics
             Console.printDiagnostics(catalog.diagnostics)
-            let replay = try shadowReplay(for: project, shadowURL: shadowURL)
+            let replay = try shadowReplay(for: project, shadowURL: shadowURL, noCache: noCache)
             let keptFile = try keep.map { try KeptShadowFile(path: $0, force: force) }
             let text = output.format == .text
             report = try replay.run(
@@ -94,6 +101,15 @@ struct Shadow: ParsableCommand {
                     driftReport.deployOrder == driftReport.versionOrder
                         ? "deploy order against \(base ?? "base") is version order: no drift possible"
                         : "deploy order against \(base ?? "base") gives the same schema as version order")
+            }
+            for note in report.cacheNotes { Console.note("note: " + note) }
+            if report.restoredFromCache > 0 {
+                Console.note("restored the first \(report.restoredFromCache) migration(s) from a snapshot in .migrate/cache")
+            }
+            if report.roundtripFromCache > 0 {
+                Console.note(
+                    "the roundtrip of \(report.roundtripFromCache) older migration(s) passed before with the same scripts "
+                        + "(.migrate/cache): only the newer ones were reverted")
             }
             if let reason = report.roundtripSkipped { Console.warning("roundtrip skipped: \(reason)") }
             if let reason = report.roundtripUntested { Console.warning("roundtrip partial: \(reason)") }

@@ -23,6 +23,8 @@ import Testing
 
             [shadow]
             roundtrip = false
+            cache_size = 0
+            schema_file = "db/schema.sql"
             """)
         #expect(configuration.migrations.directory == "sql")
         #expect(configuration.migrations.layout == .fixed(.pair))
@@ -33,6 +35,13 @@ import Testing
         #expect(configuration.database.url == "env:APP_DB")
         #expect(configuration.database.historyTable == "schema_history")
         #expect(configuration.shadow.roundtrip == false)
+        #expect(configuration.shadow.cacheSize == 0)
+        #expect(configuration.shadow.schemaFile == "db/schema.sql")
+        // A cache of 0 megabytes keeps no snapshots at all.
+        #expect(
+            ShadowSnapshotCache(
+                project: Project(root: URL(filePath: "/p"), configuration: configuration, hasConfigurationFile: true))
+                == nil)
     }
 
     @Test func anEmptyFileGivesTheDefaults() throws {
@@ -45,6 +54,7 @@ import Testing
         ("[migrations]\nlayout = \"folders\"\n", 2, "expected one of \"auto\", \"pair\""),
         ("# comment\n[databse]\nurl = \"x\"\n", 2, "unknown section [databse]"),
         ("[database]\nurl = 5\n", 2, "must be a string"),
+        ("[shadow]\ncache_size = -1\n", 2, "`cache_size` is -1: expected megabytes, 0 or more"),
         ("[migrations]\ndir = \"unterminated\n", 2, "not valid TOML"),
     ])
     func namesTheKeyAndLineOfAMistake(text: String, line: Int, message: String) {

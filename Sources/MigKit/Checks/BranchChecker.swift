@@ -57,14 +57,18 @@ public struct BranchCatalogs: Sendable {
 /// Compares head with its base and reports, with DESIGN.md's codes, what would go wrong on merge:
 /// duplicate and reordered versions, edited and deleted merged migrations, the head catalog's
 /// own findings, and a stale merge-conflict guard — and, given a shadow replay, whether the
-/// order a deployed database runs the migrations in gives a different schema (`order-drift`).
+/// order a deployed database runs the migrations in gives a different schema (`order-drift`) and
+/// whether the committed schema file is current (`stale-schema`).
 public struct BranchChecker {
     private let context: BranchContext
     private let drift: DeployOrderDrift?
+    private let schema: SchemaFile.Check?
 
-    public init(context: BranchContext, drift: DeployOrderDrift? = nil) {
+    /// With `schema`, also `stale-schema` when its file exists and differs from head's schema.
+    public init(context: BranchContext, drift: DeployOrderDrift? = nil, schema: SchemaFile.Check? = nil) {
         self.context = context
         self.drift = drift
+        self.schema = schema
     }
 
     public func run() throws -> CheckReport {
@@ -85,6 +89,15 @@ public struct BranchChecker {
         }
         if let drift, !catalogs.head.diagnostics.hasErrors {
             findings += try drift.check(base: catalogs.base, head: catalogs.head).diagnostics.map { Finding($0) }
+        }
+        if let schema, !catalogs.head.diagnostics.hasErrors, try schema.file.read() != nil {
+            switch try schema.file.produce(catalogs.head.migrations, in: schema.replay) {
+            case .text(let text):
+                if let stale = try schema.file.staleness(expected: text) { findings.append(Finding(stale)) }
+            case .failed(let diagnostics):
+                // With a drift check the same failure is already reported, labelled with its order.
+                if drift == nil { findings += diagnostics.map { Finding($0) } }
+            }
         }
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(

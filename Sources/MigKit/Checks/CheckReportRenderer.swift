@@ -183,6 +183,7 @@ extension CheckCode {
         case .shadowFailed: "Replaying the migrations into a shadow database failed"
         case .orderDrift: "Deploy order and version order give different schemas"
         case .divergedMigration: "A branch and its base each add a migration of the same name with different content"
+        case .staleSchema: "The schema file mig schema writes does not match what the migrations produce"
         case .lint: "A migration that locks, rewrites or breaks what a live database serves (mig lint)"
         }
     }

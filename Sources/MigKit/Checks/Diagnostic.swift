@@ -14,6 +14,8 @@ public enum CheckCode: String, Sendable, CaseIterable, Codable {
     case shadowFailed = "shadow-failed"
     case orderDrift = "order-drift"
     case divergedMigration = "diverged-migration"
+    /// The schema file `mig schema` writes no longer matches what the migrations produce.
+    case staleSchema = "stale-schema"
     /// A finding of `mig lint`; `Diagnostic.rule` says which rule.
     case lint = "lint"
 }

@@ -58,6 +58,10 @@ public struct Configuration: Sendable, Equatable {
         public var roundtrip = true
         /// PostgreSQL: a server on which to create throw-away databases instead of a private cluster.
         public var url: String?
+        /// Megabytes the shadow snapshots under `.migrate/cache/` may take (0: keep none).
+        public var cacheSize = 256
+        /// The file `mig schema` writes, relative to the project root.
+        public var schemaFile = ".migrate/schema.sql"
     }
 }
 

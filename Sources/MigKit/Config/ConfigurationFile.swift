@@ -129,7 +129,14 @@ private struct TableReader {
             switch key {
             case "roundtrip": value.roundtrip = try bool(item, "shadow", key)
             case "url": value.url = try string(item, "shadow", key)
-            default: throw unknown("shadow", key, known: ["roundtrip", "url"])
+            case "cache_size":
+                let megabytes = try integer(item, "shadow", key)
+                guard megabytes >= 0 else {
+                    throw failure(section: "shadow", key: key, "`cache_size` is \(megabytes): expected megabytes, 0 or more")
+                }
+                value.cacheSize = megabytes
+            case "schema_file": value.schemaFile = try string(item, "shadow", key)
+            default: throw unknown("shadow", key, known: ["roundtrip", "url", "cache_size", "schema_file"])
             }
         }
     }

@@ -62,6 +62,13 @@ public protocol DatabaseDriver: AnyObject {
     /// For a shadow copy that is the real database inside a transaction (PostgreSQL): commits it,
     /// so what was rehearsed is applied, and returns `true`. Other copies return `false`.
     func keepShadowCopy() throws -> Bool
+
+    /// The database's whole content as bytes `restore(image:)` can load into a fresh shadow, so a
+    /// replay can start from a cached prefix instead of from nothing (`ShadowSnapshotCache`);
+    /// `nil` where the engine cannot (then every replay starts from nothing).
+    func image() throws -> Data?
+    /// Replaces this fresh shadow's content with `image`; `false` where the engine cannot.
+    func restore(image: Data) throws -> Bool
 }
 
 extension DatabaseDriver {
@@ -84,6 +91,10 @@ extension DatabaseDriver {
     public var canRunOutsideTransaction: Bool { true }
 
     public func keepShadowCopy() throws -> Bool { false }
+
+    public func image() throws -> Data? { nil }
+
+    public func restore(image: Data) throws -> Bool { false }
 }
 
 /// One row of the history table.

@@ -33,7 +33,9 @@ public struct DeployOrderDrift {
                 diagnostics: diagnostics, deployOrder: deployOrder.map(\.identifier),
                 versionOrder: versionOrder.map(\.identifier))
         }
-        let deployed = try replay.run(deployOrder, roundtrip: false, capturingSchema: true)
+        // The base's end is where the next pull request's replay starts: keep a snapshot there.
+        let deployed = try replay.run(
+            deployOrder, roundtrip: false, capturingSchema: true, checkpoint: base.migrations.count)
         if !deployed.diagnostics.isEmpty {
             return report(deployed.diagnostics.map { Self.labelled($0, "deploy order") })
         }

@@ -22,6 +22,13 @@ public struct ShadowReport: Sendable, Codable {
     public internal(set) var roundtripUntested: String?
     /// The schema after the first up of everything, when asked for (or needed by the roundtrip).
     public internal(set) var schema: SchemaSnapshot?
+    /// How many of the first migrations were restored from a cached snapshot instead of replayed.
+    public internal(set) var restoredFromCache = 0
+    /// How many of the first migrations were left out of the roundtrip because their roundtrip
+    /// passed before with the same scripts (remembered in the cache).
+    public internal(set) var roundtripFromCache = 0
+    /// Cache files that were damaged and ignored.
+    public internal(set) var cacheNotes: [String] = []
 }
 
 /// Replays a catalog's migrations into a throw-away database: every up in version order, and
@@ -33,26 +40,57 @@ public struct ShadowReport: Sendable, Codable {
 /// To name the down that does not revert, it remembers a hash of the schema before each up,
 /// not the schema itself, so a thousand migrations do not hold a thousand schemas in memory;
 /// on a mismatch it rebuilds the expected schema once to print the difference.
+///
+/// With a `cache`, a replay starts from the snapshot of the longest prefix it holds, keeps new
+/// snapshots every `cache.interval` migrations and after the last, and round-trips only the
+/// migrations after the longest prefix whose roundtrip passed before.
 public struct ShadowReplay {
     public let makeDatabase: ShadowDatabaseFactory
     /// The migration directory relative to the project root, for the paths in findings.
     public let directoryPrefix: String
+    /// Snapshots of earlier replays; `nil` replays from nothing (`--no-cache`).
+    public let cache: ShadowSnapshotCache?
 
-    public init(directoryPrefix: String, makeDatabase: @escaping ShadowDatabaseFactory) {
+    public init(
+        directoryPrefix: String, cache: ShadowSnapshotCache? = nil, makeDatabase: @escaping ShadowDatabaseFactory
+    ) {
         self.makeDatabase = makeDatabase
         self.directoryPrefix = directoryPrefix
+        self.cache = cache
     }
 
     /// Replays `migrations` (in the order given). `progress` sees each step as it completes;
     /// `afterFirstUp` sees the database once every up has run (to keep it as a file). With
     /// `capturingSchema` the report holds the schema after the ups (reading it costs a little).
+    /// `checkpoint` names one more prefix length worth a cached snapshot (a base branch's end).
     public func run(
-        _ migrations: [Migration], roundtrip: Bool, capturingSchema: Bool = false,
+        _ migrations: [Migration], roundtrip: Bool, capturingSchema: Bool = false, checkpoint: Int? = nil,
         progress: (ShadowStep) -> Void = { _ in }, afterFirstUp: ((any DatabaseDriver) throws -> Void)? = nil
     ) throws -> ShadowReport {
         var report = ShadowReport()
         let database = try makeDatabase()
-        var schemaBefore: [Int] = []
+        // The roundtrip covers the migrations after the newest one without a down script…
+        var firstTested = migrations.count
+        while firstTested > 0, migrations[firstTested - 1].down != nil { firstTested -= 1 }
+        let keys = cache.map { _ in ShadowSnapshotCache.Keys(migrations, dialect: database.dialect) }
+        // …and of those only the ones after the longest prefix whose roundtrip passed before.
+        var roundtripStart = firstTested
+        if roundtrip, let cache, let keys,
+            let passed = keys.roundtrip.indices.last(where: { cache.roundtripPassed(keys.roundtrip[$0]) }),
+            passed + 1 > firstTested
+        {
+            roundtripStart = passed + 1
+            report.roundtripFromCache = roundtripStart - firstTested
+        }
+        var start = 0
+        if let cache, let keys {
+            // The roundtrip needs the schema before each up it reverts, so the restore stops there.
+            let restored = cache.restoreLongestPrefix(
+                keys, limit: roundtrip ? roundtripStart : migrations.count, into: database)
+            (start, report.restoredFromCache, report.cacheNotes) = (restored.count, restored.count, restored.notes)
+        }
+        /// The hash of the schema before each up the roundtrip reverts, by index.
+        var schemaBefore: [Int: Int] = [:]
         func perform(_ step: MigrationPlan.Step) throws(MigrationFailure) {
             let milliseconds = try executor(for: database).perform(step)
             let direction: Direction = if case .apply = step { .up } else { .down }
@@ -63,9 +101,14 @@ public struct ShadowReplay {
             progress(done)
         }
         do {
-            for migration in migrations {
-                if roundtrip { schemaBefore.append(try database.schemaSnapshot().hashValue) }
-                try perform(.apply(migration))
+            for index in migrations.indices.dropFirst(start) {
+                if roundtrip, index >= roundtripStart { schemaBefore[index] = try database.schemaSnapshot().hashValue }
+                try perform(.apply(migrations[index]))
+                if let cache, let keys, cache.isCheckpoint(index + 1, of: migrations.count, extra: checkpoint),
+                    !cache.hasSnapshot(keys.snapshot[index])
+                {
+                    cache.store(database, key: keys.snapshot[index])
+                }
             }
         } catch let failure as MigrationFailure {
             report.diagnostics.append(failure.diagnostic)
@@ -78,18 +121,16 @@ public struct ShadowReplay {
         }
         let firstUp = try database.schemaSnapshot()
         if capturingSchema { report.schema = firstUp }
-        var firstTested = migrations.count
-        while firstTested > 0, migrations[firstTested - 1].down != nil { firstTested -= 1 }
-        let tested = firstTested..<migrations.count
+        let tested = roundtripStart..<migrations.count
         if firstTested > 0 {
             let withoutDown = firstTested - 1
             let missing = migrations[withoutDown].identifier
-            guard !tested.isEmpty else {
+            guard firstTested < migrations.count else {
                 report.roundtripSkipped = "\(missing) has no down script"
                 return report
             }
             report.roundtripUntested =
-                "\(missing) has no down script, so the roundtrip reverted only the \(tested.count) newer migration(s); "
+                "\(missing) has no down script, so the roundtrip reverted only the \(migrations.count - firstTested) newer migration(s); "
                 + "\(missing)\(withoutDown > 0 ? " and the \(withoutDown) older" : "") were not reverted"
         }
         do {
@@ -97,7 +138,7 @@ public struct ShadowReplay {
                 let migration = migrations[index]
                 try perform(.revert(migration))
                 let after = try database.schemaSnapshot()
-                guard after.hashValue == schemaBefore[index] else {
+                guard after.hashValue == schemaBefore[index]! else {
                     let expected = try schema(after: Array(migrations[..<index]))
                     report.diagnostics.append(notReverting(migration, expected: expected, actual: after))
                     return report
@@ -106,7 +147,7 @@ public struct ShadowReplay {
             for index in tested {
                 let migration = migrations[index]
                 try perform(.apply(migration))
-                let expected = index + 1 < migrations.count ? schemaBefore[index + 1] : firstUp.hashValue
+                let expected = index + 1 < migrations.count ? schemaBefore[index + 1]! : firstUp.hashValue
                 let after = try database.schemaSnapshot()
                 guard after.hashValue == expected else {
                     let wanted = index + 1 < migrations.count ? try schema(after: Array(migrations[...index])) : firstUp
@@ -119,6 +160,7 @@ public struct ShadowReplay {
             return report
         }
         report.roundtripCompleted = true
+        if let cache, let keys, let last = keys.roundtrip.last { cache.recordRoundtripPassed(last) }
         return report
     }
 

@@ -111,6 +111,34 @@ import Testing
         #expect(finding.location == .init(path: "db/migrations/0002_index.sql", line: 2))
     }
 
+    /// `mig schema` on PostgreSQL: functions, sequences and enum types besides tables and views,
+    /// the same text from two separate shadows.
+    @Test func theSchemaFileListsEveryKindOfObjectTheSameEveryTime() throws {
+        let fixture = try MigrationFixture()
+        try fixture.add(
+            "0001", "objects",
+            up: "CREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE SEQUENCE tickets;\n"
+                + "CREATE TABLE people (id serial PRIMARY KEY, feeling mood NOT NULL);\n"
+                + "CREATE FUNCTION one() RETURNS integer LANGUAGE sql AS 'SELECT 1';\n"
+                + "CREATE VIEW cheerful AS SELECT id FROM people WHERE feeling = 'ok';")
+        var configuration = Configuration()
+        configuration.migrations.dialect = .postgres
+        let file = SchemaFile(
+            project: Project(root: fixture.scratch.url, configuration: configuration, hasConfigurationFile: true))
+        let migrations = try fixture.catalog().migrations
+        guard case .text(let first) = try file.produce(migrations, in: replay(fixture)),
+            case .text(let second) = try file.produce(migrations, in: replay(fixture))
+        else {
+            Issue.record("the replay failed")
+            return
+        }
+        #expect(first == second)
+        #expect(first.contains("(postgres)"))
+        for kind in ["table", "view", "function", "sequence", "enum"] {
+            #expect(first.contains("\n\(kind) "), "no \(kind) in\n\(first)")
+        }
+    }
+
     @Test func dropsTheDatabasesItCreated() throws {
         let own = try PostgresShadowServer(
             url: try PostgresTestServer.url(database: "postgres"), settings: Configuration.Database(), announce: {})

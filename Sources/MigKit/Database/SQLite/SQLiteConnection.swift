@@ -79,6 +79,27 @@ final class SQLiteConnection {
         if stepped != SQLITE_DONE { try target.check(stepped) }
         try target.check(finished)
     }
+
+    /// The main database's pages as one byte image (`sqlite3_serialize`); empty for a database with no pages.
+    func serialized() -> Data {
+        var size: sqlite3_int64 = 0
+        guard let bytes = sqlite3_serialize(handle, "main", &size, 0) else { return Data() }
+        defer { sqlite3_free(bytes) }
+        return Data(bytes: bytes, count: Int(size))
+    }
+
+    /// Replaces the main database's content with `image` (`sqlite3_deserialize`), in memory, resizable.
+    func deserialize(_ image: Data) throws(DatabaseError) {
+        guard let buffer = sqlite3_malloc64(sqlite3_uint64(image.count))?.assumingMemoryBound(to: UInt8.self) else {
+            throw DatabaseError(message: "SQLite could not allocate \(image.count) bytes for a shadow snapshot")
+        }
+        image.copyBytes(to: buffer, count: image.count)
+        // With FREEONCLOSE SQLite owns the buffer from here, also when the call fails.
+        try check(
+            sqlite3_deserialize(
+                handle, "main", buffer, sqlite3_int64(image.count), sqlite3_int64(image.count),
+                UInt32(SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE)))
+    }
 }
 
 /// The one owner of a prepared `sqlite3_stmt`, finalised in `deinit`; it keeps its connection alive.

@@ -290,6 +290,20 @@ public final class SQLiteDriver: DatabaseDriver {
         return copy
     }
 
+    public func image() throws -> Data? {
+        let image = connection.serialized()
+        return image.isEmpty ? nil : image
+    }
+
+    /// Loads `image` into this in-memory database and reads its schema once, so an image SQLite
+    /// cannot read fails here rather than in the middle of a replay.
+    public func restore(image: Data) throws -> Bool {
+        guard path == nil else { return false }
+        try connection.deserialize(image)
+        try connection.execute("SELECT count(*) FROM sqlite_schema")
+        return true
+    }
+
     /// Writes this database's content into a new file at `path`, stamped with `applicationID`
     /// (`mig shadow --keep`, through `KeptShadowFile`, which decides where that may be).
     public func save(toNewFile path: String, applicationID: Int32) throws {

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import MigKit
+
+struct SchemaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schema",
+        abstract: "Write the schema the migrations produce to .migrate/schema.sql (or [shadow] schema_file).",
+        discussion: """
+            Replays every up script into a shadow (restoring unchanged prefixes from .migrate/cache) \
+            and writes the resulting schema — tables with their columns and constraints, indexes, \
+            views, triggers, and on PostgreSQL functions, sequences and enum types — sorted and \
+            normalised, so the same migrations give the same bytes on every machine. Commit the file: \
+            a review then shows each pull request's schema change, and `mig check` reports \
+            stale-schema when the file no longer matches the migrations. With --check it only \
+            compares, and exits 1 when the file is missing or stale.
+            """
+    )
+
+    @Flag(help: "Do not write: exit 1 when the file is missing or differs from what the migrations produce.")
+    var check = false
+
+    @Flag(help: "Replay from nothing: neither use nor keep snapshots in .migrate/cache.")
+    var noCache = false
+
+    func run() throws {
+        try runReportingErrors(json: false) {
+            let project = try currentProject()
+            let catalog = try catalogForApplying(project)
+            let file = SchemaFile(project: project)
+            switch try file.produce(catalog.migrations, in: try shadowReplay(for: project, noCache: noCache)) {
+            case .failed(let diagnostics):
+                Console.printDiagnostics(diagnostics)
+                Console.error("the shadow replay failed (above): \(file.displayPath) is left as it was")
+                throw ExitCode(1)
+            case .text(let text) where check:
+                if let stale = try file.staleness(expected: text) {
+                    Console.printDiagnostics([stale])
+                    throw ExitCode(1)
+                }
+                guard try file.read() != nil else {
+                    Console.error("\(file.displayPath) does not exist: run `mig schema` to write it")
+                    throw ExitCode(1)
+                }
+                Console.note("\(file.displayPath) matches the migrations")
+            case .text(let text):
+                let changed = try file.write(text)
+                Console.note(changed ? "wrote \(file.displayPath)" : "\(file.displayPath) is up to date")
+            }
+        }
+    }
+}
