@@ -56,7 +56,8 @@ struct Shadow: ParsableCommand {
             let keptFile = try keep.map { try KeptShadowFile(path: $0, force: force) }
             let text = output.format == .text
             report = try replay.run(
-                catalog.migrations, roundtrip: roundtrip ?? project.configuration.shadow.roundtrip,
+                catalog.migrations, repeatables: catalog.repeatables,
+                roundtrip: roundtrip ?? project.configuration.shadow.roundtrip,
                 progress: { step in
                     if text {
                         let arrow = step.direction == .up ? "up  " : "down"
@@ -76,7 +77,8 @@ struct Shadow: ParsableCommand {
                 driftReport = try DeployOrderDrift(replay: replay).check(base: catalogs.base, head: catalogs.head)
             }
             dialectNote = report.flatMap {
-                DialectMismatch.note(for: $0.diagnostics, catalog: catalog, dialect: project.configuration.migrations.dialect)
+                DialectMismatch.note(
+                    for: $0.diagnostics, catalog: catalog, dialect: project.configuration.migrations.dialect)
             }
         }
         guard let report else { return }
@@ -104,8 +106,10 @@ struct Shadow: ParsableCommand {
             } else if report.diagnostics.isEmpty {
                 let reverted =
                     report.roundtripUntested == nil ? "every down reverts its up" : "those downs revert their ups"
+                let repeatables = report.repeatables.isEmpty ? "" : " and \(report.repeatables.count) repeatable(s)"
                 Console.note(
-                    "shadow replay passed: \(count) migration(s)" + (report.roundtripCompleted ? ", \(reverted)" : ""))
+                    "shadow replay passed: \(count) migration(s)\(repeatables)"
+                        + (report.roundtripCompleted ? ", \(reverted)" : ""))
             }
         }
         if diagnostics.hasErrors || catalogDiagnostics.hasErrors { throw ExitCode(1) }

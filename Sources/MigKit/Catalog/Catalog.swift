@@ -5,6 +5,7 @@ public struct Catalog: Sendable {
     public let layout: Layout?
     /// Sorted by version, then name.
     public let migrations: [Migration]
+    /// Flyway repeatable migrations (`R__name.sql`), sorted by name: the order they run in.
     public let repeatables: [RepeatableMigration]
     /// Flyway callback scripts: listed, not run.
     public let callbacks: [FlywayCallback]
@@ -137,7 +138,8 @@ struct Glob {
 
     /// Whether `character` is in the set that starts after `[`, and the pattern after the `]`;
     /// `nil` when the set is not closed (then `[` is no set and the pattern fails to match).
-    private static func set(_ pattern: ArraySlice<Character>, _ character: Character) -> (Bool, ArraySlice<Character>)? {
+    private static func set(_ pattern: ArraySlice<Character>, _ character: Character) -> (Bool, ArraySlice<Character>)?
+    {
         var rest = pattern
         let negated = rest.first == "!" || rest.first == "^"
         if negated { rest = rest.dropFirst() }
