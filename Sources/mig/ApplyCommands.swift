@@ -93,7 +93,7 @@ private struct ApplyCommand {
 
     func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
         try runReportingErrors(json: options.output.format == .json) {
-            let (url, runner) = try options.database.runner(readOnly: options.dryRun)
+            let (url, runner) = try options.database.runner(readOnly: options.dryRun, loadCatalog: catalogForRunning)
             let text = options.output.format == .text
             let report: RunReport
             do {

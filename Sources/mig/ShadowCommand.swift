@@ -48,7 +48,7 @@ struct Shadow: ParsableCommand {
         var dialectNote: String?
         try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
-            let catalog = try project.loadCatalog()
+            let catalog = try substitutingPlaceholders(in: try project.loadCatalog(), of: project)
             count = catalog.migrations.count
             catalogDiagnostics = catalog.diagnostics
             Console.printDiagnostics(catalog.diagnostics)

@@ -7,6 +7,8 @@ public struct Configuration: Sendable, Equatable {
     public var database = Database()
     public var shadow = Shadow()
     public var lint = Lint()
+    /// `[placeholders]`: values for Flyway's `${name}` in Flyway-layout files (see `Placeholders`).
+    public var placeholders: [String: String] = [:]
 
     public init() {}
 
