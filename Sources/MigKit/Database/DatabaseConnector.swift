@@ -25,6 +25,15 @@ public struct DatabaseConnector: Sendable {
             return try PostgresDriver(url: url, settings: configuration)
         }
     }
+
+    /// The dialect of the database `url` names, when it is one mig can open (`mig init --database`).
+    public static func dialect(of url: String) -> Dialect? {
+        switch try? DatabaseLocation(url, root: URL(fileURLWithPath: "/")) {
+        case .sqlite?: .sqlite
+        case .postgres?: .postgres
+        case nil: nil
+        }
+    }
 }
 
 extension DatabaseConnector {
