@@ -83,6 +83,7 @@ func shadowReplay(for project: Project, shadowURL: String? = nil) throws -> Shad
         makeDatabase: try connector.shadowFactory(
             for: project.configuration.migrations.dialect,
             shadowURL: shadowURL ?? project.configuration.shadow.url,
+            roles: project.configuration.shadow.roles, extensions: project.configuration.shadow.extensions,
             announce: announcePrivateCluster))
 }
 

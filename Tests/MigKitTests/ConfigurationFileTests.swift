@@ -23,6 +23,8 @@ import Testing
 
             [shadow]
             roundtrip = false
+            roles = ["anon", "authenticated"]
+            extensions = ["pgcrypto"]
             """)
         #expect(configuration.migrations.directory == "sql")
         #expect(configuration.migrations.layout == .fixed(.pair))
@@ -33,6 +35,8 @@ import Testing
         #expect(configuration.database.url == "env:APP_DB")
         #expect(configuration.database.historyTable == "schema_history")
         #expect(configuration.shadow.roundtrip == false)
+        #expect(configuration.shadow.roles == ["anon", "authenticated"])
+        #expect(configuration.shadow.extensions == ["pgcrypto"])
     }
 
     @Test func readsPlaceholders() throws {

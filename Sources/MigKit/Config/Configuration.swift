@@ -60,6 +60,11 @@ public struct Configuration: Sendable, Equatable {
         public var roundtrip = true
         /// PostgreSQL: a server on which to create throw-away databases instead of a private cluster.
         public var url: String?
+        /// PostgreSQL: roles the migrations expect the server to have (`anon`, `authenticated`): the
+        /// private cluster creates them; a `url` server must have them.
+        public var roles: [String] = []
+        /// PostgreSQL: extensions created in every shadow database before the replay (`pgcrypto`).
+        public var extensions: [String] = []
     }
 }
 

@@ -131,7 +131,9 @@ private struct TableReader {
             switch key {
             case "roundtrip": value.roundtrip = try bool(item, "shadow", key)
             case "url": value.url = try string(item, "shadow", key)
-            default: throw unknown("shadow", key, known: ["roundtrip", "url"])
+            case "roles": value.roles = try strings(item, "shadow", key)
+            case "extensions": value.extensions = try strings(item, "shadow", key)
+            default: throw unknown("shadow", key, known: ["roundtrip", "url", "roles", "extensions"])
             }
         }
     }
