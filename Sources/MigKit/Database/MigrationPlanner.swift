@@ -59,6 +59,10 @@ public struct MigrationPlan: Sendable {
     }
 
     public var isEmpty: Bool { steps.isEmpty && repeatables.isEmpty }
+
+    /// Whether the plan applies anything (a migration or a repeatable): then Flyway's `beforeMigrate`
+    /// and `afterMigrate` callbacks run around it.
+    public var applies: Bool { steps.contains(where: \.isApply) || !repeatables.isEmpty }
 }
 
 /// Why a plan cannot be made; each case says which migrations and what to do.

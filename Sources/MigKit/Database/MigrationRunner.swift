@@ -62,9 +62,7 @@ public struct MigrationRunner {
             return RunReport(plan: plan, completed: [], rehearsed: false, dryRun: options.dryRun, unrehearsed: [])
         }
         let readings = ScriptReadings(dialect: driver.dialect)
-        let executor = MigrationStepExecutor(
-            driver: driver, context: context, directoryPrefix: context.directoryPrefix, inShadow: false,
-            readings: readings)
+        let executor = self.executor(on: driver, inShadow: false, readings: readings)
         for step in plan.steps { _ = try executor.prepare(step) }
         for repeatable in plan.repeatables { _ = try executor.reasonNotToRehearse(repeatable) }
         var unrehearsed: [RunReport.Unrehearsed] = []
@@ -88,6 +86,9 @@ public struct MigrationRunner {
                 plan: plan, completed: [], rehearsed: options.rehearse, dryRun: true, unrehearsed: unrehearsed)
         }
         try driver.ensureHistoryTable()
+        if plan.applies {
+            try executor.performCallbacks(catalog.callbackScripts(for: "beforeMigrate"), event: "beforeMigrate")
+        }
         var completed: [RunReport.Completed] = []
         for step in plan.steps {
             progress(.started(step))
@@ -101,6 +102,9 @@ public struct MigrationRunner {
             let milliseconds = try executor.perform(repeatable)
             progress(.finishedRepeatable(repeatable, milliseconds: milliseconds))
             completedRepeatables.append(.init(repeatable: repeatable, milliseconds: milliseconds))
+        }
+        if plan.applies {
+            try executor.performCallbacks(catalog.callbackScripts(for: "afterMigrate"), event: "afterMigrate")
         }
         return RunReport(
             plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false, unrehearsed: unrehearsed,
@@ -123,9 +127,10 @@ public struct MigrationRunner {
         progress(.rehearsing(plan))
         let copy = try driver.makeShadowCopy()
         try copy.ensureHistoryTable()
-        let executor = MigrationStepExecutor(
-            driver: copy, context: context, directoryPrefix: context.directoryPrefix, inShadow: true,
-            readings: readings)
+        let executor = self.executor(on: copy, inShadow: true, readings: readings)
+        if plan.applies {
+            try executor.performCallbacks(catalog.callbackScripts(for: "beforeMigrate"), event: "beforeMigrate")
+        }
         var completed: [RunReport.Completed] = []
         for (index, step) in plan.steps.enumerated() {
             if let reason = try executor.reasonNotToRehearse(step) {
@@ -158,8 +163,23 @@ public struct MigrationRunner {
             }
             completedRepeatables.append(.init(repeatable: repeatable, milliseconds: try executor.perform(repeatable)))
         }
+        if plan.applies {
+            try executor.performCallbacks(catalog.callbackScripts(for: "afterMigrate"), event: "afterMigrate")
+        }
         guard keepingIfPossible, try copy.keepShadowCopy() else { return ([], nil) }
         return ([], (completed, completedRepeatables))
+    }
+
+    /// The executor of this run's steps on `database`, with the catalog's Flyway each-migrate callbacks.
+    private func executor(on database: any DatabaseDriver, inShadow: Bool, readings: ScriptReadings)
+        -> MigrationStepExecutor
+    {
+        MigrationStepExecutor(
+            driver: database, context: context, directoryPrefix: context.directoryPrefix, inShadow: inShadow,
+            readings: readings,
+            eachMigrate: (
+                catalog.callbackScripts(for: "beforeEachMigrate"), catalog.callbackScripts(for: "afterEachMigrate")
+            ))
     }
 
     /// For a dry run without rehearsal: the steps whose scripts manage their own transactions (which a

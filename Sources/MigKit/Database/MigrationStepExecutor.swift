@@ -12,16 +12,42 @@ struct MigrationStepExecutor {
     let directoryPrefix: String
     let inShadow: Bool
     let readings: ScriptReadings
+    /// Flyway's `beforeEachMigrate` and `afterEachMigrate` callbacks, run around every applied
+    /// migration (inside its transaction when it has one).
+    let eachMigrate: (before: [Script], after: [Script])
 
     init(
         driver: any DatabaseDriver, context: RunContext?, directoryPrefix: String, inShadow: Bool,
-        readings: ScriptReadings? = nil
+        readings: ScriptReadings? = nil, eachMigrate: (before: [Script], after: [Script]) = ([], [])
     ) {
         self.driver = driver
         self.context = context
         self.directoryPrefix = directoryPrefix
         self.inShadow = inShadow
         self.readings = readings ?? ScriptReadings(dialect: driver.dialect)
+        self.eachMigrate = eachMigrate
+    }
+
+    /// Runs the callback scripts of `event` (Flyway's `beforeMigrate`, `afterMigrate`), each in a
+    /// transaction of its own.
+    func performCallbacks(_ scripts: [Script], event: String) throws(MigrationFailure) {
+        for script in scripts {
+            do {
+                try driver.beginTransaction(for: script)
+                try driver.execute(script)
+                try driver.commitTransaction()
+            } catch {
+                try? driver.rollbackTransaction()
+                let database = error as? DatabaseError
+                throw MigrationFailure(
+                    migration: "the \(event) callback", direction: .up,
+                    location: SourceLocation(
+                        path: RunContext.displayPath(of: database?.path ?? script.path, under: directoryPrefix),
+                        line: database?.line),
+                    message: database?.summary ?? String(describing: error),
+                    consequence: inShadow ? .shadow : .rolledBack)
+            }
+        }
     }
 
     /// The script of `step`, read, with the mode it runs in; a script the reader rejects fails here,
@@ -142,10 +168,12 @@ struct MigrationStepExecutor {
         let clock = ContinuousClock()
         let start = clock.now
         var progress = Progress()
+        let callbacks: (before: [Script], after: [Script]) = step.isApply ? eachMigrate : ([], [])
         do {
+            if mode == .wrapped { try driver.beginTransaction(for: script) }
+            for callback in callbacks.before { try driver.execute(callback) }
             switch mode {
             case .wrapped:
-                try driver.beginTransaction(for: script)
                 // COPY data goes with its statement, which only a statement-by-statement run can send.
                 if reading.hasCopyData {
                     for statement in reading.statements { try driver.execute(statement, of: script) }
@@ -161,6 +189,7 @@ struct MigrationStepExecutor {
             case .selfManaged:
                 try run(reading.statements, of: script, progress: &progress)
             }
+            for callback in callbacks.after { try driver.execute(callback) }
             let milliseconds = Self.milliseconds(clock.now - start)
             if context != nil {
                 switch step {

@@ -4,8 +4,9 @@ import Testing
 
 @testable import MigKit
 
-/// Flyway repeatable migrations on PostgreSQL: rehearsed with the plan in its transaction, then
-/// recorded in `mig_history_repeatables`, and run again only when their file changed.
+/// Flyway repeatable migrations and callbacks on PostgreSQL: rehearsed with the plan in its
+/// transaction (kept when every step ran), repeatables recorded in `mig_history_repeatables` and
+/// run again only when their file changed.
 @Suite(.postgres) struct PostgresRepeatableTests {
     let fixture: MigrationFixture
     let database: PostgresTestDatabase
@@ -41,5 +42,18 @@ import Testing
             try database.query(
                 "SELECT count(*) FROM information_schema.columns WHERE table_name = 'active_users'") == ["2"])
         #expect(try database.query("SELECT string_agg(version, ',') FROM mig_history") == ["1"])
+    }
+
+    @Test func callbacksRunOnceAroundThePlanAndEachMigration() throws {
+        try write(
+            "beforeMigrate.sql", "CREATE TABLE IF NOT EXISTS log (event text);\nINSERT INTO log VALUES ('before');")
+        try write("afterEachMigrate.sql", "INSERT INTO log VALUES ('each-after');")
+        try write("afterMigrate.sql", "INSERT INTO log VALUES ('after');")
+        let report = try up()
+        #expect(report.completed.count == 1)
+        #expect(
+            try database.query("SELECT string_agg(event, ',' ORDER BY ctid) FROM log") == ["before,each-after,after"])
+        #expect(try up().plan.isEmpty)
+        #expect(try database.query("SELECT count(*) FROM log") == ["3"])
     }
 }
