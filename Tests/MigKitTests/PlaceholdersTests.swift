@@ -32,6 +32,14 @@ import Testing
         #expect(up.checksum == raw.migrations[0].up.checksum)
     }
 
+    @Test func callbacksMigRunsTakePlaceholdersToo() throws {
+        try write("V1__users.sql", "CREATE TABLE users (id INTEGER);\n")
+        try write("afterMigrate.sql", "GRANT SELECT ON users TO ${reader};\n")
+        let catalog = try Placeholders(configured: ["reader": "app"], environment: [:]).substitute(
+            in: try fixture.catalog())
+        #expect(catalog.callbackScripts(for: "afterMigrate").map(\.sql) == ["GRANT SELECT ON users TO app;\n"])
+    }
+
     @Test func anUndefinedPlaceholderIsAnErrorWithFileAndLine() throws {
         try write("V1__users.sql", "CREATE TABLE users (id INTEGER);\n\nCREATE TABLE ${missing} (id INTEGER);\n")
         try write("R__view.sql", "CREATE VIEW v AS SELECT '${flyway:user}';\n")

@@ -3,7 +3,8 @@ import Foundation
 /// The values that placeholders in migration files stand for, and their substitution into a catalog
 /// before it runs, in the two syntaxes whose files opt in:
 ///
-/// - Flyway's `${name}` in every file of the Flyway layout (versioned, undo and repeatable): from
+/// - Flyway's `${name}` in every file of the Flyway layout (versioned, undo, repeatable and the
+///   callbacks mig runs): from
 ///   `[placeholders]` in the config, overridden by `FLYWAY_PLACEHOLDERS_NAME` in the environment (as
 ///   Flyway reads them; names compare without case, as Flyway's environment keys do), and Flyway's
 ///   built-ins `${flyway:…}` given by the caller, with `${flyway:filename}` per file.
@@ -64,9 +65,14 @@ public struct Placeholders: Sendable {
         let repeatables = catalog.repeatables.map {
             RepeatableMigration(name: $0.name, script: substituted($0.script, flywayLayout: true))
         }
+        let callbacks = catalog.callbacks.map { callback in
+            guard callback.runs else { return callback }
+            return FlywayCallback(
+                event: callback.event, path: callback.path, script: substituted(callback.script, flywayLayout: true))
+        }
         guard undefined.isEmpty else { throw PlaceholderError(undefined: undefined) }
         return Catalog(
-            layout: catalog.layout, migrations: migrations, repeatables: repeatables, callbacks: catalog.callbacks,
+            layout: catalog.layout, migrations: migrations, repeatables: repeatables, callbacks: callbacks,
             diagnostics: catalog.diagnostics)
     }
 
