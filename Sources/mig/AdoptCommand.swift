@@ -42,29 +42,30 @@ struct Adopt: ParsableCommand {
             switch output.format {
             case .json:
                 try Console.printJSON(AdoptReport(plan, database: DatabaseLocation.redacted(url), dryRun: dryRun))
-            case .text: show(plan)
+            case .text: showAdoption(plan, dryRun: dryRun)
             }
         }
     }
+}
 
-    private func show(_ plan: AdoptionPlan) {
+/// What `mig adopt` (or `mig init --database`) recorded, or would record.
+func showAdoption(_ plan: AdoptionPlan, dryRun: Bool) {
+    Console.print(
+        "found \(plan.table) (\(plan.tool.rawValue)): \(plan.foreignCount) migration(s) applied or failed; "
+            + "\(plan.matched.count) matched with files here, \(plan.unmatched.count) without a file")
+    for record in plan.records {
         Console.print(
-            "found \(plan.table) (\(plan.tool.rawValue)): \(plan.foreignCount) migration(s) applied or failed; "
-                + "\(plan.matched.count) matched with files here, \(plan.unmatched.count) without a file")
-        for record in plan.records {
-            Console.print(
-                "\(dryRun ? "would record" : "recorded") \(record.version)_\(record.name) \(record.state.rawValue)")
-        }
-        for finding in plan.findings { Console.warning(finding) }
-        if dryRun {
-            Console.note("dry run: nothing was written")
-        } else if plan.records.isEmpty {
-            Console.note("nothing recorded: \(plan.table) lists no applied migration")
-        } else {
-            Console.note(
-                "recorded \(plan.records.count) migration(s) in mig's history; \(plan.table) was left as it was. "
-                    + "Next: `mig status`, then `mig up`")
-        }
+            "\(dryRun ? "would record" : "recorded") \(record.version)_\(record.name) \(record.state.rawValue)")
+    }
+    for finding in plan.findings { Console.warning(finding) }
+    if dryRun {
+        Console.note("dry run: nothing was written")
+    } else if plan.records.isEmpty {
+        Console.note("nothing recorded: \(plan.table) lists no applied migration")
+    } else {
+        Console.note(
+            "recorded \(plan.records.count) migration(s) in mig's history; \(plan.table) was left as it was. "
+                + "Next: `mig status`, then `mig up`")
     }
 }
 
@@ -88,7 +89,7 @@ struct RecordedRow: Encodable {
 }
 
 /// `mig adopt --format json`: stable field names.
-private struct AdoptReport: Encodable {
+struct AdoptReport: Encodable {
     let database: String
     let dryRun: Bool
     let tool: String

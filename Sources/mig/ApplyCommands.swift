@@ -93,7 +93,7 @@ private struct ApplyCommand {
 
     func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
         try runReportingErrors(json: options.output.format == .json) {
-            let (url, runner) = try options.database.runner(readOnly: options.dryRun)
+            let (url, runner) = try options.database.runner(readOnly: options.dryRun, loadCatalog: catalogForRunning)
             let text = options.output.format == .text
             let report: RunReport
             do {
@@ -131,6 +131,8 @@ private struct ApplyCommand {
             Console.note("\(step.migration.identifier) runs without mig's transaction: \(reason)")
         case .finished(let step, let milliseconds):
             Console.print("\(verb(step, done: true)) \(step.migration.identifier) (\(milliseconds) ms)")
+        case .finishedRepeatable(let repeatable, let milliseconds):
+            Console.print("ran repeatable \(repeatable.identifier) (\(milliseconds) ms)")
         default:
             break
         }
@@ -166,6 +168,10 @@ private struct ApplyCommand {
                     Console.paint("would \(step.isApply ? "apply" : "revert") \(step.migration.identifier)", .bold))
                 if let script = step.script { Console.print(script.sql) }
             }
+            for repeatable in report.plan.repeatables {
+                Console.print(Console.paint("would run repeatable \(repeatable.identifier)", .bold))
+                Console.print(repeatable.script.sql)
+            }
             if report.rehearsed {
                 Console.note(
                     "dry run: rehearsed \(report.plan.steps.count - report.unrehearsed.count) of "
@@ -199,6 +205,14 @@ private struct ApplyReport: Encodable {
         let reason: String
     }
     let steps: [Step]
+    /// Repeatable migrations run (or, in a dry run, to run) after the steps.
+    let repeatables: [Repeatable]
+
+    struct Repeatable: Encodable {
+        let name: String
+        let milliseconds: Int?
+        let sql: String?
+    }
 
     init(_ report: RunReport, database: String) {
         self.database = database
@@ -218,5 +232,11 @@ private struct ApplyReport: Encodable {
                     direction: $0.step.isApply ? "up" : "down", milliseconds: $0.milliseconds, sql: nil)
             }
         }
+        repeatables =
+            report.dryRun
+            ? report.plan.repeatables.map { Repeatable(name: $0.identifier, milliseconds: nil, sql: $0.script.sql) }
+            : report.completedRepeatables.map {
+                Repeatable(name: $0.repeatable.identifier, milliseconds: $0.milliseconds, sql: nil)
+            }
     }
 }

@@ -46,6 +46,34 @@ func catalogForApplying(_ project: Project) throws -> Catalog {
     return catalog
 }
 
+/// `catalogForApplying` with the placeholders of the files that opt in replaced, for the commands
+/// that run the SQL (`up`, `down`, `redo`).
+func catalogForRunning(_ project: Project) throws -> Catalog {
+    try substitutingPlaceholders(in: try catalogForApplying(project), of: project)
+}
+
+/// `catalog` with its placeholders replaced (`Placeholders`): `[placeholders]`, the environment, and
+/// the Flyway built-ins mig knows from the configuration. An undefined one stops the command (exit 1)
+/// with its file and line, before any database is opened.
+func substitutingPlaceholders(in catalog: Catalog, of project: Project) throws -> Catalog {
+    let configuration = project.configuration
+    var builtIns = ["flyway:table": configuration.database.historyTable]
+    if let schema = configuration.database.historySchema {
+        builtIns["flyway:defaultSchema"] = schema
+    } else if configuration.migrations.dialect == .sqlite {
+        builtIns["flyway:defaultSchema"] = "main"
+        builtIns["flyway:database"] = "main"
+    }
+    let placeholders = Placeholders(
+        configured: configuration.placeholders, environment: ProcessInfo.processInfo.environment, builtIns: builtIns)
+    do {
+        return try placeholders.substitute(in: catalog)
+    } catch {
+        Console.error(error.description(under: configuration.migrations.directory))
+        throw ExitCode(1)
+    }
+}
+
 /// A shadow replay into throw-away databases of the project's dialect.
 /// `shadowURL` (else `[shadow] url`) names a PostgreSQL server for throw-away databases. Snapshots
 /// under `.migrate/cache` are used unless `noCache` or the project has no configuration file (as for history).
@@ -57,6 +85,7 @@ func shadowReplay(for project: Project, shadowURL: String? = nil, noCache: Bool 
         makeDatabase: try connector.shadowFactory(
             for: project.configuration.migrations.dialect,
             shadowURL: shadowURL ?? project.configuration.shadow.url,
+            roles: project.configuration.shadow.roles, extensions: project.configuration.shadow.extensions,
             announce: announcePrivateCluster))
 }
 

@@ -12,7 +12,9 @@ struct Init: ParsableCommand {
             goose, dbmate, golang-migrate, diesel, sqlx or Flyway project is adopted as it is. \
             Prints what it found and why, and the files it cannot explain. Never overwrites an \
             existing config. Exits 2 when it finds nothing to adopt; `--dir DIR` names the folder \
-            (created when it does not exist, to start a new project).
+            (created when it does not exist, to start a new project). With `--database URL`, it \
+            then adopts that database as `mig adopt` does: the history another tool wrote there is \
+            recorded in mig's history (the URL is not written to the config).
             """
     )
 
@@ -25,15 +27,25 @@ struct Init: ParsableCommand {
     @Flag(help: "Show what would be written without writing it.")
     var dryRun = false
 
+    @Option(
+        name: .customLong("database"),
+        help: "A database another tool migrated, to adopt once the config is written (as `mig adopt` does).")
+    var databaseURL: String?
+
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try runReportingErrors(json: output.format == .json) {
             let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-            let outcome = try ProjectInitializer(root: root).run(directory: directory, dialect: dialect, dryRun: dryRun)
+            let outcome = try ProjectInitializer(root: root).run(
+                directory: directory, dialect: dialect ?? databaseURL.flatMap(DatabaseConnector.dialect(of:)),
+                dryRun: dryRun)
             let settings = outcome.configuration.migrations
             let layout: String
             if case .fixed(let fixed) = settings.layout { layout = fixed.rawValue } else { layout = "auto" }
+            // What was written comes first, so a refused adoption is read after it.
+            if output.format == .text { printText(outcome, layout: layout) }
+            let adoption = try databaseURL.map { (url: $0, plan: try adopt($0, outcome: outcome, root: root)) }
             switch output.format {
             case .json:
                 try Console.printJSON(
@@ -42,11 +54,27 @@ struct Init: ParsableCommand {
                         dialect: settings.dialect.rawValue, dialectEvidence: outcome.dialectEvidence,
                         existingMigrations: outcome.existingMigrations, found: outcome.found,
                         alsoFound: outcome.alsoFound, unexplained: outcome.unexplained,
-                        createdDirectory: outcome.createsDirectory, files: outcome.writtenFiles, dryRun: dryRun))
+                        createdDirectory: outcome.createsDirectory, files: outcome.writtenFiles, dryRun: dryRun,
+                        adoption: adoption.map {
+                            AdoptReport($0.plan, database: DatabaseLocation.redacted($0.url), dryRun: dryRun)
+                        }))
             case .text:
-                printText(outcome, layout: layout)
+                if let adoption { showAdoption(adoption.plan, dryRun: dryRun) }
             }
         }
+    }
+
+    /// Adopts the database at `url` with the configuration just written (or, in a dry run, that
+    /// would be), reading nothing but the database and the migration folder.
+    private func adopt(_ url: String, outcome: ProjectInitializer.Outcome, root: URL) throws -> AdoptionPlan {
+        let project = Project(root: root, configuration: outcome.configuration, hasConfigurationFile: !dryRun)
+        let catalog = try project.loadCatalog(allowingMissingDirectory: true)
+        let driver = try DatabaseConnector(root: root, configuration: outcome.configuration.database)
+            .open(url, readOnly: dryRun)
+        let runner = MigrationRunner(
+            driver: driver, catalog: catalog,
+            context: RunContext.current(for: project, environment: ProcessInfo.processInfo.environment))
+        return try runner.adopt(ForeignTableChoice(), dryRun: dryRun)
     }
 
     private func printText(_ outcome: ProjectInitializer.Outcome, layout: String) {
@@ -60,7 +88,9 @@ struct Init: ParsableCommand {
             Console.print("\(verb)create \(settings.directory): it does not exist yet")
         }
         for other in outcome.alsoFound.prefix(5) {
-            Console.print("also found \(other.path): \(other.files) file(s), \(other.layout.rawValue) layout (pass --dir to adopt it instead)")
+            Console.print(
+                "also found \(other.path): \(other.files) file(s), \(other.layout.rawValue) layout (pass --dir to adopt it instead)"
+            )
         }
         let dialectWhy: String
         if let evidence = outcome.dialectEvidence {
@@ -68,12 +98,15 @@ struct Init: ParsableCommand {
         } else if dialect != nil {
             dialectWhy = "given with --dialect"
         } else {
-            dialectWhy = "no PostgreSQL-only syntax in the migrations and no tool configuration naming a database "
+            dialectWhy =
+                "no PostgreSQL-only syntax in the migrations and no tool configuration naming a database "
                 + "(pass --dialect postgres if they run on PostgreSQL)"
         }
         Console.print("dialect \(settings.dialect.rawValue): \(dialectWhy)")
         if !outcome.unexplained.isEmpty {
-            Console.print("\(outcome.unexplained.count) file(s) in the folder mig cannot explain (below): rename them or move them out of the folder")
+            Console.print(
+                "\(outcome.unexplained.count) file(s) in the folder mig cannot explain (below): rename them or move them out of the folder"
+            )
             Console.printDiagnostics(outcome.unexplained)
         }
         for file in outcome.writtenFiles { Console.print("\(dryRun ? "would write" : "wrote") \(file)") }
@@ -96,6 +129,8 @@ private struct InitReport: Encodable {
     let createdDirectory: Bool
     let files: [String]
     let dryRun: Bool
+    /// With `--database`: what was adopted.
+    let adoption: AdoptReport?
 }
 
 extension Dialect: ExpressibleByArgument {}

@@ -38,7 +38,10 @@ struct List: ParsableCommand {
                 rows.append(["R", repeatable.name, "flyway", "-", String(repeatable.script.checksum.prefix(12))])
             }
             for callback in catalog.callbacks {
-                rows.append(["callback", callback.path, "flyway", "-", "not run by mig"])
+                rows.append([
+                    "callback", callback.path, "flyway", "-",
+                    callback.runs ? "runs on \(callback.event)" : "not run by mig",
+                ])
             }
             if rows.count > 1 {
                 Console.print(Console.table(rows))

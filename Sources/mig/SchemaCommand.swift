@@ -26,7 +26,7 @@ struct SchemaCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors(json: false) {
             let project = try currentProject()
-            let catalog = try catalogForApplying(project)
+            let catalog = try catalogForRunning(project)
             let file = SchemaFile(project: project)
             switch try file.produce(catalog.migrations, in: try shadowReplay(for: project, noCache: noCache)) {
             case .failed(let diagnostics):

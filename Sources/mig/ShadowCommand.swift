@@ -55,7 +55,7 @@ struct Shadow: ParsableCommand {
         var dialectNote: String?
         try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
-            let catalog = try project.loadCatalog()
+            let catalog = try substitutingPlaceholders(in: try project.loadCatalog(), of: project)
             count = catalog.migrations.count
             catalogDiagnostics = catalog.diagnostics
             Console.printDiagnostics(catalog.diagnostics)
@@ -63,7 +63,8 @@ struct Shadow: ParsableCommand {
             let keptFile = try keep.map { try KeptShadowFile(path: $0, force: force) }
             let text = output.format == .text
             report = try replay.run(
-                catalog.migrations, roundtrip: roundtrip ?? project.configuration.shadow.roundtrip,
+                catalog.migrations, repeatables: catalog.repeatables,
+                roundtrip: roundtrip ?? project.configuration.shadow.roundtrip,
                 progress: { step in
                     if text {
                         let arrow = step.direction == .up ? "up  " : "down"
@@ -83,7 +84,8 @@ struct Shadow: ParsableCommand {
                 driftReport = try DeployOrderDrift(replay: replay).check(base: catalogs.base, head: catalogs.head)
             }
             dialectNote = report.flatMap {
-                DialectMismatch.note(for: $0.diagnostics, catalog: catalog, dialect: project.configuration.migrations.dialect)
+                DialectMismatch.note(
+                    for: $0.diagnostics, catalog: catalog, dialect: project.configuration.migrations.dialect)
             }
         }
         guard let report else { return }
@@ -120,8 +122,10 @@ struct Shadow: ParsableCommand {
             } else if report.diagnostics.isEmpty {
                 let reverted =
                     report.roundtripUntested == nil ? "every down reverts its up" : "those downs revert their ups"
+                let repeatables = report.repeatables.isEmpty ? "" : " and \(report.repeatables.count) repeatable(s)"
                 Console.note(
-                    "shadow replay passed: \(count) migration(s)" + (report.roundtripCompleted ? ", \(reverted)" : ""))
+                    "shadow replay passed: \(count) migration(s)\(repeatables)"
+                        + (report.roundtripCompleted ? ", \(reverted)" : ""))
             }
         }
         if diagnostics.hasErrors || catalogDiagnostics.hasErrors { throw ExitCode(1) }

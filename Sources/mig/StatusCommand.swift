@@ -15,7 +15,10 @@ struct Status: ParsableCommand {
             """
     )
 
-    @Flag(help: "Exit 1 when a migration is pending, out-of-order, missing-file, changed or dirty (0 when all are applied).")
+    @Flag(
+        help:
+            "Exit 1 when a migration is pending, out-of-order, missing-file, changed or dirty (0 when all are applied)."
+    )
     var exitCode = false
 
     @OptionGroup var database: DatabaseOptions
@@ -26,8 +29,11 @@ struct Status: ParsableCommand {
             let project = try currentProject()
             let catalog = try project.loadCatalog()
             let (url, driver) = try database.open(project, readOnly: true)
-            let planner = MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations(), dialect: driver.dialect)
+            let planner = MigrationPlanner(
+                catalog: catalog, applied: try driver.appliedMigrations(),
+                appliedRepeatables: try driver.appliedRepeatables(), dialect: driver.dialect)
             let statuses = planner.status()
+            let repeatables = planner.repeatableStatus()
             switch output.format {
             case .json:
                 try Console.printJSON(
@@ -39,6 +45,7 @@ struct Status: ParsableCommand {
                                 advice: planner.dirtyAdvice(
                                     for: $0, directoryPrefix: project.configuration.migrations.directory))
                         },
+                        repeatables: repeatables.map(StatusReport.RepeatableEntry.init),
                         diagnostics: catalog.diagnostics))
             case .text:
                 var rows = [["VERSION", "NAME", "STATE", "APPLIED AT", "BY"].map { Console.paint($0, .bold) }]
@@ -48,7 +55,13 @@ struct Status: ParsableCommand {
                         status.applied.map { HistoryText.date($0.appliedAt) } ?? "", status.applied?.appliedBy ?? "",
                     ])
                 }
-                if statuses.isEmpty {
+                for status in repeatables {
+                    rows.append([
+                        "R", status.repeatable.name, Self.paint(status.state),
+                        status.applied.map { HistoryText.date($0.appliedAt) } ?? "", status.applied?.appliedBy ?? "",
+                    ])
+                }
+                if statuses.isEmpty && repeatables.isEmpty {
                     Console.note("no migrations yet: create one with `mig new <name>`")
                 } else {
                     Console.print(Console.table(rows))
@@ -57,7 +70,13 @@ struct Status: ParsableCommand {
                     let count = statuses.filter { $0.state == state }.count
                     return count == 0 ? nil : "\(count) \(state.rawValue)"
                 }
-                if !counts.isEmpty { Console.note(counts.joined(separator: ", ")) }
+                let repeatableCounts = RepeatableStatus.State.allCases.compactMap { state in
+                    let count = repeatables.filter { $0.state == state }.count
+                    return count == 0 ? nil : "\(count) repeatable \(state.rawValue)"
+                }
+                if !(counts + repeatableCounts).isEmpty {
+                    Console.note((counts + repeatableCounts).joined(separator: ", "))
+                }
                 for status in statuses {
                     guard
                         let advice = planner.dirtyAdvice(
@@ -67,7 +86,17 @@ struct Status: ParsableCommand {
                 }
             }
             Console.printDiagnostics(catalog.diagnostics)
-            if exitCode, statuses.contains(where: { $0.state != .applied }) { throw ExitCode(1) }
+            if exitCode, statuses.contains(where: { $0.state != .applied }) || repeatables.contains(where: \.isDue) {
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    private static func paint(_ state: RepeatableStatus.State) -> String {
+        switch state {
+        case .applied: Console.paint(state.rawValue, .green)
+        case .pending: state.rawValue
+        case .outdated: Console.paint(state.rawValue, .yellow)
         }
     }
 
@@ -117,7 +146,27 @@ private struct StatusReport: Encodable {
         }
     }
 
+    /// A Flyway repeatable migration (`R__name.sql`) and where it stands.
+    struct RepeatableEntry: Encodable {
+        let name: String
+        let state: String
+        let path: String
+        let appliedAt: Date?
+        let appliedBy: String?
+        let checksum: String?
+
+        init(_ status: RepeatableStatus) {
+            name = status.repeatable.name
+            state = status.state.rawValue
+            path = status.repeatable.script.path
+            appliedAt = status.applied?.appliedAt
+            appliedBy = status.applied?.appliedBy
+            checksum = status.applied?.checksum
+        }
+    }
+
     let database: String
     let migrations: [Entry]
+    let repeatables: [RepeatableEntry]
     let diagnostics: [Diagnostic]
 }

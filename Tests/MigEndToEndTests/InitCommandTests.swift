@@ -18,13 +18,18 @@ import Testing
     static let adoptions = [
         Adoption(
             tool: "goose",
-            files: ["db/migrations/20230101120000_users.sql": "-- +goose Up\nCREATE TABLE users (id INTEGER);\n-- +goose Down\nDROP TABLE users;\n"],
+            files: [
+                "db/migrations/20230101120000_users.sql":
+                    "-- +goose Up\nCREATE TABLE users (id INTEGER);\n-- +goose Down\nDROP TABLE users;\n"
+            ],
             directory: "db/migrations", layout: "sections", versioning: "timestamp", count: 1),
         Adoption(
             tool: "dbmate",
             files: [
-                "db/migrations/20230101120000_users.sql": "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\nDROP TABLE users;\n",
-                "db/migrations/20230102120000_posts.sql": "-- migrate:up\nCREATE TABLE posts (id INTEGER);\n-- migrate:down\nDROP TABLE posts;\n",
+                "db/migrations/20230101120000_users.sql":
+                    "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\nDROP TABLE users;\n",
+                "db/migrations/20230102120000_posts.sql":
+                    "-- migrate:up\nCREATE TABLE posts (id INTEGER);\n-- migrate:down\nDROP TABLE posts;\n",
             ],
             directory: "db/migrations", layout: "sections", versioning: "timestamp", count: 2),
         Adoption(
@@ -82,24 +87,33 @@ import Testing
     @Test func adoptsPostgresMigrationsThreeFoldersDeepAndSaysWhy() throws {
         let scratch = try ScratchDirectory()
         let git = try GitFixture.initialize(at: scratch.url.appending(path: "repo"))
-        try git.commit("a Go service with its migrations deep inside", files: [
-            "services/api/migrations/000001_users.up.sql": "CREATE TABLE users (\n  id SERIAL PRIMARY KEY,\n  data JSONB\n);\n",
-            "services/api/migrations/000001_users.down.sql": "DROP TABLE users;\n",
-            "services/api/migrations/000002_posts.up.sql": "CREATE TABLE posts (id INTEGER);\n",
-            "services/api/migrations/000002_posts.down.sql": "DROP TABLE posts;\n",
-            "services/api/migrations/README.sql": "-- how to run these\n",
-            "testdata/0001_fixture.sql": "-- mig:up\nSELECT 1;\n",
-            "main.go": "package main\n",
-        ])
+        try git.commit(
+            "a Go service with its migrations deep inside",
+            files: [
+                "services/api/migrations/000001_users.up.sql":
+                    "CREATE TABLE users (\n  id SERIAL PRIMARY KEY,\n  data JSONB\n);\n",
+                "services/api/migrations/000001_users.down.sql": "DROP TABLE users;\n",
+                "services/api/migrations/000002_posts.up.sql": "CREATE TABLE posts (id INTEGER);\n",
+                "services/api/migrations/000002_posts.down.sql": "DROP TABLE posts;\n",
+                "services/api/migrations/README.sql": "-- how to run these\n",
+                "testdata/0001_fixture.sql": "-- mig:up\nSELECT 1;\n",
+                "main.go": "package main\n",
+            ])
         // Files Git does not track (build output) are not the project's migrations.
         for number in 1...9 { try git.write("build/migrations/000\(number)_copy.up.sql", "SELECT 1;\n") }
         try git.write(".gitignore", "build/\n")
 
         let result = try MigProcess.run(["init"], in: git.url)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("found services/api/migrations: 4 file(s) named for the pair layout (VERSION_name.up.sql + VERSION_name.down.sql)"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "found services/api/migrations: 4 file(s) named for the pair layout (VERSION_name.up.sql + VERSION_name.down.sql)"
+            ), "\(result.stdout)")
         #expect(result.stdout.contains("also found testdata: 1 file(s), sections layout"))
-        #expect(result.stdout.contains("dialect postgres: services/api/migrations/000001_users.up.sql:2 uses SERIAL, which only PostgreSQL has"))
+        #expect(
+            result.stdout.contains(
+                "dialect postgres: services/api/migrations/000001_users.up.sql:2 uses SERIAL, which only PostgreSQL has"
+            ))
         #expect(result.stdout.contains("1 file(s) in the folder mig cannot explain"))
         #expect(result.stderr.contains("services/api/migrations/README.sql"))
         let config = try String(contentsOf: git.url.appending(path: ".migrate/config.toml"), encoding: .utf8)
@@ -111,11 +125,16 @@ import Testing
 
     @Test func takesTheDialectFromTheToolsConfigurationWithoutPrintingSecrets() throws {
         let scratch = try ScratchDirectory()
-        try scratch.write("db/migrations/20240101000000_users.sql", "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\nDROP TABLE users;\n")
-        try scratch.write(".env", "# dbmate\nexport DATABASE_URL=\"postgres://app:s3cret@db:5432/app?sslmode=disable\"\n")
+        try scratch.write(
+            "db/migrations/20240101000000_users.sql",
+            "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\nDROP TABLE users;\n")
+        try scratch.write(
+            ".env", "# dbmate\nexport DATABASE_URL=\"postgres://app:s3cret@db:5432/app?sslmode=disable\"\n")
         let result = try MigProcess.run(["init", "--dry-run"], in: scratch.url)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("dialect postgres: .env:2 DATABASE_URL names a PostgreSQL database"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains("dialect postgres: .env:2 DATABASE_URL names a PostgreSQL database"),
+            "\(result.stdout)")
         #expect(!result.stdout.contains("s3cret") && !result.stderr.contains("s3cret"))
         #expect(!scratch.exists(".migrate/config.toml"))
     }
@@ -153,5 +172,52 @@ import Testing
             #expect(!scratch.exists("app/.migrate/config.toml"))
         }
         #expect(!scratch.exists("migrations"))
+    }
+}
+
+/// `mig init --database URL`: the config is written and the database adopted in one command.
+@Suite struct InitAdoptCommandTests {
+    @Test func adoptsAGooseMigratedSQLiteDatabase() throws {
+        let scratch = try ScratchDirectory()
+        let fixture = ForeignToolFixture.goose
+        for (path, text) in fixture.files { try scratch.write("db/migrations/\(path)", text) }
+        let path = scratch.url.appending(path: "app.db").path
+        _ = try AdoptCommandTests.sqlite(path, fixture.setup(.sqlite))
+        let before = try AdoptCommandTests.sqlite(path, "SELECT count(*) FROM goose_db_version")
+
+        let dryRun = try MigProcess.run(["init", "--database", "sqlite:app.db", "--dry-run"], in: scratch.url)
+        #expect(dryRun.status == 0, "\(dryRun.stderr)")
+        #expect(dryRun.stdout.contains("would record 00002_posts applied"), "\(dryRun.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.appending(path: ".migrate/config.toml").path))
+        #expect(
+            try AdoptCommandTests.sqlite(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'mig_history'") == ["0"]
+        )
+
+        let result = try MigProcess.run(["init", "--database", "sqlite:app.db"], in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("wrote .migrate/config.toml"), "\(result.stdout)")
+        #expect(result.stdout.contains("found goose_db_version (goose)"), "\(result.stdout)")
+        let config = try String(contentsOf: scratch.url.appending(path: ".migrate/config.toml"), encoding: .utf8)
+        #expect(!config.contains("app.db"), "the URL is not written to the config")
+
+        let environment = ["MIG_DATABASE_URL": "sqlite:app.db"]
+        let status = try MigProcess.run(["status", "--format", "json"], in: scratch.url, environment: environment)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let states = (report["migrations"] as? [[String: Any]] ?? []).map { "\($0["version"]!):\($0["state"]!)" }
+        #expect(states == ["00001:applied", "00002:applied", "00003:pending"])
+        let up = try MigProcess.run(["up"], in: scratch.url, environment: environment)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stdout.contains("applied 00003_comments") && !up.stdout.contains("_users"), "\(up.stdout)")
+        #expect(try AdoptCommandTests.sqlite(path, "SELECT count(*) FROM goose_db_version") == before)
+    }
+
+    @Test func aDatabaseWithoutAnotherToolsHistorySaysSoAfterWritingTheConfig() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("db/migrations/00001_users.sql", "-- +goose Up\nCREATE TABLE users (id INTEGER);\n")
+        _ = try AdoptCommandTests.sqlite(scratch.url.appending(path: "app.db").path, "CREATE TABLE t (id INTEGER);")
+        let result = try MigProcess.run(["init", "--database", "sqlite:app.db"], in: scratch.url)
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("wrote .migrate/config.toml"))
+        #expect(result.stderr.contains("no history table of another tool found"))
     }
 }

@@ -25,6 +25,8 @@ import Testing
             roundtrip = false
             cache_size = 0
             schema_file = "db/schema.sql"
+            roles = ["anon", "authenticated"]
+            extensions = ["pgcrypto"]
             """)
         #expect(configuration.migrations.directory == "sql")
         #expect(configuration.migrations.layout == .fixed(.pair))
@@ -42,6 +44,14 @@ import Testing
             ShadowSnapshotCache(
                 project: Project(root: URL(filePath: "/p"), configuration: configuration, hasConfigurationFile: true))
                 == nil)
+        #expect(configuration.shadow.roles == ["anon", "authenticated"])
+        #expect(configuration.shadow.extensions == ["pgcrypto"])
+    }
+
+    @Test func readsPlaceholders() throws {
+        let configuration = try ConfigurationFile.parse(
+            "[placeholders]\nschema = \"app\"\n\"flyway:user\" = \"deploy\"\n")
+        #expect(configuration.placeholders == ["schema": "app", "flyway:user": "deploy"])
     }
 
     @Test func anEmptyFileGivesTheDefaults() throws {
@@ -55,6 +65,7 @@ import Testing
         ("# comment\n[databse]\nurl = \"x\"\n", 2, "unknown section [databse]"),
         ("[database]\nurl = 5\n", 2, "must be a string"),
         ("[shadow]\ncache_size = -1\n", 2, "`cache_size` is -1: expected megabytes, 0 or more"),
+        ("[placeholders]\nschema = \"app\"\nseed = 5\n", 3, "must be a string"),
         ("[migrations]\ndir = \"unterminated\n", 2, "not valid TOML"),
     ])
     func namesTheKeyAndLineOfAMistake(text: String, line: Int, message: String) {
@@ -70,9 +81,15 @@ import Testing
     @Test func databaseURLPrecedence() throws {
         var configuration = Configuration()
         configuration.database.url = "sqlite:from-file.db"
-        let project = Project(root: URL(fileURLWithPath: "/tmp"), configuration: configuration, hasConfigurationFile: true)
-        #expect(try project.databaseURL(flag: "sqlite:flag.db", environment: ["MIG_DATABASE_URL": "sqlite:env.db"]) == "sqlite:flag.db")
-        #expect(try project.databaseURL(flag: nil, environment: ["MIG_DATABASE_URL": "sqlite:mig.db", "DATABASE_URL": "sqlite:db.db"]) == "sqlite:mig.db")
+        let project = Project(
+            root: URL(fileURLWithPath: "/tmp"), configuration: configuration, hasConfigurationFile: true)
+        #expect(
+            try project.databaseURL(flag: "sqlite:flag.db", environment: ["MIG_DATABASE_URL": "sqlite:env.db"])
+                == "sqlite:flag.db")
+        #expect(
+            try project.databaseURL(
+                flag: nil, environment: ["MIG_DATABASE_URL": "sqlite:mig.db", "DATABASE_URL": "sqlite:db.db"])
+                == "sqlite:mig.db")
         #expect(try project.databaseURL(flag: nil, environment: ["DATABASE_URL": "sqlite:db.db"]) == "sqlite:db.db")
         #expect(try project.databaseURL(flag: nil, environment: [:]) == "sqlite:from-file.db")
     }
@@ -80,7 +97,8 @@ import Testing
     @Test func databaseURLFromANamedVariable() throws {
         var configuration = Configuration()
         configuration.database.url = "env:APP_DB"
-        let project = Project(root: URL(fileURLWithPath: "/tmp"), configuration: configuration, hasConfigurationFile: true)
+        let project = Project(
+            root: URL(fileURLWithPath: "/tmp"), configuration: configuration, hasConfigurationFile: true)
         #expect(try project.databaseURL(flag: nil, environment: ["APP_DB": "sqlite:app.db"]) == "sqlite:app.db")
         #expect(throws: ProjectError.unsetEnvironmentVariable("APP_DB")) {
             try project.databaseURL(flag: nil, environment: [:])
@@ -90,7 +108,8 @@ import Testing
     @Test func discoversTheProjectFromASubfolder() throws {
         let scratch = try ScratchDirectory()
         try scratch.write(".migrate/config.toml", "[migrations]\ndir = \"sql\"\n")
-        try FileManager.default.createDirectory(at: scratch.url.appending(path: "a/b"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: scratch.url.appending(path: "a/b"), withIntermediateDirectories: true)
         let project = try Project.discover(from: scratch.url.appending(path: "a/b"))
         #expect(project.hasConfigurationFile)
         #expect(project.configuration.migrations.directory == "sql")

@@ -5,8 +5,9 @@ public struct Catalog: Sendable {
     public let layout: Layout?
     /// Sorted by version, then name.
     public let migrations: [Migration]
+    /// Flyway repeatable migrations (`R__name.sql`), sorted by name: the order they run in.
     public let repeatables: [RepeatableMigration]
-    /// Flyway callback scripts: listed, not run.
+    /// Flyway callback scripts, sorted by path: those of `FlywayCallback.runEvents` run around `mig up`.
     public let callbacks: [FlywayCallback]
     /// Problems found while reading: unexplained names, duplicate versions, bad files, missing downs.
     public let diagnostics: [Diagnostic]
@@ -55,12 +56,42 @@ public enum LayoutSetting: Sendable, Hashable {
 }
 
 /// A Flyway callback script (`beforeMigrate.sql`, `afterMigrate__refresh.sql`): Flyway runs it
-/// on an event; mig lists it and says that it does not run it.
-public struct FlywayCallback: Sendable, Hashable, Codable {
+/// on an event. mig runs those of the migrate events (`runEvents`) at the same points of `mig up`;
+/// the others it lists and says that it does not run them.
+public struct FlywayCallback: Sendable, Hashable, Encodable {
     /// The event, e.g. `afterMigrate`.
     public let event: String
     /// The file, relative to the migration directory.
     public let path: String
+    /// The file's SQL.
+    public let script: Script
+
+    /// The events mig runs: before and after the whole `up` (when it applies something), and before
+    /// and after each migration it applies, inside that migration's transaction when it has one.
+    public static let runEvents: Set<String> = [
+        "beforeMigrate", "afterMigrate", "beforeEachMigrate", "afterEachMigrate",
+    ]
+
+    /// Whether `mig up` runs it.
+    public var runs: Bool { Self.runEvents.contains(event) }
+
+    private enum CodingKeys: String, CodingKey {
+        case event, path, runs
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(event, forKey: .event)
+        try container.encode(path, forKey: .path)
+        try container.encode(runs, forKey: .runs)
+    }
+}
+
+extension Catalog {
+    /// The scripts of the callbacks for `event`, in the order Flyway runs them (by file name).
+    public func callbackScripts(for event: String) -> [Script] {
+        callbacks.filter { $0.event == event }.map(\.script)
+    }
 }
 
 /// `[migrations] ignore`: glob patterns (`*.go`, `README.md`, `legacy/*`) of files in the
@@ -137,7 +168,8 @@ struct Glob {
 
     /// Whether `character` is in the set that starts after `[`, and the pattern after the `]`;
     /// `nil` when the set is not closed (then `[` is no set and the pattern fails to match).
-    private static func set(_ pattern: ArraySlice<Character>, _ character: Character) -> (Bool, ArraySlice<Character>)? {
+    private static func set(_ pattern: ArraySlice<Character>, _ character: Character) -> (Bool, ArraySlice<Character>)?
+    {
         var rest = pattern
         let negated = rest.first == "!" || rest.first == "^"
         if negated { rest = rest.dropFirst() }

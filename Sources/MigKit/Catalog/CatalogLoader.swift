@@ -194,12 +194,16 @@ private struct MigrationAssembler<Source: MigrationSource> {
                         RepeatableMigration(name: file.name.name, script: wholeFile(file.path, text)))
                 }
             case .callback(let event):
-                result.callbacks.append(FlywayCallback(event: event, path: file.path))
+                guard let text = read(file.path) else { continue }
+                let callback = FlywayCallback(event: event, path: file.path, script: wholeFile(file.path, text))
+                result.callbacks.append(callback)
+                guard !callback.runs else { continue }
                 diagnostics.append(
                     Diagnostic(
                         code: .unusableFile, severity: .warning,
                         location: SourceLocation(path: source.displayPath(of: file.path)),
-                        message: "is a Flyway callback (\(event)): mig lists it but does not run callbacks",
+                        message: "is a Flyway callback (\(event)): mig lists it but does not run \(event) callbacks "
+                            + "(only \(FlywayCallback.runEvents.sorted().joined(separator: ", ")))",
                         hint: "run its SQL in a migration if mig should apply it, or add it to [migrations] ignore"))
             default:
                 groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(file)
@@ -209,6 +213,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
         result.migrations = groups.values.sorted { $0[0].path < $1[0].path }.compactMap { migration(from: $0) }
             .sorted { ($0.version, $0.name) < ($1.version, $1.name) }
         result.repeatables.sort { $0.name < $1.name }
+        result.callbacks.sort { $0.path < $1.path }
         return result
     }
 
@@ -223,7 +228,8 @@ private struct MigrationAssembler<Source: MigrationSource> {
             guard let text = read(file.path) else { return nil }
             // `1_a.sql` beside `1_a.up.sql`: two up scripts for one migration, and neither may win silently.
             if let other = [up, down].compactMap({ $0?.path }).first(where: { $0 != file.path }),
-                file.name.part == .both || (file.name.part == .up && up != nil) || (file.name.part == .down && down != nil)
+                file.name.part == .both || (file.name.part == .up && up != nil)
+                    || (file.name.part == .down && down != nil)
             {
                 report(
                     file.path, line: nil, "holds a script that \(source.displayPath(of: other)) holds too",

@@ -25,4 +25,12 @@ public struct Migration: Sendable, Hashable, Codable {
 public struct RepeatableMigration: Sendable, Hashable, Codable {
     public let name: String
     public let script: Script
+
+    public init(name: String, script: Script) {
+        self.name = name
+        self.script = script
+    }
+
+    /// `R__name`, the identity shown to people (the file's name without `.sql`).
+    public var identifier: String { "R__\(name)" }
 }

@@ -11,15 +11,18 @@ public struct Script: Sendable, Hashable, Codable {
     /// 1-based line of the file on which the script's first line stands.
     public let startLine: Int
     /// The SQL as the file has it (a BOM dropped), line endings included: what runs.
-    public let sql: String
+    public private(set) var sql: String
     /// SHA-256 (lower-case hex) of `sql`'s UTF-8 bytes with CRLF turned into LF, so a checkout with
     /// other line endings does not read as an edited migration.
     public let checksum: String
+    /// SHA-256 of the SQL that runs: `checksum`, unless placeholders replaced the file's text.
+    /// What a cached shadow snapshot is keyed on, so another placeholder value is another schema.
+    public private(set) var runChecksum: String
     /// Whether a directive asked for the script to run outside a transaction.
     public let runsOutsideTransaction: Bool
 
     /// Whether the script has any SQL beyond comments and white space.
-    public let hasStatements: Bool
+    public private(set) var hasStatements: Bool
 
     /// A script whose directives are read from its own text; `runsOutsideTransaction` adds one
     /// given elsewhere (a marker line or a file header in the sections layout).
@@ -29,10 +32,21 @@ public struct Script: Sendable, Hashable, Codable {
         self.startLine = startLine
         self.sql = sql
         self.checksum = Self.checksum(of: SourceText.normalizingLineEndings(sql))
+        self.runChecksum = checksum
         // sqlx's directive: the file starts with `-- no-transaction`.
         self.runsOutsideTransaction =
             outsideTransaction || facts.runsOutsideTransaction || sql.hasPrefix("-- no-transaction")
         self.hasStatements = facts.hasStatements
+    }
+
+    /// The same script running `sql` instead (placeholders replaced): the checksum and the
+    /// directives stay those of the file's text.
+    func replacingSQL(_ sql: String) -> Script {
+        var script = self
+        script.sql = sql
+        script.runChecksum = Self.checksum(of: SourceText.normalizingLineEndings(sql))
+        script.hasStatements = ScriptFacts(sql).hasStatements
+        return script
     }
 
     /// The line of the file on which the given 1-based line of the script stands.

@@ -7,6 +7,8 @@ public struct Configuration: Sendable, Equatable {
     public var database = Database()
     public var shadow = Shadow()
     public var lint = Lint()
+    /// `[placeholders]`: values for Flyway's `${name}` in Flyway-layout files (see `Placeholders`).
+    public var placeholders: [String: String] = [:]
 
     public init() {}
 
@@ -62,6 +64,11 @@ public struct Configuration: Sendable, Equatable {
         public var cacheSize = 256
         /// The file `mig schema` writes, relative to the project root.
         public var schemaFile = ".migrate/schema.sql"
+        /// PostgreSQL: roles the migrations expect the server to have (`anon`, `authenticated`): the
+        /// private cluster creates them; a `url` server must have them.
+        public var roles: [String] = []
+        /// PostgreSQL: extensions created in every shadow database before the replay (`pgcrypto`).
+        public var extensions: [String] = []
     }
 }
 

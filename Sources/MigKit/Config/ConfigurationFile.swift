@@ -47,7 +47,7 @@ private struct TableReader {
     mutating func readSections(of root: TOMLTable, into configuration: inout Configuration) throws(ConfigurationFile.Failure) {
         for key in root.keys {
             guard let section = root[key]?.table else {
-                throw failure(section: nil, key: key, "unknown top-level key `\(key)`: expected one of the sections [migrations], [git], [database], [shadow], [lint]")
+                throw failure(section: nil, key: key, "unknown top-level key `\(key)`: expected one of the sections [migrations], [git], [database], [shadow], [lint], [placeholders]")
             }
             switch key {
             case "migrations": try readMigrations(section, into: &configuration.migrations)
@@ -55,9 +55,11 @@ private struct TableReader {
             case "database": try readDatabase(section, into: &configuration.database)
             case "shadow": try readShadow(section, into: &configuration.shadow)
             case "lint": try readLint(section, into: &configuration.lint)
+            case "placeholders":
+                for name in section.keys { configuration.placeholders[name] = try string(section[name]!, key, name) }
             default:
                 throw failure(
-                    section: nil, key: key, "unknown section [\(key)]: expected [migrations], [git], [database], [shadow] or [lint]")
+                    section: nil, key: key, "unknown section [\(key)]: expected [migrations], [git], [database], [shadow], [lint] or [placeholders]")
             }
         }
     }
@@ -136,7 +138,9 @@ private struct TableReader {
                 }
                 value.cacheSize = megabytes
             case "schema_file": value.schemaFile = try string(item, "shadow", key)
-            default: throw unknown("shadow", key, known: ["roundtrip", "url", "cache_size", "schema_file"])
+            case "roles": value.roles = try strings(item, "shadow", key)
+            case "extensions": value.extensions = try strings(item, "shadow", key)
+            default: throw unknown("shadow", key, known: ["roundtrip", "url", "cache_size", "schema_file", "roles", "extensions"])
             }
         }
     }

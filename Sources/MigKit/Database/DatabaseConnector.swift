@@ -25,6 +25,15 @@ public struct DatabaseConnector: Sendable {
             return try PostgresDriver(url: url, settings: configuration)
         }
     }
+
+    /// The dialect of the database `url` names, when it is one mig can open (`mig init --database`).
+    public static func dialect(of url: String) -> Dialect? {
+        switch try? DatabaseLocation(url, root: URL(fileURLWithPath: "/")) {
+        case .sqlite?: .sqlite
+        case .postgres?: .postgres
+        case nil: nil
+        }
+    }
 }
 
 extension DatabaseConnector {
@@ -32,16 +41,19 @@ extension DatabaseConnector {
     ///
     /// PostgreSQL shadows live on `shadowURL`'s server, or without one in a private cluster that
     /// this starts (calling `announce` first: it takes a couple of seconds) and that goes away with
-    /// the returned factory.
+    /// the returned factory; it has `roles` (`[shadow] roles`), and each database `extensions`.
     public func shadowFactory(
-        for dialect: Dialect, shadowURL: String? = nil, announce: () -> Void = {}
+        for dialect: Dialect, shadowURL: String? = nil, roles: [String] = [], extensions: [String] = [],
+        announce: () -> Void = {}
     ) throws -> ShadowDatabaseFactory {
         switch dialect {
         case .sqlite:
             let historyTable = configuration.historyTable
             return { try SQLiteDriver.inMemory(historyTable: historyTable) }
         case .postgres:
-            let server = try PostgresShadowServer(url: shadowURL, settings: configuration, announce: announce)
+            let server = try PostgresShadowServer(
+                url: shadowURL, settings: configuration, roles: roles, extensions: extensions,
+                announce: announce)
             return { try server.makeDatabase() }
         }
     }

@@ -48,6 +48,10 @@ public protocol DatabaseDriver: AnyObject {
     func recordApplied(_ record: AppliedMigration) throws
     /// Deletes the history row whose version equals `version` (as versions compare: `0003` is `3`).
     func removeAppliedRecord(version: Version) throws
+    /// The rows of the repeatables table (`AppliedRepeatable`), none when it does not exist.
+    func appliedRepeatables() throws -> [AppliedRepeatable]
+    /// Creates the repeatables table if needed and inserts or replaces the row of `record.name`.
+    func recordRepeatable(_ record: AppliedRepeatable) throws
 
     /// The database's schema, normalised for comparison (the history table left out).
     func schemaSnapshot() throws -> SchemaSnapshot

@@ -45,16 +45,24 @@ public struct MigrationPlan: Sendable {
     }
 
     public let steps: [Step]
+    /// Flyway repeatable migrations that are new or changed since they last ran, in name order: an
+    /// `up` plan runs them after its steps.
+    public let repeatables: [RepeatableMigration]
     /// Applied migrations whose files are gone from the migration directory: an `up` plan names
     /// them, so that "up to date" is never said of a database that has more than the files.
     public let missingFiles: [MigrationStatus]
 
-    public init(steps: [Step], missingFiles: [MigrationStatus] = []) {
+    public init(steps: [Step], repeatables: [RepeatableMigration] = [], missingFiles: [MigrationStatus] = []) {
         self.steps = steps
+        self.repeatables = repeatables
         self.missingFiles = missingFiles
     }
 
-    public var isEmpty: Bool { steps.isEmpty }
+    public var isEmpty: Bool { steps.isEmpty && repeatables.isEmpty }
+
+    /// Whether the plan applies anything (a migration or a repeatable): then Flyway's `beforeMigrate`
+    /// and `afterMigrate` callbacks run around it.
+    public var applies: Bool { steps.contains(where: \.isApply) || !repeatables.isEmpty }
 }
 
 /// Why a plan cannot be made; each case says which migrations and what to do.
@@ -105,13 +113,34 @@ public struct MigrationPlanner: Sendable {
     public let catalog: Catalog
     /// History rows in version order.
     public let applied: [AppliedMigration]
+    /// The repeatables table's rows.
+    public let appliedRepeatables: [AppliedRepeatable]
     /// The scripts' dialect: how they split into the statements a dirty migration resumes at.
     public let dialect: Dialect
 
-    public init(catalog: Catalog, applied: [AppliedMigration], dialect: Dialect) {
+    public init(
+        catalog: Catalog, applied: [AppliedMigration], appliedRepeatables: [AppliedRepeatable] = [], dialect: Dialect
+    ) {
         self.catalog = catalog
         self.applied = applied.sorted { $0.version < $1.version }
+        self.appliedRepeatables = appliedRepeatables
         self.dialect = dialect
+    }
+
+    /// Every repeatable migration of the catalog in name order, with where it stands. A row of the
+    /// repeatables table without a file is not listed: Flyway ignores it too, and it changes nothing.
+    public func repeatableStatus() -> [RepeatableStatus] {
+        let records = Dictionary(appliedRepeatables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return catalog.repeatables.map { repeatable in
+            let record = records[repeatable.name]
+            let state: RepeatableStatus.State =
+                switch record {
+                case nil: .pending
+                case let record? where record.checksum != repeatable.script.checksum: .outdated
+                case .some: .applied
+                }
+            return RepeatableStatus(repeatable: repeatable, state: state, applied: record)
+        }
     }
 
     /// Every migration of the catalog and every history row, in version order.
@@ -142,7 +171,9 @@ public struct MigrationPlanner: Sendable {
         return statuses.sorted { $0.version < $1.version }
     }
 
-    /// Applies the pending migrations in version order, up to and including `target`.
+    /// Applies the pending migrations in version order, up to and including `target`; without a
+    /// target, then runs the repeatable migrations that are new or changed, in name order (after every
+    /// versioned one, as Flyway does — with a target they wait for a run that reaches the newest).
     public func upPlan(to target: Version? = nil, allowOutOfOrder: Bool = false, allowChanged: Bool = false)
         throws(PlanError) -> MigrationPlan
     {
@@ -159,6 +190,7 @@ public struct MigrationPlanner: Sendable {
         guard outOfOrder.isEmpty || allowOutOfOrder else { throw .outOfOrder(outOfOrder) }
         return MigrationPlan(
             steps: chosen.compactMap { catalog.migration($0.version) }.map { .apply($0) },
+            repeatables: target == nil ? repeatableStatus().filter(\.isDue).map(\.repeatable) : [],
             missingFiles: statuses.filter { $0.state == .missingFile })
     }
 

@@ -1,5 +1,6 @@
 /// Applies a plan to a real database: the writing half of `up`, `down` and `redo`
-/// (`MigrationPlanner` is the reading half).
+/// (`MigrationPlanner` is the reading half). An `up` plan's repeatable migrations run after its
+/// steps, each recorded in the repeatables table (`AppliedRepeatable`).
 ///
 /// A run holds the database's migration lock from before it reads the history table until
 /// its last step, so what it plans is what is still true when it writes; concurrent runs wait
@@ -31,6 +32,8 @@ public struct MigrationRunner {
         /// The step is about to run without mig's transaction, for the reason given.
         case outsideTransaction(MigrationPlan.Step, reason: String)
         case finished(MigrationPlan.Step, milliseconds: Int)
+        /// A repeatable migration ran (and was recorded).
+        case finishedRepeatable(RepeatableMigration, milliseconds: Int)
     }
 
     public let driver: any DatabaseDriver
@@ -52,23 +55,29 @@ public struct MigrationRunner {
         if !options.dryRun { try driver.acquireMigrationLock() }
         defer { if !options.dryRun { try? driver.releaseMigrationLock() } }
         let plan = try makePlan(
-            MigrationPlanner(catalog: catalog, applied: try driver.appliedMigrations(), dialect: driver.dialect))
+            MigrationPlanner(
+                catalog: catalog, applied: try driver.appliedMigrations(),
+                appliedRepeatables: try driver.appliedRepeatables(), dialect: driver.dialect))
         guard !plan.isEmpty else {
             return RunReport(plan: plan, completed: [], rehearsed: false, dryRun: options.dryRun, unrehearsed: [])
         }
         let readings = ScriptReadings(dialect: driver.dialect)
-        let executor = MigrationStepExecutor(
-            driver: driver, context: context, directoryPrefix: context.directoryPrefix, inShadow: false,
-            readings: readings)
+        let executor = self.executor(on: driver, inShadow: false, readings: readings)
         for step in plan.steps { _ = try executor.prepare(step) }
+        for repeatable in plan.repeatables { _ = try executor.reasonNotToRehearse(repeatable) }
         var unrehearsed: [RunReport.Unrehearsed] = []
         if options.rehearse {
             let rehearsal = try rehearse(
                 plan, readings: readings, keepingIfPossible: !options.dryRun, progress: progress)
             unrehearsed = rehearsal.unrehearsed
             if let kept = rehearsal.kept {
-                for done in kept { progress(.finished(done.step, milliseconds: done.milliseconds)) }
-                return RunReport(plan: plan, completed: kept, rehearsed: true, dryRun: false, unrehearsed: [])
+                for done in kept.steps { progress(.finished(done.step, milliseconds: done.milliseconds)) }
+                for done in kept.repeatables {
+                    progress(.finishedRepeatable(done.repeatable, milliseconds: done.milliseconds))
+                }
+                return RunReport(
+                    plan: plan, completed: kept.steps, rehearsed: true, dryRun: false, unrehearsed: [],
+                    completedRepeatables: kept.repeatables)
             }
         }
         guard !options.dryRun else {
@@ -77,6 +86,9 @@ public struct MigrationRunner {
                 plan: plan, completed: [], rehearsed: options.rehearse, dryRun: true, unrehearsed: unrehearsed)
         }
         try driver.ensureHistoryTable()
+        if plan.applies {
+            try executor.performCallbacks(catalog.callbackScripts(for: "beforeMigrate"), event: "beforeMigrate")
+        }
         var completed: [RunReport.Completed] = []
         for step in plan.steps {
             progress(.started(step))
@@ -85,8 +97,18 @@ public struct MigrationRunner {
             progress(.finished(step, milliseconds: milliseconds))
             completed.append(RunReport.Completed(step: step, milliseconds: milliseconds))
         }
+        var completedRepeatables: [RunReport.CompletedRepeatable] = []
+        for repeatable in plan.repeatables {
+            let milliseconds = try executor.perform(repeatable)
+            progress(.finishedRepeatable(repeatable, milliseconds: milliseconds))
+            completedRepeatables.append(.init(repeatable: repeatable, milliseconds: milliseconds))
+        }
+        if plan.applies {
+            try executor.performCallbacks(catalog.callbackScripts(for: "afterMigrate"), event: "afterMigrate")
+        }
         return RunReport(
-            plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false, unrehearsed: unrehearsed)
+            plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false, unrehearsed: unrehearsed,
+            completedRepeatables: completedRepeatables)
     }
 
     /// Runs `plan` on a shadow copy of the database (a dry run stops after this). The rehearsal stops
@@ -95,15 +117,20 @@ public struct MigrationRunner {
     /// `keepingIfPossible`, a copy that is the real database inside a transaction (PostgreSQL) and
     /// ran every step is kept (`DatabaseDriver.keepShadowCopy()`): the plan is then applied, all of it
     /// in one transaction, without running it a second time, and `kept` holds the steps' times.
+    /// The plan's repeatable migrations are rehearsed after its steps, as they run for real.
     private func rehearse(
         _ plan: MigrationPlan, readings: ScriptReadings, keepingIfPossible: Bool, progress: (Event) -> Void
-    ) throws -> (unrehearsed: [RunReport.Unrehearsed], kept: [RunReport.Completed]?) {
+    ) throws -> (
+        unrehearsed: [RunReport.Unrehearsed],
+        kept: (steps: [RunReport.Completed], repeatables: [RunReport.CompletedRepeatable])?
+    ) {
         progress(.rehearsing(plan))
         let copy = try driver.makeShadowCopy()
         try copy.ensureHistoryTable()
-        let executor = MigrationStepExecutor(
-            driver: copy, context: context, directoryPrefix: context.directoryPrefix, inShadow: true,
-            readings: readings)
+        let executor = self.executor(on: copy, inShadow: true, readings: readings)
+        if plan.applies {
+            try executor.performCallbacks(catalog.callbackScripts(for: "beforeMigrate"), event: "beforeMigrate")
+        }
         var completed: [RunReport.Completed] = []
         for (index, step) in plan.steps.enumerated() {
             if let reason = try executor.reasonNotToRehearse(step) {
@@ -115,12 +142,44 @@ public struct MigrationRunner {
                             "\($0.migration.identifier) comes after \(step.migration.identifier), which was not rehearsed"
                     )
                 }
-                return ([first] + later, nil)
+                let repeatables = plan.repeatables.map {
+                    RunReport.Unrehearsed(
+                        migration: $0.identifier,
+                        reason: "\($0.identifier) runs after \(step.migration.identifier), which was not rehearsed")
+                }
+                return ([first] + later + repeatables, nil)
             }
             completed.append(RunReport.Completed(step: step, milliseconds: try executor.perform(step)))
         }
+        var completedRepeatables: [RunReport.CompletedRepeatable] = []
+        for (index, repeatable) in plan.repeatables.enumerated() {
+            if let reason = try executor.reasonNotToRehearse(repeatable) {
+                let later = plan.repeatables[(index + 1)...].map {
+                    RunReport.Unrehearsed(
+                        migration: $0.identifier,
+                        reason: "\($0.identifier) runs after \(repeatable.identifier), which was not rehearsed")
+                }
+                return ([RunReport.Unrehearsed(migration: repeatable.identifier, reason: reason)] + later, nil)
+            }
+            completedRepeatables.append(.init(repeatable: repeatable, milliseconds: try executor.perform(repeatable)))
+        }
+        if plan.applies {
+            try executor.performCallbacks(catalog.callbackScripts(for: "afterMigrate"), event: "afterMigrate")
+        }
         guard keepingIfPossible, try copy.keepShadowCopy() else { return ([], nil) }
-        return ([], completed)
+        return ([], (completed, completedRepeatables))
+    }
+
+    /// The executor of this run's steps on `database`, with the catalog's Flyway each-migrate callbacks.
+    private func executor(on database: any DatabaseDriver, inShadow: Bool, readings: ScriptReadings)
+        -> MigrationStepExecutor
+    {
+        MigrationStepExecutor(
+            driver: database, context: context, directoryPrefix: context.directoryPrefix, inShadow: inShadow,
+            readings: readings,
+            eachMigrate: (
+                catalog.callbackScripts(for: "beforeEachMigrate"), catalog.callbackScripts(for: "afterEachMigrate")
+            ))
     }
 
     /// For a dry run without rehearsal: the steps whose scripts manage their own transactions (which a
@@ -144,6 +203,12 @@ public struct RunReport: Sendable {
         public let milliseconds: Int
     }
 
+    /// A repeatable migration that ran, with its time.
+    public struct CompletedRepeatable: Sendable {
+        public let repeatable: RepeatableMigration
+        public let milliseconds: Int
+    }
+
     public let plan: MigrationPlan
     public let completed: [Completed]
     public let rehearsed: Bool
@@ -152,6 +217,8 @@ public struct RunReport: Sendable {
     /// (never run where it could commit), a no-transaction script on PostgreSQL (the rehearsal is a
     /// transaction), and every step after the first of those.
     public let unrehearsed: [Unrehearsed]
+    /// The plan's repeatable migrations that ran, in order (after every step).
+    public internal(set) var completedRepeatables: [CompletedRepeatable] = []
 
     /// A step that was not rehearsed, and why.
     public struct Unrehearsed: Sendable, Hashable {

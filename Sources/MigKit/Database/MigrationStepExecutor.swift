@@ -12,16 +12,42 @@ struct MigrationStepExecutor {
     let directoryPrefix: String
     let inShadow: Bool
     let readings: ScriptReadings
+    /// Flyway's `beforeEachMigrate` and `afterEachMigrate` callbacks, run around every applied
+    /// migration (inside its transaction when it has one).
+    let eachMigrate: (before: [Script], after: [Script])
 
     init(
         driver: any DatabaseDriver, context: RunContext?, directoryPrefix: String, inShadow: Bool,
-        readings: ScriptReadings? = nil
+        readings: ScriptReadings? = nil, eachMigrate: (before: [Script], after: [Script]) = ([], [])
     ) {
         self.driver = driver
         self.context = context
         self.directoryPrefix = directoryPrefix
         self.inShadow = inShadow
         self.readings = readings ?? ScriptReadings(dialect: driver.dialect)
+        self.eachMigrate = eachMigrate
+    }
+
+    /// Runs the callback scripts of `event` (Flyway's `beforeMigrate`, `afterMigrate`), each in a
+    /// transaction of its own.
+    func performCallbacks(_ scripts: [Script], event: String) throws(MigrationFailure) {
+        for script in scripts {
+            do {
+                try driver.beginTransaction(for: script)
+                try driver.execute(script)
+                try driver.commitTransaction()
+            } catch {
+                try? driver.rollbackTransaction()
+                let database = error as? DatabaseError
+                throw MigrationFailure(
+                    migration: "the \(event) callback", direction: .up,
+                    location: SourceLocation(
+                        path: RunContext.displayPath(of: database?.path ?? script.path, under: directoryPrefix),
+                        line: database?.line),
+                    message: database?.summary ?? String(describing: error),
+                    consequence: inShadow ? .shadow : .rolledBack)
+            }
+        }
     }
 
     /// The script of `step`, read, with the mode it runs in; a script the reader rejects fails here,
@@ -32,15 +58,89 @@ struct MigrationStepExecutor {
                 migration: step.migration.identifier, direction: .down, location: nil,
                 message: "it has no down script", consequence: inShadow ? .shadow : .notRun)
         }
+        let (reading, mode) = try read(script, of: step.migration.identifier, direction: direction(of: step))
+        return (script, reading, mode)
+    }
+
+    /// `script` read by the dialect's reader, with the mode it runs in; a rejected script fails
+    /// here as a failure of `identifier`, before anything of it runs.
+    private func read(_ script: Script, of identifier: String, direction: Direction) throws(MigrationFailure)
+        -> (SQLScript, TransactionMode)
+    {
         do {
             let reading = try readings.read(script)
-            return (script, reading, TransactionMode(script: script, reading: reading))
+            return (reading, TransactionMode(script: script, reading: reading))
         } catch {
             throw MigrationFailure(
-                migration: step.migration.identifier, direction: direction(of: step),
+                migration: identifier, direction: direction,
                 location: SourceLocation(
                     path: RunContext.displayPath(of: error.path, under: directoryPrefix), line: error.line),
                 message: error.message, consequence: inShadow ? .shadow : .notRun)
+        }
+    }
+
+    /// Why this database cannot rehearse `repeatable` (as `reasonNotToRehearse(_:)` says for a step).
+    func reasonNotToRehearse(_ repeatable: RepeatableMigration) throws(MigrationFailure) -> String? {
+        let (_, mode) = try read(repeatable.script, of: repeatable.identifier, direction: .up)
+        let path = RunContext.displayPath(of: repeatable.script.path, under: directoryPrefix)
+        switch mode {
+        case .wrapped: return nil
+        case .outsideTransaction where driver.canRunOutsideTransaction: return nil
+        default:
+            return "\(path) is a repeatable migration that does not run in one transaction, "
+                + "which this rehearsal cannot undo: it was not run"
+        }
+    }
+
+    /// Runs a repeatable migration and, with a `context`, records it in the repeatables table;
+    /// returns its time in milliseconds. It runs in one transaction with its row unless it must run
+    /// outside one; then statement by statement, and the row is written once every statement ran.
+    func perform(_ repeatable: RepeatableMigration) throws(MigrationFailure) -> Int {
+        let script = repeatable.script
+        let (reading, mode) = try read(script, of: repeatable.identifier, direction: .up)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var progress = Progress()
+        do {
+            if mode == .wrapped {
+                try driver.beginTransaction(for: script)
+                if reading.hasCopyData {
+                    try run(reading.statements, of: script, progress: &progress)
+                } else {
+                    try driver.execute(script)
+                }
+            } else {
+                try run(reading.statements, of: script, progress: &progress)
+            }
+            let milliseconds = Self.milliseconds(clock.now - start)
+            if let context {
+                try driver.recordRepeatable(
+                    AppliedRepeatable(
+                        name: repeatable.name, checksum: script.checksum, appliedAt: Date(),
+                        executionMilliseconds: milliseconds, appliedBy: context.appliedBy,
+                        gitCommit: context.gitCommit))
+            }
+            if mode == .wrapped { try driver.commitTransaction() }
+            return milliseconds
+        } catch {
+            if mode == .wrapped || mode.isSelfManaged { try? driver.rollbackTransaction() }
+            let database = error as? DatabaseError
+            let consequence: MigrationFailure.Consequence
+            if inShadow {
+                consequence = .shadow
+            } else if mode == .wrapped {
+                consequence = .rolledBack
+            } else {
+                consequence = .partlyApplied(
+                    "it ran outside a transaction: \(progress.completed) of \(reading.statements.count) statement(s) "
+                        + "completed and stay applied; it was not recorded, so `mig up` runs it again in full")
+            }
+            throw MigrationFailure(
+                migration: repeatable.identifier, direction: .up,
+                location: SourceLocation(
+                    path: RunContext.displayPath(of: database?.path ?? script.path, under: directoryPrefix),
+                    line: database?.line),
+                message: database?.summary ?? String(describing: error), consequence: consequence)
         }
     }
 
@@ -68,10 +168,12 @@ struct MigrationStepExecutor {
         let clock = ContinuousClock()
         let start = clock.now
         var progress = Progress()
+        let callbacks: (before: [Script], after: [Script]) = step.isApply ? eachMigrate : ([], [])
         do {
+            if mode == .wrapped { try driver.beginTransaction(for: script) }
+            for callback in callbacks.before { try driver.execute(callback) }
             switch mode {
             case .wrapped:
-                try driver.beginTransaction(for: script)
                 // COPY data goes with its statement, which only a statement-by-statement run can send.
                 if reading.hasCopyData {
                     for statement in reading.statements { try driver.execute(statement, of: script) }
@@ -87,6 +189,7 @@ struct MigrationStepExecutor {
             case .selfManaged:
                 try run(reading.statements, of: script, progress: &progress)
             }
+            for callback in callbacks.after { try driver.execute(callback) }
             let milliseconds = Self.milliseconds(clock.now - start)
             if context != nil {
                 switch step {

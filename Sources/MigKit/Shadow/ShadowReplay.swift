@@ -12,6 +12,8 @@ public struct ShadowStep: Sendable, Codable {
 /// What `mig shadow` found: every step replayed and the findings.
 public struct ShadowReport: Sendable, Codable {
     public internal(set) var steps: [ShadowStep] = []
+    /// The repeatable migrations run after the ups (`R__name`), in order.
+    public internal(set) var repeatables: [String] = []
     public internal(set) var diagnostics: [Diagnostic] = []
     /// Whether the up/down/up roundtrip ran to its end.
     public internal(set) var roundtripCompleted = false
@@ -59,12 +61,15 @@ public struct ShadowReplay {
         self.cache = cache
     }
 
-    /// Replays `migrations` (in the order given). `progress` sees each step as it completes;
+    /// Replays `migrations` (in the order given), then runs `repeatables` (Flyway's `R__` files, in
+    /// the order given) as `mig up` does; with repeatables, a roundtrip is skipped (their objects would
+    /// stand in the way of every down), and the report says why. `progress` sees each step as it completes;
     /// `afterFirstUp` sees the database once every up has run (to keep it as a file). With
     /// `capturingSchema` the report holds the schema after the ups (reading it costs a little).
     /// `checkpoint` names one more prefix length worth a cached snapshot (a base branch's end).
     public func run(
-        _ migrations: [Migration], roundtrip: Bool, capturingSchema: Bool = false, checkpoint: Int? = nil,
+        _ migrations: [Migration], repeatables: [RepeatableMigration] = [], roundtrip: Bool,
+        capturingSchema: Bool = false, checkpoint: Int? = nil,
         progress: (ShadowStep) -> Void = { _ in }, afterFirstUp: ((any DatabaseDriver) throws -> Void)? = nil
     ) throws -> ShadowReport {
         var report = ShadowReport()
@@ -110,6 +115,10 @@ public struct ShadowReplay {
                     cache.store(database, key: keys.snapshot[index])
                 }
             }
+            for repeatable in repeatables {
+                _ = try executor(for: database).perform(repeatable)
+                report.repeatables.append(repeatable.identifier)
+            }
         } catch let failure as MigrationFailure {
             report.diagnostics.append(failure.diagnostic)
             return report
@@ -122,6 +131,12 @@ public struct ShadowReplay {
         let firstUp = try database.schemaSnapshot()
         if capturingSchema { report.schema = firstUp }
         let tested = roundtripStart..<migrations.count
+        guard repeatables.isEmpty || tested.isEmpty else {
+            report.roundtripSkipped =
+                "the repeatable migrations (R__) run after every versioned one, so an undo script cannot be "
+                + "checked against the schema before its migration"
+            return report
+        }
         if firstTested > 0 {
             let withoutDown = firstTested - 1
             let missing = migrations[withoutDown].identifier

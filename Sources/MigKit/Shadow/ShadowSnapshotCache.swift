@@ -56,9 +56,9 @@ public struct ShadowSnapshotCache: Sendable {
             var snapshot: [String] = []
             var roundtrip: [String] = []
             for migration in migrations {
-                let step = "\n\(migration.identifier)\n\(migration.up.checksum)\n\(migration.up.runsOutsideTransaction)"
+                let step = "\n\(migration.identifier)\n\(migration.up.runChecksum)\n\(migration.up.runsOutsideTransaction)"
                 up = Array(Script.checksum(of: up + Array(step.utf8)).utf8)
-                let down = migration.down.map { "\($0.checksum)\n\($0.runsOutsideTransaction)" } ?? "none"
+                let down = migration.down.map { "\($0.runChecksum)\n\($0.runsOutsideTransaction)" } ?? "none"
                 both = Array(Script.checksum(of: both + Array("\(step)\n\(down)".utf8)).utf8)
                 snapshot.append(String(decoding: up, as: UTF8.self))
                 roundtrip.append(String(decoding: both, as: UTF8.self))

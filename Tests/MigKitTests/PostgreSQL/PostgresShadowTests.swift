@@ -167,7 +167,7 @@ import Testing
         #expect(folder.contains("mig-shadow-"))
         #expect(FileManager.default.fileExists(atPath: folder))
         database = try PostgresDriver(
-            url: "postgresql:///postgres?host=\(socket)&user=mig", settings: Configuration.Database())
+            url: "postgresql:///postgres?host=\(socket)&user=postgres", settings: Configuration.Database())
         cluster = nil
         #expect(!FileManager.default.fileExists(atPath: folder))
         #expect(throws: DatabaseError.self) { try database.execute(sql: "SELECT 1") }

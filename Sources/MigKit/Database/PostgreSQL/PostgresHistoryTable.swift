@@ -22,7 +22,9 @@ struct PostgresHistoryTable {
     /// The lease table of `[database] lock = "table"`, next to the history table.
     var lockTable: String { qualify(table + "_lock") }
     /// The names the schema snapshot leaves out (mig's own bookkeeping).
-    var ownTables: Set<String> { [table, table + "_lock"] }
+    var ownTables: Set<String> { [table, table + "_lock", AppliedRepeatable.tableName(besides: table)] }
+    /// The table of the repeatable migrations' runs (`AppliedRepeatable`), next to the history table.
+    var repeatablesTable: String { qualify(AppliedRepeatable.tableName(besides: table)) }
 
     /// The `pg_advisory_lock` key: derived from the table's name so projects sharing a database with
     /// different history tables do not block each other.
@@ -107,6 +109,50 @@ struct PostgresHistoryTable {
                 record.version.text, record.name, record.checksum, String(record.appliedAt.timeIntervalSince1970),
                 String(record.executionMilliseconds), record.appliedBy, record.gitCommit, record.state.rawValue,
                 record.completedStatements.joined(separator: ","),
+            ])
+    }
+
+    /// The repeatables table's rows, by name; none when the table does not exist.
+    func repeatables(on connection: PostgresConnection) throws -> [AppliedRepeatable] {
+        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", parameters: [repeatablesTable])
+        guard exists.value(row: 0, column: 0) == "t" else { return [] }
+        let result = try connection.execute(
+            """
+            SELECT name, checksum, extract(epoch FROM applied_at)::text, execution_ms, applied_by, git_commit
+            FROM \(repeatablesTable) ORDER BY name
+            """, parameters: [])
+        return result.rows.map { row in
+            AppliedRepeatable(
+                name: row[0] ?? "", checksum: row[1] ?? "",
+                appliedAt: Date(timeIntervalSince1970: Double(row[2] ?? "0") ?? 0),
+                executionMilliseconds: Int(row[3] ?? "0") ?? 0, appliedBy: row[4] ?? "", gitCommit: row[5])
+        }
+    }
+
+    /// Creates the repeatables table when needed and writes `record` as the row of its name.
+    func record(_ record: AppliedRepeatable, on connection: PostgresConnection) throws {
+        try createTolerantly(
+            """
+            CREATE TABLE IF NOT EXISTS \(repeatablesTable) (
+                name text PRIMARY KEY,
+                checksum text NOT NULL,
+                applied_at timestamptz NOT NULL,
+                execution_ms integer NOT NULL,
+                applied_by text NOT NULL,
+                git_commit text
+            )
+            """, on: connection)
+        try connection.execute(
+            """
+            INSERT INTO \(repeatablesTable) (name, checksum, applied_at, execution_ms, applied_by, git_commit)
+            VALUES ($1, $2, to_timestamp($3::double precision), $4::integer, $5, $6)
+            ON CONFLICT (name) DO UPDATE SET
+                checksum = excluded.checksum, applied_at = excluded.applied_at, execution_ms = excluded.execution_ms,
+                applied_by = excluded.applied_by, git_commit = excluded.git_commit
+            """,
+            parameters: [
+                record.name, record.checksum, String(record.appliedAt.timeIntervalSince1970),
+                String(record.executionMilliseconds), record.appliedBy, record.gitCommit,
             ])
     }
 

@@ -12,7 +12,8 @@ final class PostgresPrivateCluster {
     private let directory: URL
     private let binaries: URL
     private let user: String?
-    /// `postgresql:///postgres?host=…`: the superuser `mig`, trusted on the private socket.
+    /// `postgresql:///postgres?host=…`: the superuser `postgres`, as on a real server (migrations
+    /// that `GRANT … TO postgres` or `ALTER … OWNER TO postgres` run here too), trusted on the private socket.
     let url: String
 
     init() throws {
@@ -21,7 +22,7 @@ final class PostgresPrivateCluster {
         directory = FileManager.default.temporaryDirectory.appending(path: "mig-shadow-\(UUID().uuidString.prefix(12))")
         let data = directory.appending(path: "data").path
         let socket = directory.appending(path: "socket").path
-        url = "postgresql:///postgres?host=\(socket)&user=mig"
+        url = "postgresql:///postgres?host=\(socket)&user=postgres"
         do {
             try FileManager.default.createDirectory(atPath: socket, withIntermediateDirectories: true)
             if let user { try Self.give(directory, to: user) }
@@ -29,7 +30,7 @@ final class PostgresPrivateCluster {
             try run(
                 "initdb",
                 [
-                    "-D", data, "-U", "mig", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
+                    "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
                     "--no-instructions",
                 ])
             try run(

@@ -3,6 +3,10 @@ import Foundation
 /// Where PostgreSQL shadow databases come from: by default a private, throw-away cluster that mig
 /// starts itself (`PostgresPrivateCluster`), or a server given by URL (`--shadow-url`,
 /// `[shadow] url`) on which it creates uniquely named databases and drops them afterwards.
+///
+/// Like a real server, it has the roles the project declares (`[shadow] roles`: the private cluster
+/// creates them; a given server must have them, as roles outlive the shadow databases), and every
+/// shadow database gets the declared extensions (`[shadow] extensions`) before the replay.
 public final class PostgresShadowServer {
     /// The server's URL, or connection string, as given.
     private let serverURL: String
@@ -11,10 +15,15 @@ public final class PostgresShadowServer {
     private let cluster: PostgresPrivateCluster?
     private let admin: PostgresConnection
     private var created: [String] = []
+    private let extensions: [String]
 
     /// Connects to `url`'s server, or (without one) starts a private cluster, calling `announce`
     /// first because that takes a couple of seconds.
-    public init(url: String?, settings: Configuration.Database, announce: () -> Void) throws {
+    public init(
+        url: String?, settings: Configuration.Database, roles: [String] = [], extensions: [String] = [],
+        announce: () -> Void
+    ) throws {
+        self.extensions = extensions
         var settings = settings
         settings.lock = "advisory"
         self.settings = settings
@@ -32,6 +41,22 @@ public final class PostgresShadowServer {
             serverURL = cluster.url
         }
         admin = try PostgresConnection(url: serverURL, connectTimeout: settings.connectTimeout)
+        try prepare(roles)
+    }
+
+    /// Creates the missing `roles` in the private cluster; on a given server, a missing one is an error.
+    private func prepare(_ roles: [String]) throws {
+        for role in roles {
+            let exists = try admin.execute("SELECT count(*) FROM pg_roles WHERE rolname = $1", parameters: [role])
+            guard exists.value(row: 0, column: 0) == "0" else { continue }
+            guard cluster != nil else {
+                throw DatabaseError(
+                    message: "the shadow server \(admin.redactedURL) has no role \(role) ([shadow] roles)",
+                    hint: "create it there (CREATE ROLE \(quoteIdentifier(role));), or leave [shadow] url unset so "
+                        + "that mig's private cluster creates it")
+            }
+            try admin.execute("CREATE ROLE \(quoteIdentifier(role))", parameters: [])
+        }
     }
 
     deinit {
@@ -54,6 +79,17 @@ public final class PostgresShadowServer {
                 code: error.error.code, hint: "the shadow server's user needs the CREATEDB privilege")
         }
         created.append(name)
-        return try PostgresDriver(url: serverURL, database: name, settings: settings)
+        let database = try PostgresDriver(url: serverURL, database: name, settings: settings)
+        for name in extensions {
+            do {
+                try database.execute(sql: "CREATE EXTENSION IF NOT EXISTS \(quoteIdentifier(name))")
+            } catch let error as DatabaseError {
+                throw DatabaseError(
+                    message: "cannot create the extension \(name) ([shadow] extensions) in a shadow database: "
+                        + error.message,
+                    code: error.code, hint: "install it on the machine of the shadow server (e.g. postgresql-contrib)")
+            }
+        }
+        return database
     }
 }

@@ -257,6 +257,55 @@ public final class SQLiteDriver: DatabaseDriver {
         }
     }
 
+    private var quotedRepeatablesTable: String {
+        SQLiteSchemaReader.quoted(AppliedRepeatable.tableName(besides: historyTable))
+    }
+
+    public func appliedRepeatables() throws -> [AppliedRepeatable] {
+        let exists = try connection.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
+        try exists.bind([.text(AppliedRepeatable.tableName(besides: historyTable))])
+        guard try exists.step() else { return [] }
+        let statement = try connection.prepare(
+            "SELECT name, checksum, applied_at, execution_ms, applied_by, git_commit FROM \(quotedRepeatablesTable) "
+                + "ORDER BY name")
+        var records: [AppliedRepeatable] = []
+        while try statement.step() {
+            records.append(
+                AppliedRepeatable(
+                    name: statement.text(0) ?? "", checksum: statement.text(1) ?? "",
+                    appliedAt: HistoryDate.parse(statement.text(2) ?? "") ?? Date(timeIntervalSince1970: 0),
+                    executionMilliseconds: Int(statement.integer(3)), appliedBy: statement.text(4) ?? "",
+                    gitCommit: statement.text(5)))
+        }
+        return records
+    }
+
+    public func recordRepeatable(_ record: AppliedRepeatable) throws {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS \(quotedRepeatablesTable) (
+                name TEXT NOT NULL PRIMARY KEY,
+                checksum TEXT NOT NULL,
+                applied_at TEXT NOT NULL,
+                execution_ms INTEGER NOT NULL,
+                applied_by TEXT NOT NULL,
+                git_commit TEXT
+            )
+            """)
+        let statement = try connection.prepare(
+            """
+            INSERT OR REPLACE INTO \(quotedRepeatablesTable)
+                (name, checksum, applied_at, execution_ms, applied_by, git_commit)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        try statement.bind([
+            .text(record.name), .text(record.checksum), .text(HistoryDate.format(record.appliedAt)),
+            .integer(Int64(record.executionMilliseconds)), .text(record.appliedBy),
+            record.gitCommit.map { .text($0) } ?? .null,
+        ])
+        try statement.run()
+    }
+
     // MARK: - Schema and copies
 
     public func schemaSnapshot() throws -> SchemaSnapshot {
