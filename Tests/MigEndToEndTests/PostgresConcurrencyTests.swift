@@ -166,6 +166,19 @@ import Testing
         #expect(try database.query("SELECT count(*) FROM mig_history") == ["2"])
     }
 
+    /// A run whose lease was taken over (here the migration itself hands it to another holder)
+    /// stops before it records the migration, so two runs never both write history.
+    @Test func aRunThatLostItsLeaseRecordsNothing() throws {
+        try configure("lock = \"table\"\n")
+        try scratch.write(
+            "db/migrations/0002_handover.sql", "-- mig:up\nUPDATE mig_history_lock SET holder = 'other-host:1:x';\n")
+        let up = try MigProcess.run(["up"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
+        #expect(up.status != 0)
+        #expect(up.stderr.contains(#"lost its migration lease in "public"."mig_history_lock""#), "\(up.stderr)")
+        // The plan's transaction is rolled back: 0001 is not applied either.
+        #expect(try database.query("SELECT to_regclass('log') IS NULL") == ["t"])
+    }
+
     /// Killed during the kept rehearsal (one transaction for the plan) and during a plain run.
     @Test(arguments: [["up"], ["up", "--no-shadow"]])
     func aKilledRunLeavesNoHalfMigrationAndTheNextRunCompletes(arguments: [String]) throws {

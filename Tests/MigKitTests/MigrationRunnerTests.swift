@@ -74,6 +74,20 @@ import Testing
         #expect(try database.appliedMigrations().isEmpty)
     }
 
+    /// A script with its own transaction control that fails at its first statement changed
+    /// nothing: it is not marked dirty, and once fixed it runs.
+    @Test func aSelfManagedScriptThatRanNothingIsNotMarkedDirty() throws {
+        let script = "BEGIN;\nCREATE TABLE own (id INTEGER);\nCOMMIT;"
+        try fixture.add("0003", "own", up: "INSERT INTO nowhere VALUES (1);\n" + script)
+        let database = try fixture.database()
+        let failure = try #require(throws: MigrationFailure.self) { try runner(database).run { try $0.upPlan() } }
+        #expect(failure.description.contains("0 of 4 statement(s) ran"), "\(failure.description)")
+        #expect(try database.appliedMigrations().map(\.version.text) == ["0001", "0002"])
+        try fixture.add("0003", "own", up: script)
+        _ = try runner(database).run { try $0.upPlan() }
+        #expect(try database.appliedMigrations().map(\.state) == [.applied, .applied, .applied])
+    }
+
     @Test func aFailedNoTransactionMigrationStaysDirty() throws {
         try fixture.add(
             "0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id INTEGER);\nSELECT * FROM nowhere;")
@@ -93,6 +107,25 @@ import Testing
         _ = try runner(database).run { try $0.upPlan() }
         #expect(try database.appliedMigrations().last?.state == .applied)
         #expect(try database.schemaSnapshot().objects.contains { $0.name == "more" })
+    }
+
+    /// A down outside a transaction that fails part-way leaves its migration dirty (what it dropped
+    /// stays dropped), so neither `up` nor another `down` takes it for applied.
+    @Test func aFailedNoTransactionRevertMarksTheMigrationDirty() throws {
+        try fixture.add(
+            "0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id INTEGER);",
+            down: "-- mig:no-transaction\nDROP TABLE kept;\nSELECT * FROM nowhere;")
+        let database = try fixture.database()
+        _ = try runner(database).run { try $0.upPlan() }
+        let failure = try #require(throws: MigrationFailure.self) {
+            try runner(database).run(.init(rehearse: false)) { try $0.downPlan() }
+        }
+        #expect(failure.description.contains("marked dirty"), "\(failure.description)")
+        let record = try #require(try database.appliedMigrations().last)
+        #expect(record.version.text == "0003")
+        #expect(record.state == .dirty)
+        #expect(record.completedStatements == [AppliedMigration.failedRevertMarker])
+        #expect(!(try database.schemaSnapshot().objects.contains { $0.name == "kept" }))
     }
 
     @Test func aDirtyMigrationWhoseDoneStatementsChangedBlocksUntilResolved() throws {

@@ -135,6 +135,24 @@ import Testing
         #expect(finding.message.contains("+     column name"))
     }
 
+    /// Of two added migrations, the one older than base's newest is blamed, not the one after it.
+    @Test func blamesTheAddedMigrationOlderThanBasesNewest() throws {
+        let base = try MigrationFixture()
+        try base.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")
+        try base.add("0003", "copy", up: "CREATE TABLE t_copy AS SELECT * FROM t;")
+        let head = try MigrationFixture()
+        try head.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")
+        try head.add("0003", "copy", up: "CREATE TABLE t_copy AS SELECT * FROM t;")
+        try head.add("0002", "add_name", up: "ALTER TABLE t ADD COLUMN name TEXT;")
+        try head.add("0004", "later", up: "CREATE TABLE later (id INTEGER);")
+        let report = try DeployOrderDrift(replay: head.replay()).check(base: base.catalog(), head: head.catalog())
+        #expect(report.deployOrder == ["0001_t", "0003_copy", "0002_add_name", "0004_later"])
+        let finding = try #require(report.diagnostics.first)
+        #expect(finding.code == .orderDrift)
+        #expect(finding.location?.path == "db/migrations/0002_add_name.sql")
+        #expect(finding.message.contains("(base's migrations, then 0002_add_name)"), "\(finding.message)")
+    }
+
     @Test func acceptsAReorderThatDoesNotChangeTheSchema() throws {
         let base = try MigrationFixture()
         try base.add("0001", "t", up: "CREATE TABLE t (id INTEGER);")

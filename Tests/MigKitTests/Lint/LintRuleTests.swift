@@ -115,7 +115,7 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
             nearMiss: "CREATE TABLE codes (code text);"),
         RuleCase(
             rule: .preferTextField, fires: "CREATE TABLE people (name varchar(100));",
-            nearMiss: "CREATE TABLE people (name text CHECK (char_length(name) <= 100));"),
+            nearMiss: "CREATE TABLE people (name text CHECK (char_length(name) <= 100), nick varchar);"),
         RuleCase(
             rule: .preferIdentity, fires: "CREATE TABLE people (id bigserial PRIMARY KEY);",
             nearMiss: "CREATE TABLE people (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);"),
@@ -162,6 +162,15 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
             lintRules("CREATE TABLE notes (id bigint);\nALTER TABLE notes ADD COLUMN body text;", configure: noTimeout)
                 .isEmpty)
         #expect(lintRules("ALTER TABLE users ADD COLUMN note text;").isEmpty)
+    }
+
+    /// Rewriting every row is only a risk for rows that exist: not for a table this migration creates.
+    @Test func rowRulesSpareATableTheMigrationCreates() {
+        let rows = "UPDATE flags SET active = true;\nDELETE FROM flags;"
+        let rules: Set<LintRule> = [.banUpdateWithoutWhere, .banDeleteWithoutWhere]
+        #expect(rules.isSubset(of: lintRules(rows)))
+        let create = "CREATE TABLE flags (id bigint PRIMARY KEY, active boolean);\n"
+        #expect(rules.isDisjoint(with: lintRules(create + rows)))
     }
 
     @Test func aDefaultRewritesBeforePostgres11() {

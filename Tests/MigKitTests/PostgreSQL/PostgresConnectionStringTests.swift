@@ -49,6 +49,9 @@ import Testing
         // One secret inside another: the written `pw%2525` decodes to `pw%25`.
         let nested = try PostgresConnectionString("postgres://u:pw%2525@host/db", environment: [:])
         #expect(nested.redact("got pw%2525 and pw%25.") == "got *** and ***.")
+        // A shorter secret standing alone at the start of a longer one (`PGPASSWORD` ab, the URL's ab-cd).
+        let prefix = try PostgresConnectionString("postgres://u:ab-cd@host/db", environment: ["PGPASSWORD": "ab"])
+        #expect(prefix.redact("password ab-cd rejected, ab too") == "password *** rejected, *** too")
         let environment = try PostgresConnectionString("postgres://me@db/app", environment: ["PGPASSWORD": "fromenv"])
         #expect(environment.redact("x fromenv y") == "x *** y")
     }

@@ -57,6 +57,19 @@ import Testing
         #expect(dryRun.plan.isEmpty)
     }
 
+    /// A dry run rehearses in a transaction like a real run, but never keeps (commits) it.
+    @Test func aDryRunRehearsesAndCommitsNothing() throws {
+        try fixture.add("0002", "table", up: "CREATE TABLE t (id integer);")
+        let report = try run(.init(dryRun: true))
+        #expect(report.dryRun && report.rehearsed)
+        #expect(report.completed.isEmpty)
+        #expect(report.unrehearsed.isEmpty)
+        #expect(
+            try database.query(
+                "SELECT to_regclass('counter') IS NULL, to_regclass('t') IS NULL, to_regclass('mig_history') IS NULL")
+                == ["t|t|t"])
+    }
+
     @Test func aDryRunNeverRunsAScriptWithItsOwnTransaction() throws {
         try fixture.add("0002", "users", up: "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;")
         for options in [MigrationRunner.Options(dryRun: true), .init(rehearse: false, dryRun: true)] {

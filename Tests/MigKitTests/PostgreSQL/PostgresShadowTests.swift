@@ -36,6 +36,30 @@ import Testing
         #expect(finding.message.contains("+     column name text"))
     }
 
+    /// Every down reverts the schema, but one leaves a row behind that the second up builds on:
+    /// only the comparison of the second up with the first finds it.
+    @Test func namesAnUpWhoseSecondRunDiffersFromTheFirst() throws {
+        let fixture = try MigrationFixture()
+        try fixture.add("0001", "users", up: "CREATE TABLE users (id integer);")
+        try fixture.add(
+            "0002", "many",
+            up: """
+                INSERT INTO users VALUES (1);
+                DO $$ BEGIN
+                  IF (SELECT count(*) FROM users) > 1 THEN CREATE TABLE many (id integer); END IF;
+                END $$;
+                """,
+            down: "DROP TABLE IF EXISTS many;")
+        let report = try replay(fixture).run(try fixture.catalog().migrations, roundtrip: true)
+        let finding = try #require(report.diagnostics.first, "\(report)")
+        #expect(report.diagnostics.count == 1)
+        #expect(finding.code == .shadowFailed)
+        #expect(finding.location == .init(path: "db/migrations/0002_many.sql", line: 2))
+        #expect(finding.message.contains("schema after 0002_many differs from the first up"), "\(finding.message)")
+        #expect(finding.message.contains("+ table many"), "\(finding.message)")
+        #expect(!report.roundtripCompleted)
+    }
+
     /// PostgreSQL adds a column at the end of its table: a down that re-adds a dropped column
     /// reverts it, since column order does not count.
     @Test func aDownThatReAddsAColumnAtTheEndReverts() throws {
