@@ -51,6 +51,23 @@ import Testing
         #expect(try missing.filePaths().isEmpty)
     }
 
+    @Test func aSubmoduleInTheMigrationFolderIsAFindingNotASilentSkip() throws {
+        let first = try git.commit("base", files: ["db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n"])
+        try git.git(["update-index", "--add", "--cacheinfo", "160000,\(first),db/migrations/0002_shared"])
+        // Committed straight from the index: `git add -A` would drop a submodule with no checkout.
+        try git.git(["commit", "-q", "-m", "add a submodule"])
+        let withSubmodule = try git.git(["rev-parse", "HEAD"])
+        let repository = try GitRepository(discoveringFrom: git.url)
+        let source = try GitTreeSource(
+            repository: repository, commit: try repository.commitID(resolving: withSubmodule),
+            directory: "db/migrations", displayPrefix: "db/migrations")
+        let catalog = try CatalogLoader().load(from: source)
+        #expect(catalog.migrations.map(\.identifier) == ["0001_a"])
+        let finding = catalog.diagnostics.first { $0.location?.path == "db/migrations/0002_shared" }
+        #expect(finding?.code == .unusableFile)
+        #expect(finding?.message.contains("submodule") == true)
+    }
+
     @Test func historyChargesMergesOnlyWithTheirOwnChanges() throws {
         try git.commit("base", files: ["db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n", "other.txt": "x\n"])
         try git.checkout("side", create: true)

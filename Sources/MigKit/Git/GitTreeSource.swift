@@ -6,7 +6,8 @@ public final class GitTreeSource: MigrationSource {
     private let root: GitTree
     /// The directory's path relative to the repository root.
     private let directory: String
-    /// Every file below the directory, by path relative to it: a blob, or a link to resolve.
+    /// Every entry below the directory, by path relative to it: a blob, a link to resolve, or a
+    /// submodule (`other`), which is listed so that the loader reports it.
     private let files: [String: GitTree.Entry]
     private let displayPrefix: String
 
@@ -33,14 +34,18 @@ public final class GitTreeSource: MigrationSource {
         for entry in tree.entries where !entry.name.hasPrefix(".") {
             let path = prefix + entry.name
             switch entry.kind {
-            case .blob, .link: files[path] = entry
+            case .blob, .link, .other: files[path] = entry
             case .tree: try collect(GitTree(entry.id, in: tree.repository), prefix: path + "/", into: &files)
-            case .other: continue
             }
         }
     }
 
     public func filePaths() throws -> [String] { files.keys.sorted() }
+
+    public func problem(with path: String) -> String? {
+        guard let entry = files[path], entry.kind == .other else { return nil }
+        return "is a Git submodule (commit \(entry.id.short)): its files live in another repository, which mig does not read"
+    }
 
     /// The file's bytes; a link is followed inside the commit, as a checkout would follow it, so a
     /// migration that links to a file elsewhere in the repository changes when that file does.
