@@ -35,23 +35,14 @@ public struct CommitInfo: Sendable, Hashable, Codable {
     }()
 }
 
-/// A commit read from the object database: the one owner of a `git_commit` handle.
-///
-/// Keeps its repository alive, since libgit2 objects must not outlive their repository.
+/// A commit read from the object database: its tree, parents and author.
 final class GitCommit {
-    let repository: GitRepository
-    let handle: OpaquePointer
+    private let object: GitObjectHandle
+    var repository: GitRepository { object.repository }
+    var handle: OpaquePointer { object.handle }
 
     init(_ id: GitObjectID, in repository: GitRepository) throws(GitError) {
-        var commit: OpaquePointer?
-        var oid = id.oid
-        try GitError.check(git_commit_lookup(&commit, repository.handle, &oid), "read commit \(id.short)")
-        self.repository = repository
-        handle = commit!
-    }
-
-    deinit {
-        git_commit_free(handle)
+        object = try GitObjectHandle(id, type: GIT_OBJECT_COMMIT, in: repository, action: "read commit")
     }
 
     var id: GitObjectID { GitObjectID(git_commit_id(handle)) }

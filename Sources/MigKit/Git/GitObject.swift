@@ -32,3 +32,24 @@ final class GitObject {
         return GitObjectID(git_object_id(commit.handle))
     }
 }
+
+/// A commit, tree or blob looked up by id: the one owner of its handle. Commits, trees and blobs
+/// are all `git_object`s, so one lookup and one free serve the three wrappers that read them.
+/// Keeps its repository alive, since libgit2 objects must not outlive their repository.
+final class GitObjectHandle {
+    let repository: GitRepository
+    let handle: OpaquePointer
+
+    /// `action` says what failed in an error: "read commit", "read tree".
+    init(_ id: GitObjectID, type: git_object_t, in repository: GitRepository, action: String) throws(GitError) {
+        var object: OpaquePointer?
+        var oid = id.oid
+        try GitError.check(git_object_lookup(&object, repository.handle, &oid, type), "\(action) \(id.short)")
+        self.repository = repository
+        handle = object!
+    }
+
+    deinit {
+        git_object_free(handle)
+    }
+}

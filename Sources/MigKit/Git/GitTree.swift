@@ -1,6 +1,6 @@
 internal import CGit2
 
-/// A tree (a folder in some commit): the one owner of a `git_tree` handle.
+/// A tree (a folder in some commit): its entries, and the entry at a path.
 final class GitTree {
     /// What a tree entry points at.
     enum EntryKind {
@@ -18,19 +18,12 @@ final class GitTree {
         let id: GitObjectID
     }
 
-    let repository: GitRepository
-    let handle: OpaquePointer
+    private let object: GitObjectHandle
+    var repository: GitRepository { object.repository }
+    var handle: OpaquePointer { object.handle }
 
     init(_ id: GitObjectID, in repository: GitRepository) throws(GitError) {
-        var tree: OpaquePointer?
-        var oid = id.oid
-        try GitError.check(git_tree_lookup(&tree, repository.handle, &oid), "read tree \(id.short)")
-        self.repository = repository
-        handle = tree!
-    }
-
-    deinit {
-        git_tree_free(handle)
+        object = try GitObjectHandle(id, type: GIT_OBJECT_TREE, in: repository, action: "read tree")
     }
 
     var id: GitObjectID { GitObjectID(git_tree_id(handle)) }
@@ -72,21 +65,14 @@ final class GitTree {
     }
 }
 
-/// A file's contents in the object database: the one owner of a `git_blob` handle.
+/// A file's contents in the object database.
 final class GitBlob {
-    let repository: GitRepository
-    let handle: OpaquePointer
+    private let object: GitObjectHandle
+    var repository: GitRepository { object.repository }
+    var handle: OpaquePointer { object.handle }
 
     init(_ id: GitObjectID, in repository: GitRepository) throws(GitError) {
-        var blob: OpaquePointer?
-        var oid = id.oid
-        try GitError.check(git_blob_lookup(&blob, repository.handle, &oid), "read file contents \(id.short)")
-        self.repository = repository
-        handle = blob!
-    }
-
-    deinit {
-        git_blob_free(handle)
+        object = try GitObjectHandle(id, type: GIT_OBJECT_BLOB, in: repository, action: "read file contents")
     }
 
     var bytes: [UInt8] {
