@@ -15,29 +15,11 @@ import Testing
     }
 
     static func sqlite(_ path: String, _ sql: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-bail", path, sql]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SQLiteFailure(message: String(decoding: errorData, as: UTF8.self))
-        }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map {
+        try SQLiteShell.run(URL(fileURLWithPath: path), sql).split(separator: "\n").map {
             $0.split(separator: "|").first.map(String.init) ?? ""
         }
     }
 
-    struct SQLiteFailure: Error, CustomStringConvertible {
-        let message: String
-        var description: String { "sqlite3 failed: \(message)" }
-    }
 
     private func mig(_ arguments: String...) throws -> MigProcess.Result {
         try MigProcess.run(arguments, in: project.scratch.url, environment: project.environment)

@@ -36,15 +36,7 @@ import Testing
     }
 
     private func sqlite(_ sql: String, database: String = "db/app.db") throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [scratch.url.appending(path: database).path, sql]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try SQLiteShell.run(scratch.url.appending(path: database), sql)
     }
 
     /// goose, dbmate and golang-migrate run a placeholder migration as a no-op and record it; so does mig.

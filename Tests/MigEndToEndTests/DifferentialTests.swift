@@ -66,27 +66,12 @@ enum DifferentialCorpus {
     ]
 }
 
-/// Runs a program and returns its exit status and standard output.
-private func runProgram(_ path: String, _ arguments: [String], input: String? = nil) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 @Suite(.postgres) struct PostgresDifferentialTests {
     static let binaries = ProcessInfo.processInfo.environment["MIG_TEST_POSTGRES_BIN"] ?? "/usr/lib/postgresql/15/bin"
 
     private func dump(_ database: PostgresTestDatabase) throws -> String {
-        let (_, text) = try runProgram(
-            "\(Self.binaries)/pg_dump",
+        let text = try ChildProcess.output(
+            URL(fileURLWithPath: "\(Self.binaries)/pg_dump"),
             ["--no-owner", "--no-privileges", "--exclude-table=mig_*", "-d", database.url])
         return text.split(separator: "\n").filter { !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }
             .joined(separator: "\n")
@@ -104,9 +89,10 @@ private func runProgram(_ path: String, _ arguments: [String], input: String? = 
         let up = try MigProcess.run(["up"], in: scratch.url, environment: ["MIG_DATABASE_URL": withMig.url])
         if up.status == 0 {
             let file = scratch.url.appending(path: "db/migrations/0001_\(name).up.sql").path
-            let (status, _) = try runProgram(
-                "\(Self.binaries)/psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", withPsql.url, "-f", file])
-            #expect(status == 0, "psql could not run what mig ran")
+            let psql = try ChildProcess.run(
+                URL(fileURLWithPath: "\(Self.binaries)/psql"),
+                ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", withPsql.url, "-f", file])
+            #expect(psql.status == 0, "psql could not run what mig ran: \(psql.stderr)")
             #expect(try dump(withMig) == dump(withPsql))
         } else {
             #expect(up.stderr.contains("0001_\(name).up.sql"), "\(up.stderr)")
@@ -118,8 +104,7 @@ private func runProgram(_ path: String, _ arguments: [String], input: String? = 
 @Suite struct SQLiteDifferentialTests {
     private func dump(_ path: String) throws -> String {
         guard FileManager.default.fileExists(atPath: path) else { return "" }
-        _ = try runProgram("/usr/bin/sqlite3", [path, "DROP TABLE IF EXISTS mig_history"])
-        return try runProgram("/usr/bin/sqlite3", [path, ".dump"]).1
+        return try SQLiteShell.dump(URL(fileURLWithPath: path))
     }
 
     @Test(arguments: DifferentialCorpus.sqlite.keys.sorted())
@@ -133,8 +118,8 @@ private func runProgram(_ path: String, _ arguments: [String], input: String? = 
         if up.status == 0 {
             let shell = scratch.url.appending(path: "shell.db").path
             let file = scratch.url.appending(path: "db/migrations/0001_\(name).up.sql").path
-            let (status, _) = try runProgram("/usr/bin/sqlite3", ["-bail", shell, ".read '\(file)'"])
-            #expect(status == 0, "the sqlite3 shell could not run what mig ran")
+            let read = try ChildProcess.run(SQLiteShell.program, ["-bail", shell, ".read '\(file)'"])
+            #expect(read.status == 0, "the sqlite3 shell could not run what mig ran: \(read.stderr)")
             #expect(migDump == (try dump(shell)))
         } else {
             #expect(up.stderr.contains("0001_\(name).up.sql"), "\(up.stderr)")

@@ -32,18 +32,15 @@ public final class GitFixture {
         return fixture
     }
 
-    /// Runs `git arguments…` in the repository and returns its standard output, trimmed.
+    /// Runs `git arguments…` in the repository and returns what it printed (standard output, then
+    /// standard error), trimmed.
     @discardableResult
     public func git(_ arguments: [String], allowFailure: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let settings = [
             "-c", "init.defaultBranch=main", "-c", "user.name=\(author.0)", "-c", "user.email=\(author.1)",
             "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false", "-c", "advice.detachedHead=false",
             "-c", "protocol.file.allow=always", "-c", "merge.conflictstyle=merge",
         ]
-        process.arguments = ["git"] + settings + arguments
-        process.currentDirectoryURL = url
         let date = "@\(1_705_320_000 + clock) +0000"
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in [
@@ -53,16 +50,11 @@ public final class GitFixture {
         ] {
             environment[key] = value
         }
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if process.terminationStatus != 0, !allowFailure {
-            throw Failure(arguments: arguments, status: process.terminationStatus, output: output)
+        let result = try ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"), ["git"] + settings + arguments, in: url, environment: environment)
+        let output = (result.stdout + result.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
+        if result.status != 0, !allowFailure {
+            throw Failure(arguments: arguments, status: result.status, output: output)
         }
         return output
     }

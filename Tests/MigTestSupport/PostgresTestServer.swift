@@ -90,25 +90,12 @@ public final class PostgresTestDatabase {
 
     @discardableResult
     static func psql(database: String, _ sql: String) throws -> String {
-        let process = Process()
         let binaries = ProcessInfo.processInfo.environment["MIG_TEST_POSTGRES_BIN"] ?? "/usr/lib/postgresql/15/bin"
-        process.executableURL = URL(fileURLWithPath: binaries).appending(path: "psql")
-        process.arguments = [
-            "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", try PostgresTestServer.url(database: database), "-c",
-            sql,
-        ]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PsqlFailure(message: String(decoding: errorData, as: UTF8.self))
-        }
-        return String(decoding: data, as: UTF8.self)
+        let result = try ChildProcess.run(
+            URL(fileURLWithPath: binaries).appending(path: "psql"),
+            ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", try PostgresTestServer.url(database: database), "-c", sql])
+        guard result.status == 0 else { throw PsqlFailure(message: result.stderr) }
+        return result.stdout
     }
 
     public struct PsqlFailure: Error, CustomStringConvertible {

@@ -4,27 +4,15 @@ import Foundation
 /// the databases mig wrote that shares no code with mig.
 public enum SQLiteShell {
     /// Runs `script` as `sqlite3 DATABASE < script` does (statements and dot-commands, each in
-    /// autocommit unless the script says otherwise) and returns standard output, trimmed.
+    /// autocommit unless the script says otherwise, stopping at the first error) and returns
+    /// standard output, trimmed; a failed statement throws, with the shell's message.
     @discardableResult
     public static func run(_ database: URL, _ script: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = ["-bail", database.path]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        // Write from another thread: a long script must not block on a full pipe while output waits.
-        let writer = Thread {
-            input.fileHandleForWriting.write(Data(script.utf8))
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try ChildProcess.output(Self.program, ["-bail", database.path], input: script)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    public static let program = URL(fileURLWithPath: "/usr/bin/sqlite3")
 
     /// The database's schema and rows as `sqlite3 .dump` prints them, without mig's history table:
     /// what two databases must share to be "the same".

@@ -28,12 +28,8 @@ public final class ScratchDirectory {
     }
 
     private static func chattr(_ flag: String, _ file: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
-        process.arguments = [flag, file]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/chattr"), [flag, file])
+        guard result.status == 0 else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: file])
         }
     }
