@@ -67,6 +67,8 @@ import Testing
         ("[shadow]\ncache_size = -1\n", 2, "`cache_size` is -1: expected megabytes, 0 or more"),
         ("[placeholders]\nschema = \"app\"\nseed = 5\n", 3, "must be a string"),
         ("[migrations]\ndir = \"unterminated\n", 2, "not valid TOML"),
+        ("[database]\n\nlock_wait = \"10 minutes please\"\n", 3, "`lock_wait` must be a duration"),
+        ("[database]\nlock_lease = \"\"\n", 2, "`lock_lease` must be a duration"),
     ])
     func namesTheKeyAndLineOfAMistake(text: String, line: Int, message: String) {
         #expect {
@@ -75,6 +77,18 @@ import Testing
             guard let failure = error as? ConfigurationFile.Failure else { return false }
             return failure.line == line && failure.message.contains(message)
                 && failure.description.hasPrefix(".migrate/config.toml:\(line): ")
+        }
+    }
+
+    @Test func durationsAreReadAsPostgreSQLReadsIntervals() {
+        #expect(DurationSetting.duration("90s") == .seconds(90))
+        #expect(DurationSetting.duration("10min") == .seconds(600))
+        #expect(DurationSetting.duration("1h 30min") == .seconds(5400))
+        #expect(DurationSetting.duration("500ms") == .milliseconds(500))
+        #expect(DurationSetting.duration("2.5 seconds") == .milliseconds(2500))
+        #expect(DurationSetting.duration("15") == .seconds(15))
+        for wrong in ["", "min", "-5s", "5 fortnights", "1.2.3s"] {
+            #expect(DurationSetting.duration(wrong) == nil, "\(wrong)")
         }
     }
 

@@ -106,6 +106,21 @@ import Testing
         #expect(difference == ["  table t", "+     column extra text"])
     }
 
+    @Test func waitsForAnotherRunsLockNoLongerThanLockWait() throws {
+        let path = scratch.url.appending(path: "locked.db").path
+        let holder = try SQLiteDriver(path: path)
+        try holder.acquireMigrationLock()
+        let waiter = try SQLiteDriver(path: path, lockWait: .milliseconds(300))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = try #require(throws: DatabaseError.self) { try waiter.acquireMigrationLock() }
+        #expect(clock.now - started >= .milliseconds(300))
+        #expect(clock.now - started < .seconds(60), "bounded by lock_wait, not by a fixed wait")
+        #expect(error.message.contains("lock_wait"), "\(error.message)")
+        try holder.releaseMigrationLock()
+        try waiter.acquireMigrationLock()
+    }
+
     @Test func refusesACorruptFileWithoutChangingIt() throws {
         let file = try scratch.write("corrupt.db", String(repeating: "this is not a database\n", count: 300))
         let before = try Data(contentsOf: file)

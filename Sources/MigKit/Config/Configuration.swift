@@ -45,7 +45,8 @@ public struct Configuration: Sendable, Equatable {
         public var lockTimeout: String? = "10s"
         /// PostgreSQL `statement_timeout` for migrations; `nil` leaves the server's.
         public var statementTimeout: String?
-        /// PostgreSQL: how long a run waits for another run's migration lock before giving up, e.g. `"10min"`.
+        /// How long a run waits for another run's migration lock before giving up, e.g. `"10min"`
+        /// (`DurationSetting`).
         public var lockWait = "10min"
         /// PostgreSQL `lock = "table"`: how long the lease lasts unless renewed (a crashed run's lease
         /// blocks others this long at most); the running holder renews it every third of that.

@@ -113,8 +113,8 @@ private struct TableReader {
                 value.lock = lock
             case "lock_timeout": value.lockTimeout = try string(item, section, key)
             case "statement_timeout": value.statementTimeout = try string(item, section, key)
-            case "lock_wait": value.lockWait = try string(item, section, key)
-            case "lock_lease": value.lockLease = try string(item, section, key)
+            case "lock_wait": value.lockWait = try duration(item, section, key)
+            case "lock_lease": value.lockLease = try duration(item, section, key)
             case "connect_timeout": value.connectTimeout = try integer(item, section, key)
             default:
                 throw unknown(section, key, known: [
@@ -177,6 +177,17 @@ private struct TableReader {
 
     private func string(_ item: any TOMLValueConvertible, _ section: String, _ key: String) throws(ConfigurationFile.Failure) -> String {
         guard let text = item.string else { throw wrongType(item, section, key, expected: "a string") }
+        return text
+    }
+
+    /// A duration setting, checked here so that a typo is reported at its line, whatever the engine.
+    private func duration(_ item: any TOMLValueConvertible, _ section: String, _ key: String) throws(ConfigurationFile.Failure) -> String {
+        let text = try string(item, section, key)
+        guard DurationSetting.duration(text) != nil else {
+            throw failure(
+                section: section, key: key,
+                "`\(key)` must be a duration such as \"90s\", \"10min\" or \"1h\", not \"\(text)\"")
+        }
         return text
     }
 

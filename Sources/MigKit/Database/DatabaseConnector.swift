@@ -20,7 +20,8 @@ public struct DatabaseConnector: Sendable {
         switch location {
         case .sqlite(let path):
             return try SQLiteDriver(
-                path: path, historyTable: configuration.historyTable, access: readOnly ? .readOnly : .readWrite)
+                path: path, historyTable: configuration.historyTable, access: readOnly ? .readOnly : .readWrite,
+                lockWait: DurationSetting.duration(configuration.lockWait) ?? .seconds(600))
         case .postgres(let url):
             return try PostgresDriver(url: url, settings: configuration)
         }

@@ -28,9 +28,12 @@ public final class SQLiteDriver: DatabaseDriver {
     /// How long SQLite waits for another connection's write lock before it reports `SQLITE_BUSY`.
     static let busyTimeoutMilliseconds: Int32 = 10_000
 
-    /// Opens the database at `path` (`nil`: a fresh in-memory database).
-    public init(path: String?, historyTable: String = "mig_history", access: Access = .readWrite) throws(DatabaseError)
-    {
+    /// Opens the database at `path` (`nil`: a fresh in-memory database); a run waits `lockWait` at
+    /// most for another run's migration lock.
+    public init(
+        path: String?, historyTable: String = "mig_history", access: Access = .readWrite,
+        lockWait: Duration = .seconds(600)
+    ) throws(DatabaseError) {
         self.historyTable = historyTable
         self.path = path
         let exists = path.map { FileManager.default.fileExists(atPath: $0) } ?? false
@@ -49,7 +52,7 @@ public final class SQLiteDriver: DatabaseDriver {
                     message: "\(path) is read-only: mig cannot change it; check the file's and its folder's permissions"
                 )
             }
-            lock = SQLiteLock(databasePath: path)
+            lock = SQLiteLock(databasePath: path, wait: lockWait)
         case (let path?, .readOnly) where exists:
             connection = try Self.open(path, SQLITE_OPEN_READONLY)
             lock = nil

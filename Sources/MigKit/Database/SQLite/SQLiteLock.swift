@@ -11,11 +11,12 @@ final class SQLiteLock {
     let path: String
     private var descriptor: Int32 = -1
 
-    /// How long to wait for another run to finish before giving up with a message.
-    static let wait: Duration = .seconds(120)
+    /// How long to wait for another run to finish before giving up with a message (`[database] lock_wait`).
+    let wait: Duration
 
-    init(databasePath: String) {
+    init(databasePath: String, wait: Duration) {
         path = databasePath + ".lock"
+        self.wait = wait
     }
 
     deinit {
@@ -29,12 +30,12 @@ final class SQLiteLock {
             throw DatabaseError(message: "cannot create the lock file \(path): \(String(cString: strerror(errno)))")
         }
         let clock = ContinuousClock()
-        let deadline = clock.now + Self.wait
+        let deadline = clock.now + wait
         while flock(opened, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             guard code == EWOULDBLOCK || code == EINTR, clock.now < deadline else {
                 let reason =
-                    code == EWOULDBLOCK ? "another mig run held it for \(Self.wait)" : String(cString: strerror(code))
+                    code == EWOULDBLOCK ? "another mig run held it for longer than [database] lock_wait (\(wait))" : String(cString: strerror(code))
                 close(opened)
                 throw DatabaseError(
                     message: "cannot take the migration lock \(path): \(reason); try again when that run has finished")
