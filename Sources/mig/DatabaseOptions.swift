@@ -56,20 +56,11 @@ func catalogForRunning(_ project: Project) throws -> Catalog {
 /// the Flyway built-ins mig knows from the configuration. An undefined one stops the command (exit 1)
 /// with its file and line, before any database is opened.
 func substitutingPlaceholders(in catalog: Catalog, of project: Project) throws -> Catalog {
-    let configuration = project.configuration
-    var builtIns = ["flyway:table": configuration.database.historyTable]
-    if let schema = configuration.database.historySchema {
-        builtIns["flyway:defaultSchema"] = schema
-    } else if configuration.migrations.dialect == .sqlite {
-        builtIns["flyway:defaultSchema"] = "main"
-        builtIns["flyway:database"] = "main"
-    }
-    let placeholders = Placeholders(
-        configured: configuration.placeholders, environment: ProcessInfo.processInfo.environment, builtIns: builtIns)
+    let placeholders = Placeholders(project: project, environment: ProcessInfo.processInfo.environment)
     do {
         return try placeholders.substitute(in: catalog)
     } catch {
-        Console.error(error.description(under: configuration.migrations.directory))
+        Console.error(error.description(under: project.configuration.migrations.directory))
         throw ExitCode(1)
     }
 }

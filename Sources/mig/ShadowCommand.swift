@@ -81,7 +81,9 @@ struct Shadow: ParsableCommand {
                 })
             if let base {
                 let catalogs = try BranchCatalogs(BranchContext(project: project, base: base))
-                driftReport = try DeployOrderDrift(replay: replay).check(base: catalogs.base, head: catalogs.head)
+                driftReport = try DeployOrderDrift(replay: replay).check(
+                    base: try substitutingPlaceholders(in: catalogs.base, of: project),
+                    head: try substitutingPlaceholders(in: catalogs.head, of: project))
             }
             dialectNote = report.flatMap {
                 DialectMismatch.note(

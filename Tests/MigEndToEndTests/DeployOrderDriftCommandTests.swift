@@ -53,4 +53,35 @@ import Testing
         let repo = try reorderedBranch(branchSQL: "ALTER TABLE users ADD COLUMN email TEXT;")
         #expect(try repo.checkJSON(["--base", "main"]).codes == ["reordered-version"])
     }
+
+    /// A Flyway project whose files use `${schema}`: the shadow replays them as `mig up` runs them.
+    private func flywayBranch(placeholders: String) throws -> BranchRepository {
+        let repo = try BranchRepository()
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nlayout = \"flyway\"\nrequire_down = false\n\(placeholders)")
+        try repo.git.write("db/migrations/V1__users.sql", "CREATE TABLE ${prefix}users (id INTEGER);\n")
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write("db/migrations/V2__email.sql", "ALTER TABLE ${prefix}users ADD COLUMN email TEXT;\n")
+        try repo.git.commit("email")
+        return repo
+    }
+
+    @Test func theShadowReplacesPlaceholdersAsUpDoes() throws {
+        let repo = try flywayBranch(placeholders: "[placeholders]\nprefix = \"app_\"\n")
+        let check = try repo.checkJSON(["--shadow", "--base", "main"])
+        #expect(check.codes == [], "\(check.report)")
+        #expect(check.status == 0)
+        let shadow = try repo.mig(["shadow", "--base", "main", "--no-roundtrip"])
+        #expect(shadow.status == 0, "\(shadow.stderr)")
+    }
+
+    @Test func anUndefinedPlaceholderIsAFindingWithItsLine() throws {
+        let repo = try flywayBranch(placeholders: "")
+        let check = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("db/migrations/V1__users.sql:1: error: placeholder ${prefix} has no value"), "\(check.stdout)")
+        #expect(check.stdout.contains("[shadow-failed]"))
+    }
 }

@@ -132,6 +132,22 @@ public struct Placeholders: Sendable {
 }
 
 /// Placeholders that have no value, each with its file and line: nothing ran.
+extension Placeholders {
+    /// The values for `project`'s files: its `[placeholders]`, the environment, and the Flyway
+    /// built-ins that follow from its configuration (`flyway:table`, `flyway:defaultSchema`…).
+    public init(project: Project, environment: [String: String]) {
+        let configuration = project.configuration
+        var builtIns = ["flyway:table": configuration.database.historyTable]
+        if let schema = configuration.database.historySchema {
+            builtIns["flyway:defaultSchema"] = schema
+        } else if configuration.migrations.dialect == .sqlite {
+            builtIns["flyway:defaultSchema"] = "main"
+            builtIns["flyway:database"] = "main"
+        }
+        self.init(configured: configuration.placeholders, environment: environment, builtIns: builtIns)
+    }
+}
+
 public struct PlaceholderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One `${name}` without a value.
     public struct Undefined: Sendable, Equatable {
@@ -160,4 +176,17 @@ public struct PlaceholderError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     public var description: String { description(under: "") }
+
+    /// One `shadow-failed` finding per undefined placeholder, for reports that go on without a replay.
+    public func diagnostics(under directoryPrefix: String) -> [Diagnostic] {
+        undefined.map { item in
+            Diagnostic(
+                code: .shadowFailed,
+                location: SourceLocation(path: RunContext.displayPath(of: item.path, under: directoryPrefix), line: item.line),
+                message: "placeholder ${\(item.name)} has no value, so the shadow cannot replay this file",
+                hint: item.flyway
+                    ? "set it in [placeholders] in .migrate/config.toml or as FLYWAY_PLACEHOLDERS_\(item.name.uppercased()) in the environment"
+                    : "set the environment variable \(item.name) (or write ${\(item.name):-default})")
+        }
+    }
 }

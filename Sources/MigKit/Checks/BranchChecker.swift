@@ -63,12 +63,18 @@ public struct BranchChecker {
     private let context: BranchContext
     private let drift: DeployOrderDrift?
     private let schema: SchemaFile.Check?
+    /// The values replayed files' placeholders stand for, as `mig up` would run them.
+    private let placeholders: Placeholders
 
     /// With `schema`, also `stale-schema` when its file exists and differs from head's schema.
-    public init(context: BranchContext, drift: DeployOrderDrift? = nil, schema: SchemaFile.Check? = nil) {
+    public init(
+        context: BranchContext, drift: DeployOrderDrift? = nil, schema: SchemaFile.Check? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.context = context
         self.drift = drift
         self.schema = schema
+        placeholders = Placeholders(project: context.project, environment: environment)
     }
 
     public func run() throws -> CheckReport {
@@ -87,22 +93,38 @@ public struct BranchChecker {
         if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
             findings.append(Finding(stale))
         }
-        if let drift, !catalogs.head.diagnostics.hasErrors {
-            findings += try drift.check(base: catalogs.base, head: catalogs.head).diagnostics.map { Finding($0) }
-        }
-        if let schema, !catalogs.head.diagnostics.hasErrors, try schema.file.read() != nil {
-            switch try schema.file.produce(catalogs.head.migrations, in: schema.replay) {
-            case .text(let text):
-                if let stale = try schema.file.staleness(expected: text) { findings.append(Finding(stale)) }
-            case .failed(let diagnostics):
-                // With a drift check the same failure is already reported, labelled with its order.
-                if drift == nil { findings += diagnostics.map { Finding($0) } }
+        if drift != nil || schema != nil, !catalogs.head.diagnostics.hasErrors {
+            do {
+                // The SQL as `mig up` runs it: placeholders replaced in the files that opt in.
+                let base = try placeholders.substitute(in: catalogs.base)
+                let head = try placeholders.substitute(in: catalogs.head)
+                findings += try replayFindings(base: base, head: head).map { Finding($0) }
+            } catch let error as PlaceholderError {
+                findings += error.diagnostics(under: configuration.migrations.directory).map { Finding($0) }
             }
         }
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(
             base: context.baseName, baseCommit: context.base, headCommit: context.head, mergeBase: context.mergeBase,
             pathPrefix: context.projectPathInRepository, findings: findings)
+    }
+
+    /// `order-drift` and `stale-schema`, from the shadow replays of base and head.
+    private func replayFindings(base: Catalog, head: Catalog) throws -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        if let drift {
+            diagnostics += try drift.check(base: base, head: head).diagnostics
+        }
+        if let schema, try schema.file.read() != nil {
+            switch try schema.file.produce(head.migrations, in: schema.replay) {
+            case .text(let text):
+                if let stale = try schema.file.staleness(expected: text) { diagnostics.append(stale) }
+            case .failed(let failures):
+                // With a drift check the same failure is already reported, labelled with its order.
+                if drift == nil { diagnostics += failures }
+            }
+        }
+        return diagnostics
     }
 
     private static func order(_ finding: Finding) -> (String, Int, String) {
