@@ -37,7 +37,8 @@ public struct SchemaRepair: Sendable, Equatable {
         var up: [String] = []
         var down: [String] = []
         var todos: [String] = []
-        for (_, difference) in ordered {
+        let constraintIndexes = constraintIndexNames(in: differences)
+        for (_, difference) in ordered where !(difference.kind == "index" && constraintIndexes.contains(difference.name)) {
             let step = try sql.step(for: difference, database: database, migrations: migrations)
             if let todo = step.todo {
                 todos.append("\(difference): \(todo)")
@@ -57,6 +58,22 @@ public struct SchemaRepair: Sendable, Equatable {
         return SchemaRepair(
             up: header + up.joined(separator: "\n") + "\n", down: down.joined(separator: "\n") + (down.isEmpty ? "" : "\n"),
             todos: todos)
+    }
+
+    /// PostgreSQL makes an index for each PRIMARY KEY, UNIQUE and EXCLUDE constraint, named as the
+    /// constraint: it comes and goes with the constraint's statement (dropping it alone fails), so
+    /// the repair leaves it out. The names of the constraints `differences` touch, as index names.
+    static func constraintIndexNames(in differences: [SchemaDifference]) -> Set<String> {
+        var names: Set<String> = []
+        for difference in differences where difference.kind == "table" {
+            let schema = difference.name.firstIndex(of: ".").map { String(difference.name[...$0]) } ?? ""
+            let lines = difference.part.map { [$0] } ?? (difference.database ?? difference.migrations ?? "")
+                .components(separatedBy: "; ")
+            for line in lines where line.hasPrefix("constraint ") {
+                names.insert(schema + TablePart.key(of: line).dropFirst("constraint ".count))
+            }
+        }
+        return names
     }
 }
 
@@ -93,6 +110,8 @@ struct RepairSQL {
             case .changed:
                 guard let wanted = try create(kind, name, from: database), let had = try create(kind, name, from: migrations)
                 else { return noDefinition(kind) }
+                // pg_get_functiondef writes CREATE OR REPLACE, which keeps the triggers that use it.
+                guard dialect == .sqlite || kind != "function" else { return Step(up: wanted, down: had) }
                 return Step(up: [drop(kind, name)] + wanted, down: [drop(kind, name)] + had)
             }
         }
@@ -180,6 +199,9 @@ struct RepairSQL {
         switch (dialect, kind) {
         case (.postgres, "function"):
             return [definition + ";"]  // pg_get_functiondef writes CREATE OR REPLACE
+        case (.postgres, "view") where definition.hasPrefix("CREATE VIEW "):
+            // PostgreSQL has no CREATE VIEW IF NOT EXISTS (only for materialized views).
+            return ["CREATE OR REPLACE VIEW " + definition.dropFirst("CREATE VIEW ".count) + ";"]
         case (.postgres, "trigger"), (.postgres, "enum"):
             // Neither has IF NOT EXISTS on every server: drop, then create.
             return [drop(kind, name), definition + ";"]
