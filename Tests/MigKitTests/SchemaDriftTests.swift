@@ -91,6 +91,31 @@ import Testing
         #expect(report.differences.map(\.description) == ["table posts / column body: only in the migrations (not in the database)"])
     }
 
+    @Test func leavesOutMigsOwnTables() throws {
+        let database = try migrated()
+        try database.execute(
+            sql: "CREATE TABLE mig_history_events (id INTEGER PRIMARY KEY, kind TEXT);\n"
+                + "CREATE INDEX mig_history_events_kind ON mig_history_events (kind);")
+        #expect(try compare(database).differences.isEmpty)
+    }
+
+    @Test func replaysTheRepeatablesThatRanAfterTheVersionedOnes() throws {
+        let flyway = try MigrationFixture()
+        try flyway.scratch.write("\(flyway.directory)/V1__users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY);\n")
+        try flyway.scratch.write(
+            "\(flyway.directory)/R__ids.sql", "DROP VIEW IF EXISTS ids;\nCREATE VIEW ids AS SELECT id FROM users;\n")
+        let database = try flyway.database()
+        try MigrationRunner(driver: database, catalog: try flyway.catalog(), context: flyway.context)
+            .run(.init(rehearse: false)) { try $0.upPlan() }
+        try flyway.scratch.write("\(flyway.directory)/R__more.sql", "CREATE VIEW more AS SELECT 1;\n")
+        guard case .compared(let report) = try SchemaDrift(replay: flyway.replay()).compare(
+            database, catalog: try flyway.catalog())
+        else { throw DatabaseError(message: "the replay failed") }
+        // R__more never ran on the database: it is not part of what the database should have.
+        #expect(report.repeatables == ["R__ids"])
+        #expect(report.differences.isEmpty, "\(report.differences)")
+    }
+
     // MARK: - Repair
 
     /// Replays the applied migrations and `repair` (written as migration 0009) into a shadow, and
