@@ -7,8 +7,9 @@ struct SchemaCommand: ParsableCommand {
         commandName: "schema",
         abstract: "Write the schema the migrations produce to .migrate/schema.sql (or [shadow] schema_file).",
         discussion: """
-            Replays every up script into a shadow (restoring unchanged prefixes from .migrate/cache) \
-            and writes the resulting schema — tables with their columns and constraints, indexes, \
+            Replays every up script into a shadow (restoring unchanged prefixes from .migrate/cache), \
+            then the repeatable migrations (Flyway's R__ files, after every versioned one, as `mig up` \
+            runs them), and writes the resulting schema — tables with their columns and constraints, indexes, \
             views, triggers, and on PostgreSQL functions, sequences and enum types — sorted and \
             normalised, so the same migrations give the same bytes on every machine. Commit the file: \
             a review then shows each pull request's schema change, and `mig check` reports \
@@ -28,7 +29,7 @@ struct SchemaCommand: ParsableCommand {
             let project = try currentProject()
             let catalog = try catalogForRunning(project)
             let file = SchemaFile(project: project)
-            switch try file.produce(catalog.migrations, in: try shadowReplay(for: project, noCache: noCache)) {
+            switch try file.produce(catalog, in: try shadowReplay(for: project, noCache: noCache)) {
             case .failed(let diagnostics):
                 Console.printDiagnostics(diagnostics)
                 Console.error("the shadow replay failed (above): \(file.displayPath) is left as it was")

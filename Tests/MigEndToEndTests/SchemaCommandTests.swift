@@ -76,4 +76,24 @@ import Testing
         #expect(uncached.stdout.contains("up   0001_users"))
         #expect(!uncached.stderr.contains("from a snapshot"))
     }
+
+    /// Flyway's repeatables run after every versioned migration (`mig up`), so the schema file holds
+    /// what they make, and `stale-schema` fires when one changes.
+    @Test func includesTheRepeatablesAfterTheVersionedMigrations() throws {
+        let repo = try BranchRepository()
+        try repo.git.write("db/migrations/V1__users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n")
+        try repo.git.write(
+            "db/migrations/R__emails.sql", "DROP VIEW IF EXISTS emails;\nCREATE VIEW emails AS SELECT email FROM users;\n")
+        let written = try repo.mig(["schema"])
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(try schemaText(repo).contains("view emails\n    create view emails as select email from users\n"))
+        try repo.git.commit("flyway")
+        try repo.git.checkout("feature", create: true)
+        // Flyway's V files have no downs here: only missing-down warnings besides what is checked.
+        let codes = { try repo.checkJSON(["--base", "main"]).codes.filter { $0 != "missing-down" } }
+        #expect(try codes().isEmpty)
+        try repo.git.write(
+            "db/migrations/R__emails.sql", "DROP VIEW IF EXISTS emails;\nCREATE VIEW emails AS SELECT id, email FROM users;\n")
+        #expect(try codes() == ["stale-schema"])
+    }
 }

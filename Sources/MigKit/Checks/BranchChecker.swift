@@ -91,7 +91,7 @@ public struct BranchChecker {
             findings += try drift.check(base: catalogs.base, head: catalogs.head).diagnostics.map { Finding($0) }
         }
         if let schema, !catalogs.head.diagnostics.hasErrors, try schema.file.read() != nil {
-            switch try schema.file.produce(catalogs.head.migrations, in: schema.replay) {
+            switch try schema.file.produce(catalogs.head, in: schema.replay) {
             case .text(let text):
                 if let stale = try schema.file.staleness(expected: text) { findings.append(Finding(stale)) }
             case .failed(let diagnostics):

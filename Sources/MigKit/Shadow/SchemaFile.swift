@@ -40,9 +40,11 @@ public struct SchemaFile: Sendable {
         case failed([Diagnostic])
     }
 
-    /// Replays `migrations` (ups only, cached snapshots welcome) and renders the schema they produce.
-    public func produce(_ migrations: [Migration], in replay: ShadowReplay) throws -> Produced {
-        let report = try replay.run(migrations, roundtrip: false, capturingSchema: true)
+    /// Replays `catalog`'s migrations (ups only, cached snapshots welcome), then its repeatables
+    /// (`R__`, after every versioned one, as `mig up` runs them), and renders the schema they produce.
+    public func produce(_ catalog: Catalog, in replay: ShadowReplay) throws -> Produced {
+        let report = try replay.run(
+            catalog.migrations, repeatables: catalog.repeatables, roundtrip: false, capturingSchema: true)
         guard report.diagnostics.isEmpty, let schema = report.schema else { return .failed(report.diagnostics) }
         return .text(render(schema))
     }

@@ -149,9 +149,9 @@ import Testing
         configuration.migrations.dialect = .postgres
         let file = SchemaFile(
             project: Project(root: fixture.scratch.url, configuration: configuration, hasConfigurationFile: true))
-        let migrations = try fixture.catalog().migrations
-        guard case .text(let first) = try file.produce(migrations, in: replay(fixture)),
-            case .text(let second) = try file.produce(migrations, in: replay(fixture))
+        let catalog = try fixture.catalog()
+        guard case .text(let first) = try file.produce(catalog, in: replay(fixture)),
+            case .text(let second) = try file.produce(catalog, in: replay(fixture))
         else {
             Issue.record("the replay failed")
             return
