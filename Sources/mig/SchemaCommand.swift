@@ -29,7 +29,12 @@ struct SchemaCommand: ParsableCommand {
             let project = try currentProject()
             let catalog = try catalogForRunning(project)
             let file = SchemaFile(project: project)
-            switch try file.produce(catalog, in: try shadowReplay(for: project, noCache: noCache)) {
+            var cacheUse = ShadowCacheUse()
+            let produced = try file.produce(
+                catalog, in: try shadowReplay(for: project, noCache: noCache), cacheUse: &cacheUse)
+            for note in cacheUse.notes { Console.note("note: " + note) }
+            if let summary = cacheUse.summary { Console.note(summary) }
+            switch produced {
             case .failed(let diagnostics):
                 Console.printDiagnostics(diagnostics)
                 Console.error("the shadow replay failed (above): \(file.displayPath) is left as it was")

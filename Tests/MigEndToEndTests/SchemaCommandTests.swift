@@ -96,4 +96,18 @@ import Testing
             "db/migrations/R__emails.sql", "DROP VIEW IF EXISTS emails;\nCREATE VIEW emails AS SELECT id, email FROM users;\n")
         #expect(try codes() == ["stale-schema"])
     }
+
+    @Test func checkShadowSaysWhatCameFromTheCache() throws {
+        let repo = try repository()
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(BranchRepository.path("0002_tags"), BranchRepository.text("0002_tags"))
+        let cold = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(cold.status == 0, "\(cold.stdout)\(cold.stderr)")
+        #expect(cold.stderr.contains("shadow: replayed 2 migration(s); none restored from .migrate/cache"), "\(cold.stderr)")
+        try repo.git.write(BranchRepository.path("0003_labels"), BranchRepository.text("0003_labels"))
+        let warm = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(warm.stderr.contains("shadow: replayed 1 of 3 migration(s); 2 restored from .migrate/cache"), "\(warm.stderr)")
+        let uncached = try repo.mig(["check", "--shadow", "--base", "main", "--no-cache"])
+        #expect(uncached.stderr.contains("shadow: replayed 3 migration(s) from nothing (--no-cache)"), "\(uncached.stderr)")
+    }
 }

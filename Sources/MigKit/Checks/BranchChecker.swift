@@ -22,6 +22,8 @@ public struct CheckReport: Sendable, Codable {
     /// The project root relative to the repository root, for tools that resolve paths from there.
     public let pathPrefix: String
     public let findings: [Finding]
+    /// What the shadow replays (`--shadow`, `stale-schema`) took from the snapshot cache; `nil` when none ran.
+    public internal(set) var shadow: ShadowCacheUse?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
 }
@@ -87,11 +89,14 @@ public struct BranchChecker {
         if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
             findings.append(Finding(stale))
         }
+        var cacheUse = ShadowCacheUse()
         if let drift, !catalogs.head.diagnostics.hasErrors {
-            findings += try drift.check(base: catalogs.base, head: catalogs.head).diagnostics.map { Finding($0) }
+            let report = try drift.check(base: catalogs.base, head: catalogs.head)
+            findings += report.diagnostics.map { Finding($0) }
+            cacheUse = report.cacheUse
         }
         if let schema, !catalogs.head.diagnostics.hasErrors, try schema.file.read() != nil {
-            switch try schema.file.produce(catalogs.head, in: schema.replay) {
+            switch try schema.file.produce(catalogs.head, in: schema.replay, cacheUse: &cacheUse) {
             case .text(let text):
                 if let stale = try schema.file.staleness(expected: text) { findings.append(Finding(stale)) }
             case .failed(let diagnostics):
@@ -102,7 +107,8 @@ public struct BranchChecker {
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(
             base: context.baseName, baseCommit: context.base, headCommit: context.head, mergeBase: context.mergeBase,
-            pathPrefix: context.projectPathInRepository, findings: findings)
+            pathPrefix: context.projectPathInRepository, findings: findings,
+            shadow: cacheUse.replays > 0 ? cacheUse : nil)
     }
 
     private static func order(_ finding: Finding) -> (String, Int, String) {

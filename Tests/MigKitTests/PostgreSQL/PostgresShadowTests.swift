@@ -150,8 +150,9 @@ import Testing
         let file = SchemaFile(
             project: Project(root: fixture.scratch.url, configuration: configuration, hasConfigurationFile: true))
         let catalog = try fixture.catalog()
-        guard case .text(let first) = try file.produce(catalog, in: replay(fixture)),
-            case .text(let second) = try file.produce(catalog, in: replay(fixture))
+        var cacheUse = ShadowCacheUse()
+        guard case .text(let first) = try file.produce(catalog, in: replay(fixture), cacheUse: &cacheUse),
+            case .text(let second) = try file.produce(catalog, in: replay(fixture), cacheUse: &cacheUse)
         else {
             Issue.record("the replay failed")
             return
