@@ -56,3 +56,26 @@ struct SchemaCommand: ParsableCommand {
         }
     }
 }
+
+/// After `new`, `fix` or `up`: rewrites the schema file when the project keeps one
+/// (`SchemaFileRefresh`) and says so. A refresh that cannot run is a warning, never the
+/// command's failure: the migrations were written or applied all the same.
+func refreshSchemaFile(of project: Project) {
+    let refresh = SchemaFileRefresh(project: project)
+    guard refresh.isKept else { return }
+    let path = refresh.file.displayPath
+    do {
+        let catalog = try substitutingPlaceholders(in: try project.loadCatalog(), of: project)
+        switch try refresh.run(catalog, in: try shadowReplay(for: project)) {
+        case .notKept, .unchanged: break
+        case .written: Console.note("refreshed \(path)")
+        case .failed(let diagnostics):
+            Console.printDiagnostics(diagnostics)
+            Console.warning("\(path) not refreshed: the migrations do not replay (above); run `mig schema` once they do")
+        }
+    } catch is ExitCode {
+        Console.warning("\(path) not refreshed (above); run `mig schema` once that is fixed")
+    } catch {
+        Console.warning("\(path) not refreshed: \(error); run `mig schema` once that is fixed")
+    }
+}
