@@ -107,12 +107,29 @@ struct RepairSQL {
             case .onlyInMigrations:
                 guard let created = try create(kind, name, from: migrations) else { return noDefinition(kind) }
                 return Step(up: [drop(kind, name)], down: created)
+            case .changed where dialect == .postgres && kind == "enum":
+                return Step(
+                    todo: "a type's values cannot be replaced while columns use it: add the new ones with "
+                        + "ALTER TYPE … ADD VALUE, and rebuild the type by hand for a removal or a reorder")
             case .changed:
                 guard let wanted = try create(kind, name, from: database), let had = try create(kind, name, from: migrations)
                 else { return noDefinition(kind) }
-                // pg_get_functiondef writes CREATE OR REPLACE, which keeps the triggers that use it.
-                guard dialect == .sqlite || kind != "function" else { return Step(up: wanted, down: had) }
-                return Step(up: [drop(kind, name)] + wanted, down: [drop(kind, name)] + had)
+                switch (dialect, kind) {
+                case (.postgres, "function"):
+                    // pg_get_functiondef writes CREATE OR REPLACE, which keeps the triggers that use it.
+                    return Step(up: wanted, down: had)
+                case (.postgres, "sequence"):
+                    // A column's default may use it, so it is altered rather than dropped.
+                    let alter = { (statements: [String]) in
+                        statements.map { "ALTER SEQUENCE " + $0.dropFirst("CREATE SEQUENCE IF NOT EXISTS ".count) }
+                    }
+                    return Step(up: alter(wanted), down: alter(had))
+                default:
+                    let replace = { (statements: [String]) in
+                        statements.first == drop(kind, name) ? statements : [drop(kind, name)] + statements
+                    }
+                    return Step(up: replace(wanted), down: replace(had))
+                }
             }
         }
         return tablePart(difference, table: name, part: part)

@@ -94,6 +94,7 @@ import Testing
               RETURN NEW;
             END $$;
             CREATE TRIGGER posts_touch BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION touch();
+            ALTER SEQUENCE posts_id_seq INCREMENT BY 5 CACHE 2;
             """)
         let (report, made) = try compare(driver)
         let repair = try #require(made)
@@ -102,6 +103,7 @@ import Testing
         #expect(repair.up.contains("CREATE INDEX IF NOT EXISTS users_email_idx ON public.users USING btree (email);"), "\(repair.up)")
         #expect(repair.up.contains("ALTER TABLE \"users\" ALTER COLUMN \"email\" DROP DEFAULT;"), "\(repair.up)")
         #expect(repair.up.contains("-- a default title"), "\(repair.up)")
+        #expect(repair.up.contains("ALTER SEQUENCE posts_id_seq AS integer INCREMENT BY 5"), "\(repair.up)")
 
         // Applied after the migrations in a fresh shadow, the repair gives the database's schema…
         try fixture.add("0009", "repair", up: repair.up, down: repair.down)
