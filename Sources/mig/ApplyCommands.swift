@@ -122,7 +122,8 @@ private struct ApplyCommand {
             if refreshesSchemaFile, !report.dryRun, !report.completed.isEmpty || !report.completedRepeatables.isEmpty {
                 let project = try currentProject()
                 let environment = ProcessInfo.processInfo.environment
-                if SchemaFileRefresh.isDevelopmentDatabase(project, flag: options.database.url, environment: environment) {
+                let flag = options.database.url
+                if SchemaFileRefresh.isDevelopmentDatabase(project, flag: flag, environment: environment) {
                     refreshSchemaFile(of: project)
                 }
             }

@@ -92,7 +92,8 @@ struct DriftComparison {
     private func printText(_ document: DriftDocument) {
         for difference in document.differences { Console.print(difference.description) }
         for note in document.notes { Console.note("note: " + note) }
-        let migrations = "its \(document.replayed.count) applied migration(s)"
+        let migrations =
+            "its \(document.replayed.count) applied migration(s)"
             + (document.repeatables.isEmpty ? "" : " and \(document.repeatables.count) repeatable(s)")
         if document.restoredFromCache > 0 {
             Console.note(

@@ -71,7 +71,8 @@ func refreshSchemaFile(of project: Project) {
         case .written: Console.note("refreshed \(path)")
         case .failed(let diagnostics):
             Console.printDiagnostics(diagnostics)
-            Console.warning("\(path) not refreshed: the migrations do not replay (above); run `mig schema` once they do")
+            Console.warning(
+                "\(path) not refreshed: the migrations do not replay (above); run `mig schema` once they do")
         }
     } catch is ExitCode {
         Console.warning("\(path) not refreshed (above); run `mig schema` once that is fixed")

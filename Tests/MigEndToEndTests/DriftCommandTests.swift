@@ -10,10 +10,12 @@ import Testing
 
     init() throws {
         scratch = try ScratchDirectory()
-        try scratch.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\n")
+        try scratch.write(
+            ".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\n")
         try scratch.write(
             "db/migrations/0001_users.sql",
-            "-- mig:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT DEFAULT 'x');\n-- mig:down\nDROP TABLE users;\n")
+            "-- mig:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT DEFAULT 'x');\n-- mig:down\nDROP TABLE users;\n"
+        )
         try scratch.write(
             "db/migrations/0002_posts.sql",
             "-- mig:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT);\n-- mig:down\nDROP TABLE posts;\n")
@@ -32,7 +34,9 @@ import Testing
         let clean = try mig("status", "--drift")
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(clean.stdout.isEmpty)
-        #expect(clean.stderr.contains("no drift: sqlite:db/app.db has the schema its 2 applied migration(s) give"), "\(clean.stderr)")
+        #expect(
+            clean.stderr.contains("no drift: sqlite:db/app.db has the schema its 2 applied migration(s) give"),
+            "\(clean.stderr)")
 
         try sqlite(
             """
@@ -52,21 +56,33 @@ import Testing
                 table users / column email: default 'x' in the migrations, no default in the database
 
                 """)
-        #expect(drifted.stderr.contains("drift: 3 difference(s) between sqlite:db/app.db and the schema its 2 applied migration(s) give"))
-        #expect(drifted.stderr.contains("replayed 0 of 2 migration(s); 2 restored from .migrate/cache"), "\(drifted.stderr)")
+        #expect(
+            drifted.stderr.contains(
+                "drift: 3 difference(s) between sqlite:db/app.db and the schema its 2 applied migration(s) give"))
+        #expect(
+            drifted.stderr.contains("replayed 0 of 2 migration(s); 2 restored from .migrate/cache"), "\(drifted.stderr)"
+        )
 
         let json = try mig("status", "--drift", "--format", "json")
         #expect(json.status == 1)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-        #expect(Set(document.keys) == ["database", "drift", "differences", "replayed", "repeatables", "restoredFromCache", "notes", "written"])
+        #expect(
+            Set(document.keys) == [
+                "database", "drift", "differences", "replayed", "repeatables", "restoredFromCache", "notes", "written",
+            ])
         #expect(document["drift"] as? Bool == true)
         let differences = try #require(document["differences"] as? [[String: Any]])
-        #expect(differences.map { $0["path"] as? String } == ["index users_email_idx", "table audit", "table users / column email"])
-        #expect(Set(differences[2].keys) == ["path", "kind", "name", "part", "change", "aspect", "migrations", "database"])
+        #expect(
+            differences.map { $0["path"] as? String } == [
+                "index users_email_idx", "table audit", "table users / column email",
+            ])
+        #expect(
+            Set(differences[2].keys) == ["path", "kind", "name", "part", "change", "aspect", "migrations", "database"])
         #expect(differences[2]["change"] as? String == "changed" && differences[2]["aspect"] as? String == "default")
         #expect(differences[2]["migrations"] as? String == "'x'" && differences[2]["database"] is NSNull)
         // It only read: the database and the history are as they were.
-        #expect(try SQLiteShell.run(scratch.url.appending(path: "db/app.db"), "SELECT count(*) FROM mig_history") == "2")
+        #expect(
+            try SQLiteShell.run(scratch.url.appending(path: "db/app.db"), "SELECT count(*) FROM mig_history") == "2")
     }
 
     @Test func diffWritesAMigrationThatMakesTheMigrationsMatchTheDatabase() throws {
@@ -85,7 +101,8 @@ import Testing
         #expect(written.status == 0, "\(written.stderr)")
         #expect(written.stdout.contains("created db/migrations/0003_adopt_hand_changes.sql"), "\(written.stdout)")
         #expect(written.stderr.contains("`mig baseline 0003`"), "\(written.stderr)")
-        let text = try String(contentsOf: scratch.url.appending(path: "db/migrations/0003_adopt_hand_changes.sql"), encoding: .utf8)
+        let text = try String(
+            contentsOf: scratch.url.appending(path: "db/migrations/0003_adopt_hand_changes.sql"), encoding: .utf8)
         #expect(text.contains("CREATE INDEX IF NOT EXISTS users_email_idx ON users (email);"), "\(text)")
         #expect(text.contains("-- mig:down\n"))
         // A second write never replaces the first: it takes the next version.
@@ -119,7 +136,8 @@ import Testing
         #expect(written.status == 0)
         #expect(
             written.stderr.contains(
-                "warning: TODO in the migration: table users / column email: default 'x' in the migrations, no default in the database: SQLite cannot change this in place"),
+                "warning: TODO in the migration: table users / column email: default 'x' in the migrations, no default in the database: SQLite cannot change this in place"
+            ),
             "\(written.stderr)")
     }
 }
@@ -134,10 +152,12 @@ import Testing
         database = try PostgresTestDatabase()
         try scratch.write(
             ".migrate/config.toml",
-            "[migrations]\ndir = \"db/migrations\"\ndialect = \"postgres\"\nversioning = \"sequential\"\n\n[shadow]\nurl = \"\(try PostgresTestServer.url(database: "postgres"))\"\n")
+            "[migrations]\ndir = \"db/migrations\"\ndialect = \"postgres\"\nversioning = \"sequential\"\n\n[shadow]\nurl = \"\(try PostgresTestServer.url(database: "postgres"))\"\n"
+        )
         try scratch.write(
             "db/migrations/0001_users.sql",
-            "-- mig:up\nCREATE TABLE users (id serial PRIMARY KEY, email text DEFAULT 'x');\n-- mig:down\nDROP TABLE users;\n")
+            "-- mig:up\nCREATE TABLE users (id serial PRIMARY KEY, email text DEFAULT 'x');\n-- mig:down\nDROP TABLE users;\n"
+        )
     }
 
     private func mig(_ arguments: String...) throws -> MigProcess.Result {

@@ -45,7 +45,8 @@ import Testing
         let repo = try repository()
         #expect(try repo.mig(["schema"]).status == 0)
         try repo.git.write(
-            BranchRepository.path("0002_tags"), "-- mig:up\nCREATE TABLE tags (id INTEGER);\n-- mig:down\nDROP TABLE tags;\n")
+            BranchRepository.path("0002_tags"),
+            "-- mig:up\nCREATE TABLE tags (id INTEGER);\n-- mig:down\nDROP TABLE tags;\n")
         let before = try schema(repo)
         for (arguments, environment) in [
             (["up", "--database", "sqlite:db/other.db"], [String: String]()),

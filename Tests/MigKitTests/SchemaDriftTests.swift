@@ -1,6 +1,7 @@
 import Foundation
-@testable import MigKit
 import Testing
+
+@testable import MigKit
 
 /// `SchemaDrift` and `SchemaRepair` on real SQLite files: a database migrated by the runner, then
 /// changed by hand.
@@ -13,7 +14,8 @@ import Testing
             "0001", "users", up: "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT DEFAULT 'x', name TEXT);",
             down: "DROP TABLE users;")
         try fixture.add(
-            "0002", "posts", up: "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT);\nCREATE INDEX posts_title ON posts (title);",
+            "0002", "posts",
+            up: "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT);\nCREATE INDEX posts_title ON posts (title);",
             down: "DROP TABLE posts;")
     }
 
@@ -26,8 +28,9 @@ import Testing
     }
 
     private func compare(_ database: SQLiteDriver) throws -> SchemaDrift.Report {
-        guard case .compared(let report) = try SchemaDrift(replay: fixture.replay()).compare(
-            database, catalog: try fixture.catalog())
+        guard
+            case .compared(let report) = try SchemaDrift(replay: fixture.replay()).compare(
+                database, catalog: try fixture.catalog())
         else { throw DatabaseError(message: "the replay failed") }
         return report
     }
@@ -85,10 +88,17 @@ import Testing
     @Test func notesAMigrationChangedSinceItWasApplied() throws {
         let database = try migrated()
         try fixture.add(
-            "0002", "posts", up: "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT, body TEXT);\nCREATE INDEX posts_title ON posts (title);")
+            "0002", "posts",
+            up:
+                "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT, body TEXT);\nCREATE INDEX posts_title ON posts (title);"
+        )
         let report = try compare(database)
-        #expect(report.notes == ["0002_posts changed since it was applied: the expected schema comes from today's file"])
-        #expect(report.differences.map(\.description) == ["table posts / column body: only in the migrations (not in the database)"])
+        #expect(
+            report.notes == ["0002_posts changed since it was applied: the expected schema comes from today's file"])
+        #expect(
+            report.differences.map(\.description) == [
+                "table posts / column body: only in the migrations (not in the database)"
+            ])
     }
 
     @Test func leavesOutMigsOwnTables() throws {
@@ -108,8 +118,9 @@ import Testing
         try MigrationRunner(driver: database, catalog: try flyway.catalog(), context: flyway.context)
             .run(.init(rehearse: false)) { try $0.upPlan() }
         try flyway.scratch.write("\(flyway.directory)/R__more.sql", "CREATE VIEW more AS SELECT 1;\n")
-        guard case .compared(let report) = try SchemaDrift(replay: flyway.replay()).compare(
-            database, catalog: try flyway.catalog())
+        guard
+            case .compared(let report) = try SchemaDrift(replay: flyway.replay()).compare(
+                database, catalog: try flyway.catalog())
         else { throw DatabaseError(message: "the replay failed") }
         // R__more never ran on the database: it is not part of what the database should have.
         #expect(report.repeatables == ["R__ids"])
@@ -126,16 +137,19 @@ import Testing
         try fixture.add("0009", "repair", up: repair.up, down: repair.down)
         let migrations = try fixture.catalog().migrations
         let shadow = try SQLiteDriver.inMemory()
-        let executor = MigrationStepExecutor(driver: shadow, context: nil, directoryPrefix: fixture.directory, inShadow: true)
+        let executor = MigrationStepExecutor(
+            driver: shadow, context: nil, directoryPrefix: fixture.directory, inShadow: true)
         for migration in migrations { _ = try executor.perform(.apply(migration)) }
-        let drift = SchemaDifference.between(migrations: try shadow.schemaSnapshot(), database: try database.schemaSnapshot())
+        let drift = SchemaDifference.between(
+            migrations: try shadow.schemaSnapshot(), database: try database.schemaSnapshot())
         _ = try executor.perform(.revert(try #require(migrations.last)))
         return (drift, try shadow.schemaSnapshot())
     }
 
     private func repair(_ database: SQLiteDriver) throws -> SchemaRepair {
         var repair: SchemaRepair?
-        _ = try SchemaDrift(replay: fixture.replay()).compare(database, catalog: try fixture.catalog()) { shadow, differences in
+        _ = try SchemaDrift(replay: fixture.replay()).compare(database, catalog: try fixture.catalog()) {
+            shadow, differences in
             repair = try SchemaRepair.make(
                 differences, dialect: .sqlite, database: database, migrations: try #require(shadow as? SQLiteDriver))
         }
@@ -156,10 +170,13 @@ import Testing
         let repair = try repair(database)
         #expect(repair.todos.isEmpty, "\(repair.todos)")
         #expect(repair.up.contains("CREATE INDEX IF NOT EXISTS users_email_idx ON users (email);"), "\(repair.up)")
-        #expect(repair.up.contains("ALTER TABLE \"users\" ADD COLUMN \"age\" integer DEFAULT 0 NOT NULL;"), "\(repair.up)")
+        #expect(
+            repair.up.contains("ALTER TABLE \"users\" ADD COLUMN \"age\" integer DEFAULT 0 NOT NULL;"), "\(repair.up)")
         #expect(repair.up.contains("DROP INDEX IF EXISTS \"posts_title\";"), "\(repair.up)")
         #expect(repair.down.contains("CREATE INDEX IF NOT EXISTS posts_title ON posts (title);"), "\(repair.down)")
-        let migrationsSchema = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: false, capturingSchema: true).schema
+        let migrationsSchema = try fixture.replay().run(
+            try fixture.catalog().migrations, roundtrip: false, capturingSchema: true
+        ).schema
         let (drift, afterDown) = try replayWithRepair(repair, against: database)
         #expect(drift.isEmpty, "\(drift)")
         #expect(afterDown == migrationsSchema)
@@ -177,9 +194,15 @@ import Testing
         let repair = try repair(database)
         #expect(
             repair.todos.map { $0.prefix { $0 != ":" } } == ["table users / column email", "table users / column name"])
-        #expect(repair.up.contains("-- TODO: table users / column name: only in the migrations (not in the database): dropping the column loses its data"), "\(repair.up)")
+        #expect(
+            repair.up.contains(
+                "-- TODO: table users / column name: only in the migrations (not in the database): dropping the column loses its data"
+            ), "\(repair.up)")
         #expect(repair.up.contains("--   ALTER TABLE \"users\" DROP COLUMN \"name\";"), "\(repair.up)")
-        #expect(repair.up.contains("-- TODO: table users / column email: default 'x' in the migrations, no default in the database: SQLite cannot change this in place"))
+        #expect(
+            repair.up.contains(
+                "-- TODO: table users / column email: default 'x' in the migrations, no default in the database: SQLite cannot change this in place"
+            ))
         // Nothing outside the comments: the file is a valid no-op until a person writes the rest.
         let statements = repair.up.split(separator: "\n").filter { !$0.hasPrefix("--") && !$0.isEmpty }
         #expect(statements.isEmpty, "\(statements)")

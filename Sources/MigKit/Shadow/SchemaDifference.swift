@@ -97,7 +97,8 @@ public struct SchemaDifference: Sendable, Hashable, Codable, CustomStringConvert
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            kind: try container.decode(String.self, forKey: .kind), name: try container.decode(String.self, forKey: .name),
+            kind: try container.decode(String.self, forKey: .kind),
+            name: try container.decode(String.self, forKey: .name),
             part: try container.decodeIfPresent(String.self, forKey: .part),
             change: try container.decode(Change.self, forKey: .change),
             aspect: try container.decodeIfPresent(Aspect.self, forKey: .aspect),
@@ -128,7 +129,8 @@ public struct SchemaDifference: Sendable, Hashable, Codable, CustomStringConvert
                         kind: key.kind, name: key.name, change: .onlyInMigrations,
                         migrations: left.details.joined(separator: "; ")))
             case (let left?, let right?) where left.details != right.details:
-                differences += key.kind == "table"
+                differences +=
+                    key.kind == "table"
                     ? tableDifferences(key, migrations: left.details, database: right.details)
                     : [
                         .init(
@@ -161,7 +163,8 @@ public struct SchemaDifference: Sendable, Hashable, Codable, CustomStringConvert
             case (nil, _): differences.append(make(.onlyInDatabase, nil, nil, right.joined(separator: "; ")))
             case (_, nil): differences.append(make(.onlyInMigrations, nil, left.joined(separator: "; "), nil))
             case (let one?, let other?):
-                if left.count == 1, right.count == 1, let mine = ColumnFacts(line: one), let theirs = ColumnFacts(line: other)
+                if left.count == 1, right.count == 1, let mine = ColumnFacts(line: one),
+                    let theirs = ColumnFacts(line: other)
                 {
                     for (aspect, value) in mine.aspects where value != theirs[aspect] {
                         differences.append(make(.changed, aspect, value, theirs[aspect]))

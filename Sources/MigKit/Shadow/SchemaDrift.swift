@@ -79,7 +79,8 @@ public struct SchemaDrift {
         let ran = planner.repeatableStatus().filter { $0.applied != nil }
         for status in ran where status.state == .outdated {
             notes.append(
-                "\(status.repeatable.identifier) changed since it last ran: the expected schema comes from today's file")
+                "\(status.repeatable.identifier) changed since it last ran: the expected schema comes from today's file"
+            )
         }
         let known = Set(catalog.repeatables.map(\.name))
         for record in planner.appliedRepeatables where !known.contains(record.name) {

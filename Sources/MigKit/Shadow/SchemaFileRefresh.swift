@@ -42,7 +42,9 @@ public struct SchemaFileRefresh {
     /// Rewrites the file from `catalog`'s migrations when the project keeps one.
     public func run(_ catalog: Catalog, in replay: ShadowReplay) throws -> Outcome {
         guard isKept else { return .notKept }
-        guard !catalog.diagnostics.hasErrors else { return .failed(catalog.diagnostics.filter { $0.severity == .error }) }
+        guard !catalog.diagnostics.hasErrors else {
+            return .failed(catalog.diagnostics.filter { $0.severity == .error })
+        }
         var cacheUse = ShadowCacheUse()
         switch try file.produce(catalog, in: replay, cacheUse: &cacheUse) {
         case .failed(let diagnostics): return .failed(diagnostics)

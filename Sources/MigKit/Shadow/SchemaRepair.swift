@@ -10,9 +10,10 @@ public protocol SchemaDefinitionReading {
 /// give match the database, its down reverts that.
 ///
 /// Every statement is built from a difference and the definitions the two sides hold (the live
-/// database for what it has, the shadow for what the migrations make), and where it can be, is
-/// idempotent (`IF NOT EXISTS`, `IF EXISTS`), so running it on the database it came from changes
-/// nothing. A difference that cannot be expressed safely — one that would drop a table's or a
+/// database for what it has, the shadow for what the migrations make), idempotent where the
+/// engine allows (`IF NOT EXISTS`, `IF EXISTS`, `CREATE OR REPLACE`). Not every statement can be
+/// (SQLite's `ADD COLUMN`, PostgreSQL's `ADD CONSTRAINT`), so the database it was read from, which
+/// already has the changes, records it without running it (`mig baseline`). A difference that cannot be expressed safely — one that would drop a table's or a
 /// column's data, change a column's type, or needs SQLite's table rebuild — becomes a `-- TODO`
 /// naming it (with the statement to consider, commented out), in both scripts, and is listed.
 public struct SchemaRepair: Sendable, Equatable {
@@ -33,12 +34,15 @@ public struct SchemaRepair: Sendable, Equatable {
     ) throws -> SchemaRepair {
         let sql = RepairSQL(dialect: dialect)
         let rank = { (kind: String) in kindOrder.firstIndex(of: kind) ?? kindOrder.count }
-        let ordered = differences.enumerated().sorted { (rank($0.element.kind), $0.offset) < (rank($1.element.kind), $1.offset) }
+        let ordered = differences.enumerated().sorted {
+            (rank($0.element.kind), $0.offset) < (rank($1.element.kind), $1.offset)
+        }
         var up: [String] = []
         var down: [String] = []
         var todos: [String] = []
         let constraintIndexes = constraintIndexNames(in: differences)
-        for (_, difference) in ordered where !(difference.kind == "index" && constraintIndexes.contains(difference.name)) {
+        for (_, difference) in ordered
+        where !(difference.kind == "index" && constraintIndexes.contains(difference.name)) {
             let step = try sql.step(for: difference, database: database, migrations: migrations)
             if let todo = step.todo {
                 todos.append("\(difference): \(todo)")
@@ -56,7 +60,8 @@ public struct SchemaRepair: Sendable, Equatable {
 
             """
         return SchemaRepair(
-            up: header + up.joined(separator: "\n") + "\n", down: down.joined(separator: "\n") + (down.isEmpty ? "" : "\n"),
+            up: header + up.joined(separator: "\n") + "\n",
+            down: down.joined(separator: "\n") + (down.isEmpty ? "" : "\n"),
             todos: todos)
     }
 
@@ -67,7 +72,9 @@ public struct SchemaRepair: Sendable, Equatable {
         var names: Set<String> = []
         for difference in differences where difference.kind == "table" {
             let schema = difference.name.firstIndex(of: ".").map { String(difference.name[...$0]) } ?? ""
-            let lines = difference.part.map { [$0] } ?? (difference.database ?? difference.migrations ?? "")
+            let lines =
+                difference.part.map { [$0] }
+                ?? (difference.database ?? difference.migrations ?? "")
                 .components(separatedBy: "; ")
             for line in lines where line.hasPrefix("constraint ") {
                 names.insert(schema + TablePart.key(of: line).dropFirst("constraint ".count))
@@ -103,7 +110,9 @@ struct RepairSQL {
                 let recreate = try create(kind, name, from: migrations) ?? []
                 return Step(
                     up: [drop(kind, name)], down: recreate,
-                    todo: "dropping the table loses its rows wherever the migrations made it; drop it by hand if intended")
+                    todo:
+                        "dropping the table loses its rows wherever the migrations made it; drop it by hand if intended"
+                )
             case .onlyInMigrations:
                 guard let created = try create(kind, name, from: migrations) else { return noDefinition(kind) }
                 return Step(up: [drop(kind, name)], down: created)
@@ -112,7 +121,8 @@ struct RepairSQL {
                     todo: "a type's values cannot be replaced while columns use it: add the new ones with "
                         + "ALTER TYPE … ADD VALUE, and rebuild the type by hand for a removal or a reorder")
             case .changed:
-                guard let wanted = try create(kind, name, from: database), let had = try create(kind, name, from: migrations)
+                guard let wanted = try create(kind, name, from: database),
+                    let had = try create(kind, name, from: migrations)
                 else { return noDefinition(kind) }
                 switch (dialect, kind) {
                 case (.postgres, "function"):
@@ -143,7 +153,8 @@ struct RepairSQL {
 
     private func tablePart(_ difference: SchemaDifference, table: String, part: String) -> Step {
         let target = quoted(table)
-        let rebuild = "SQLite cannot change this in place: rebuild the table (https://www.sqlite.org/lang_altertable.html#otheralter)"
+        let rebuild =
+            "SQLite cannot change this in place: rebuild the table (https://www.sqlite.org/lang_altertable.html#otheralter)"
         if part.hasPrefix("column ") {
             let column = String(part.dropFirst("column ".count))
             let add = { (line: String?) in line.flatMap(ColumnFacts.init(line:)).flatMap { addColumn($0, to: target) } }
@@ -157,13 +168,17 @@ struct RepairSQL {
             case .onlyInMigrations:
                 return Step(
                     up: [dropColumn], down: add(difference.migrations).map { [$0] } ?? [],
-                    todo: "dropping the column loses its data wherever the migrations made it; drop it by hand if intended")
+                    todo:
+                        "dropping the column loses its data wherever the migrations made it; drop it by hand if intended"
+                )
             case .changed:
                 guard dialect == .postgres else { return Step(todo: rebuild) }
                 let alter = "ALTER TABLE \(target) ALTER COLUMN \(quoted(column))"
                 switch difference.aspect {
                 case .default:
-                    let set = { (value: String?) in value.map { "\(alter) SET DEFAULT \($0);" } ?? "\(alter) DROP DEFAULT;" }
+                    let set = { (value: String?) in
+                        value.map { "\(alter) SET DEFAULT \($0);" } ?? "\(alter) DROP DEFAULT;"
+                    }
                     return Step(up: [set(difference.database)], down: [set(difference.migrations)])
                 case .nullability:
                     let set = { (value: String?) in "\(alter) \(value == nil ? "DROP" : "SET") NOT NULL;" }

@@ -27,9 +27,12 @@ public struct ShadowCacheUse: Sendable, Codable, Equatable {
     public var summary: String? {
         guard replays > 0 else { return nil }
         let over = replays > 1 ? " over \(replays) shadow replays" : ""
-        guard cacheEnabled else { return "shadow: replayed \(migrations) migration(s)\(over) from nothing (--no-cache)" }
+        guard cacheEnabled else {
+            return "shadow: replayed \(migrations) migration(s)\(over) from nothing (--no-cache)"
+        }
         guard restored > 0 else {
-            return "shadow: replayed \(migrations) migration(s)\(over); none restored from .migrate/cache (no snapshot matched)"
+            return
+                "shadow: replayed \(migrations) migration(s)\(over); none restored from .migrate/cache (no snapshot matched)"
         }
         return "shadow: replayed \(migrations - restored) of \(migrations) migration(s)\(over); "
             + "\(restored) restored from .migrate/cache"

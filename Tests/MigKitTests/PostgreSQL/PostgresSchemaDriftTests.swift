@@ -54,7 +54,9 @@ import Testing
             repair = try SchemaRepair.make(
                 differences, dialect: .postgres, database: driver, migrations: try #require(shadow as? PostgresDriver))
         }
-        guard case .compared(let report) = outcome else { throw DatabaseError(message: "the replay failed: \(outcome)") }
+        guard case .compared(let report) = outcome else {
+            throw DatabaseError(message: "the replay failed: \(outcome)")
+        }
         return (report, repair)
     }
 
@@ -100,7 +102,9 @@ import Testing
         let repair = try #require(made)
         #expect(report.differences.count > 8, "\(report.differences)")
         #expect(repair.todos.isEmpty, "\(repair.todos)")
-        #expect(repair.up.contains("CREATE INDEX IF NOT EXISTS users_email_idx ON public.users USING btree (email);"), "\(repair.up)")
+        #expect(
+            repair.up.contains("CREATE INDEX IF NOT EXISTS users_email_idx ON public.users USING btree (email);"),
+            "\(repair.up)")
         #expect(repair.up.contains("ALTER TABLE \"users\" ALTER COLUMN \"email\" DROP DEFAULT;"), "\(repair.up)")
         #expect(repair.up.contains("-- a default title"), "\(repair.up)")
         #expect(repair.up.contains("ALTER SEQUENCE posts_id_seq AS integer INCREMENT BY 5"), "\(repair.up)")
@@ -109,11 +113,13 @@ import Testing
         try fixture.add("0009", "repair", up: repair.up, down: repair.down)
         let migrations = try fixture.catalog().migrations
         let shadow = try server.makeDatabase()
-        let executor = MigrationStepExecutor(driver: shadow, context: nil, directoryPrefix: fixture.directory, inShadow: true)
+        let executor = MigrationStepExecutor(
+            driver: shadow, context: nil, directoryPrefix: fixture.directory, inShadow: true)
         for migration in migrations.dropLast() { _ = try executor.perform(.apply(migration)) }
         let before = try shadow.schemaSnapshot()
         _ = try executor.perform(.apply(try #require(migrations.last)))
-        let drift = SchemaDifference.between(migrations: try shadow.schemaSnapshot(), database: try driver.schemaSnapshot())
+        let drift = SchemaDifference.between(
+            migrations: try shadow.schemaSnapshot(), database: try driver.schemaSnapshot())
         #expect(drift.isEmpty, "\(drift.map(\.description))\n\(repair.up)")
         // …and its down brings back the migrations' schema.
         _ = try executor.perform(.revert(try #require(migrations.last)))
@@ -123,11 +129,17 @@ import Testing
 
     @Test func aTypeChangeAndADroppedColumnAreTodos() throws {
         let driver = try migrated()
-        try database.query("DROP VIEW titles; ALTER TABLE posts ALTER COLUMN title TYPE varchar(200); ALTER TABLE users DROP COLUMN name; CREATE VIEW titles AS SELECT title FROM posts;")
+        try database.query(
+            "DROP VIEW titles; ALTER TABLE posts ALTER COLUMN title TYPE varchar(200); ALTER TABLE users DROP COLUMN name; CREATE VIEW titles AS SELECT title FROM posts;"
+        )
         let repair = try #require(try compare(driver).1)
         #expect(
-            repair.todos.map { String($0.prefix { $0 != ":" }) } == ["table posts / column title", "table users / column name"],
+            repair.todos.map { String($0.prefix { $0 != ":" }) } == [
+                "table posts / column title", "table users / column name",
+            ],
             "\(repair.todos)")
-        #expect(repair.up.contains("--   ALTER TABLE \"posts\" ALTER COLUMN \"title\" TYPE character varying(200);"), "\(repair.up)")
+        #expect(
+            repair.up.contains("--   ALTER TABLE \"posts\" ALTER COLUMN \"title\" TYPE character varying(200);"),
+            "\(repair.up)")
     }
 }
