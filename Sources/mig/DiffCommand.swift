@@ -15,7 +15,8 @@ struct Diff: ParsableCommand {
             version, never over a file) whose up makes the migrations' schema match the database and \
             whose down reverts it; what cannot be expressed safely (dropping a table's or column's data, \
             a type change, a SQLite table rebuild) becomes a commented TODO, and is listed. Exit status: \
-            0 no drift (or the migration was written), 1 drift, 2 when the comparison cannot run.
+            0 no drift (or the migration was written), 1 drift or a file in the migration directory mig \
+            cannot use, 2 when the comparison cannot run.
             """
     )
 
