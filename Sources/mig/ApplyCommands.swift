@@ -22,7 +22,9 @@ struct Up: ParsableCommand {
             (stopping, with nothing changed, if a migration fails there) and applies each migration \
             together with its history row in one transaction (outside one for `-- mig:no-transaction`). \
             Refuses migrations changed since they were applied and pending migrations older than \
-            applied ones unless told otherwise.
+            applied ones unless told otherwise. After applying to the development database (the \
+            [database] url written in config.toml, not --database or an environment variable), \
+            rewrites the schema file (`mig schema`) when the project keeps one.
             """
     )
 
@@ -38,7 +40,7 @@ struct Up: ParsableCommand {
     @OptionGroup var options: ApplyOptions
 
     func run() throws {
-        try ApplyCommand(options: options).run { planner in
+        try ApplyCommand(options: options, refreshesSchemaFile: true).run { planner in
             try planner.upPlan(to: to, allowOutOfOrder: allowOutOfOrder, allowChanged: allowChanged)
         }
     }
@@ -90,6 +92,8 @@ extension Version: ExpressibleByArgument {
 /// Runs a plan for `up`, `down` or `redo` and prints what happened.
 private struct ApplyCommand {
     let options: ApplyOptions
+    /// `up`: refresh the schema file after applying to the development database (`SchemaFileRefresh`).
+    var refreshesSchemaFile = false
 
     func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
         try runReportingErrors(json: options.output.format == .json) {
@@ -114,6 +118,14 @@ private struct ApplyCommand {
             switch options.output.format {
             case .json: try Console.printJSON(ApplyReport(report, database: DatabaseLocation.redacted(url)))
             case .text: Self.summarise(report)
+            }
+            if refreshesSchemaFile, !report.dryRun, !report.completed.isEmpty || !report.completedRepeatables.isEmpty {
+                let project = try currentProject()
+                let environment = ProcessInfo.processInfo.environment
+                let flag = options.database.url
+                if SchemaFileRefresh.isDevelopmentDatabase(project, flag: flag, environment: environment) {
+                    refreshSchemaFile(of: project)
+                }
             }
         }
     }

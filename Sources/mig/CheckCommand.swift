@@ -51,6 +51,8 @@ struct Check: ParsableCommand {
     }
 
     private func printText(_ report: CheckReport) {
+        for note in report.shadow?.notes ?? [] { Console.note("note: " + note) }
+        if let summary = report.shadow?.summary { Console.note(summary) }
         let compared = "head \(report.headCommit.short) against \(report.base) \(report.baseCommit.short) "
             + "(merge base \(report.mergeBase.short))"
         guard !report.findings.isEmpty else {

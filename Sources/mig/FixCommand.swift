@@ -10,7 +10,7 @@ struct Fix: ParsableCommand {
             on the base, or is not in the configured versioning scheme) the next version in the \
             scheme: next timestamp, next sequential number or next hybrid counter. Every file of \
             each migration is renamed; contents are never touched. Rewrites .migrate/guard when \
-            the project keeps one. Afterwards `mig check` passes the reorder checks.
+            the project keeps one, and the schema file (`mig schema`) when it keeps that. Afterwards `mig check` passes the reorder checks.
             """
     )
 
@@ -24,7 +24,9 @@ struct Fix: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: output.format == .json) {
-            let outcome = try MigrationRenumberer(project: try currentProject()).run(base: base, dryRun: dryRun)
+            let project = try currentProject()
+            let outcome = try MigrationRenumberer(project: project).run(base: base, dryRun: dryRun)
+            if !dryRun, !outcome.renames.isEmpty { refreshSchemaFile(of: project) }
             switch output.format {
             case .json:
                 try Console.printJSON(outcome)

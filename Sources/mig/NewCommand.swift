@@ -11,7 +11,8 @@ struct New: ParsableCommand {
             or hybrid (YYYY.MM.DD.N); the files follow the directory's layout. Templates come from \
             .migrate/templates/ first, then the built-in ones: \(BuiltinTemplates.names.joined(separator: ", ")). \
             A template can use {{version}}, {{name}}, {{slug}}, {{created}}, {{author}}, {{email}}, \
-            {{branch}}, {{dialect}}, {{table}} and {{column}}.
+            {{branch}}, {{dialect}}, {{table}} and {{column}}. Rewrites the schema file (`mig schema`) \
+            when the project keeps one.
             """
     )
 
@@ -28,9 +29,13 @@ struct New: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: output.format == .json) {
-            let scaffolder = Scaffolder(project: try currentProject())
+            let project = try currentProject()
+            let scaffolder = Scaffolder(project: project)
             let plan = try scaffolder.plan(.init(description: words.joined(separator: " "), template: template))
-            if !dryRun { try scaffolder.write(plan) }
+            if !dryRun {
+                try scaffolder.write(plan)
+                refreshSchemaFile(of: project)
+            }
             switch output.format {
             case .json:
                 try Console.printJSON(

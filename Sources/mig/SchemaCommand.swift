@@ -7,8 +7,9 @@ struct SchemaCommand: ParsableCommand {
         commandName: "schema",
         abstract: "Write the schema the migrations produce to .migrate/schema.sql (or [shadow] schema_file).",
         discussion: """
-            Replays every up script into a shadow (restoring unchanged prefixes from .migrate/cache) \
-            and writes the resulting schema — tables with their columns and constraints, indexes, \
+            Replays every up script into a shadow (restoring unchanged prefixes from .migrate/cache), \
+            then the repeatable migrations (Flyway's R__ files, after every versioned one, as `mig up` \
+            runs them), and writes the resulting schema — tables with their columns and constraints, indexes, \
             views, triggers, and on PostgreSQL functions, sequences and enum types — sorted and \
             normalised, so the same migrations give the same bytes on every machine. Commit the file: \
             a review then shows each pull request's schema change, and `mig check` reports \
@@ -28,7 +29,12 @@ struct SchemaCommand: ParsableCommand {
             let project = try currentProject()
             let catalog = try catalogForRunning(project)
             let file = SchemaFile(project: project)
-            switch try file.produce(catalog.migrations, in: try shadowReplay(for: project, noCache: noCache)) {
+            var cacheUse = ShadowCacheUse()
+            let produced = try file.produce(
+                catalog, in: try shadowReplay(for: project, noCache: noCache), cacheUse: &cacheUse)
+            for note in cacheUse.notes { Console.note("note: " + note) }
+            if let summary = cacheUse.summary { Console.note(summary) }
+            switch produced {
             case .failed(let diagnostics):
                 Console.printDiagnostics(diagnostics)
                 Console.error("the shadow replay failed (above): \(file.displayPath) is left as it was")
@@ -48,5 +54,29 @@ struct SchemaCommand: ParsableCommand {
                 Console.note(changed ? "wrote \(file.displayPath)" : "\(file.displayPath) is up to date")
             }
         }
+    }
+}
+
+/// After `new`, `fix` or `up`: rewrites the schema file when the project keeps one
+/// (`SchemaFileRefresh`) and says so. A refresh that cannot run is a warning, never the
+/// command's failure: the migrations were written or applied all the same.
+func refreshSchemaFile(of project: Project) {
+    let refresh = SchemaFileRefresh(project: project)
+    guard refresh.isKept else { return }
+    let path = refresh.file.displayPath
+    do {
+        let catalog = try substitutingPlaceholders(in: try project.loadCatalog(), of: project)
+        switch try refresh.run(catalog, in: try shadowReplay(for: project)) {
+        case .notKept, .unchanged: break
+        case .written: Console.note("refreshed \(path)")
+        case .failed(let diagnostics):
+            Console.printDiagnostics(diagnostics)
+            Console.warning(
+                "\(path) not refreshed: the migrations do not replay (above); run `mig schema` once they do")
+        }
+    } catch is ExitCode {
+        Console.warning("\(path) not refreshed (above); run `mig schema` once that is fixed")
+    } catch {
+        Console.warning("\(path) not refreshed: \(error); run `mig schema` once that is fixed")
     }
 }

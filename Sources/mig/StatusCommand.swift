@@ -11,7 +11,9 @@ struct Status: ParsableCommand {
             changed since) and dirty (a migration outside a transaction failed part-way). \
             Reads only: opens the database read-only and never creates it. With --exit-code, \
             exits 1 when any migration is not applied (pending, out-of-order, missing-file, \
-            changed or dirty), so a script can tell an up-to-date database from one that needs work.
+            changed or dirty), so a script can tell an up-to-date database from one that needs work. \
+            With --drift, compares the database's schema with the schema its applied migrations give \
+            instead (as `mig diff` does) and exits 1 on drift.
             """
     )
 
@@ -21,10 +23,23 @@ struct Status: ParsableCommand {
     )
     var exitCode = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "List every difference between the database's schema and the schema its applied migrations give; "
+                + "exit 1 on drift."))
+    var drift = false
+
+    @Flag(help: "With --drift: replay from nothing, neither using nor keeping snapshots in .migrate/cache.")
+    var noCache = false
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        if drift {
+            try DriftComparison(database: database, format: output.format, noCache: noCache).run()
+            return
+        }
         try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
             let catalog = try project.loadCatalog()

@@ -76,4 +76,38 @@ import Testing
         #expect(uncached.stdout.contains("up   0001_users"))
         #expect(!uncached.stderr.contains("from a snapshot"))
     }
+
+    /// Flyway's repeatables run after every versioned migration (`mig up`), so the schema file holds
+    /// what they make, and `stale-schema` fires when one changes.
+    @Test func includesTheRepeatablesAfterTheVersionedMigrations() throws {
+        let repo = try BranchRepository()
+        try repo.git.write("db/migrations/V1__users.sql", "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n")
+        try repo.git.write(
+            "db/migrations/R__emails.sql", "DROP VIEW IF EXISTS emails;\nCREATE VIEW emails AS SELECT email FROM users;\n")
+        let written = try repo.mig(["schema"])
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(try schemaText(repo).contains("view emails\n    create view emails as select email from users\n"))
+        try repo.git.commit("flyway")
+        try repo.git.checkout("feature", create: true)
+        // Flyway's V files have no downs here: only missing-down warnings besides what is checked.
+        let codes = { try repo.checkJSON(["--base", "main"]).codes.filter { $0 != "missing-down" } }
+        #expect(try codes().isEmpty)
+        try repo.git.write(
+            "db/migrations/R__emails.sql", "DROP VIEW IF EXISTS emails;\nCREATE VIEW emails AS SELECT id, email FROM users;\n")
+        #expect(try codes() == ["stale-schema"])
+    }
+
+    @Test func checkShadowSaysWhatCameFromTheCache() throws {
+        let repo = try repository()
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(BranchRepository.path("0002_tags"), BranchRepository.text("0002_tags"))
+        let cold = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(cold.status == 0, "\(cold.stdout)\(cold.stderr)")
+        #expect(cold.stderr.contains("shadow: replayed 2 migration(s); none restored from .migrate/cache"), "\(cold.stderr)")
+        try repo.git.write(BranchRepository.path("0003_labels"), BranchRepository.text("0003_labels"))
+        let warm = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(warm.stderr.contains("shadow: replayed 1 of 3 migration(s); 2 restored from .migrate/cache"), "\(warm.stderr)")
+        let uncached = try repo.mig(["check", "--shadow", "--base", "main", "--no-cache"])
+        #expect(uncached.stderr.contains("shadow: replayed 3 migration(s) from nothing (--no-cache)"), "\(uncached.stderr)")
+    }
 }

@@ -22,6 +22,8 @@ public struct CheckReport: Sendable, Codable {
     /// The project root relative to the repository root, for tools that resolve paths from there.
     public let pathPrefix: String
     public let findings: [Finding]
+    /// What the shadow replays (`--shadow`, `stale-schema`) took from the snapshot cache; `nil` when none ran.
+    public internal(set) var shadow: ShadowCacheUse?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
 }
@@ -93,12 +95,13 @@ public struct BranchChecker {
         if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
             findings.append(Finding(stale))
         }
+        var cacheUse = ShadowCacheUse()
         if drift != nil || schema != nil, !catalogs.head.diagnostics.hasErrors {
             do {
                 // The SQL as `mig up` runs it: placeholders replaced in the files that opt in.
                 let base = try placeholders.substitute(in: catalogs.base)
                 let head = try placeholders.substitute(in: catalogs.head)
-                findings += try replayFindings(base: base, head: head).map { Finding($0) }
+                findings += try replayFindings(base: base, head: head, cacheUse: &cacheUse).map { Finding($0) }
             } catch let error as PlaceholderError {
                 findings += error.diagnostics(under: configuration.migrations.directory).map { Finding($0) }
             }
@@ -106,17 +109,20 @@ public struct BranchChecker {
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(
             base: context.baseName, baseCommit: context.base, headCommit: context.head, mergeBase: context.mergeBase,
-            pathPrefix: context.projectPathInRepository, findings: findings)
+            pathPrefix: context.projectPathInRepository, findings: findings,
+            shadow: cacheUse.replays > 0 ? cacheUse : nil)
     }
 
     /// `order-drift` and `stale-schema`, from the shadow replays of base and head.
-    private func replayFindings(base: Catalog, head: Catalog) throws -> [Diagnostic] {
+    private func replayFindings(base: Catalog, head: Catalog, cacheUse: inout ShadowCacheUse) throws -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         if let drift {
-            diagnostics += try drift.check(base: base, head: head).diagnostics
+            let report = try drift.check(base: base, head: head)
+            diagnostics += report.diagnostics
+            cacheUse = report.cacheUse
         }
         if let schema, try schema.file.read() != nil {
-            switch try schema.file.produce(head.migrations, in: schema.replay) {
+            switch try schema.file.produce(head, in: schema.replay, cacheUse: &cacheUse) {
             case .text(let text):
                 if let stale = try schema.file.staleness(expected: text) { diagnostics.append(stale) }
             case .failed(let failures):

@@ -65,6 +65,9 @@ public struct Configuration: Sendable, Equatable {
         public var cacheSize = 256
         /// The file `mig schema` writes, relative to the project root.
         public var schemaFile = ".migrate/schema.sql"
+        /// Whether config.toml names `schema_file`: then the project keeps the file even before it
+        /// exists, and `new`, `fix` and `up` write it (`SchemaFileRefresh`).
+        public var schemaFileConfigured = false
         /// PostgreSQL: roles the migrations expect the server to have (`anon`, `authenticated`): the
         /// private cluster creates them; a `url` server must have them.
         public var roles: [String] = []

@@ -137,7 +137,9 @@ private struct TableReader {
                     throw failure(section: "shadow", key: key, "`cache_size` is \(megabytes): expected megabytes, 0 or more")
                 }
                 value.cacheSize = megabytes
-            case "schema_file": value.schemaFile = try string(item, "shadow", key)
+            case "schema_file":
+                value.schemaFile = try string(item, "shadow", key)
+                value.schemaFileConfigured = true
             case "roles": value.roles = try strings(item, "shadow", key)
             case "extensions": value.extensions = try strings(item, "shadow", key)
             default: throw unknown("shadow", key, known: ["roundtrip", "url", "cache_size", "schema_file", "roles", "extensions"])

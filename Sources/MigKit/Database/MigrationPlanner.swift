@@ -234,7 +234,7 @@ public struct MigrationPlanner: Sendable {
 
     /// The history rows in the order the database applied them, oldest first: by `applied_at`,
     /// then by version for rows written in the same millisecond.
-    var appliedInOrder: [AppliedMigration] {
+    public var appliedInOrder: [AppliedMigration] {
         applied.sorted { ($0.appliedAt, $0.version) < ($1.appliedAt, $1.version) }
     }
 

@@ -13,11 +13,14 @@ public struct Scaffolder {
         public var description: String
         public var template: String
         public var now: Date
+        /// Up and down text written by mig itself (`mig diff --write`), used instead of a template.
+        public var body: MigrationText?
 
-        public init(description: String, template: String = "empty", now: Date = Date()) {
+        public init(description: String, template: String = "empty", now: Date = Date(), body: MigrationText? = nil) {
             self.description = description
             self.template = template
             self.now = now
+            self.body = body
         }
     }
 
@@ -58,14 +61,7 @@ public struct Scaffolder {
         let context = TemplateContext.make(
             version: version, description: request.description, slug: slug, dialect: settings.dialect,
             now: request.now, repositoryDirectory: project.root)
-        let store = TemplateStore(overrides: project.root.appending(path: ".migrate/templates"))
-        let source = try store.template(named: request.template, dialect: settings.dialect)
-        let text: MigrationText
-        do {
-            text = try MigrationText(rendered: try TemplateRenderer(variables: context).render(source))
-        } catch let error as MigrationText.Failure {
-            throw TemplateStore.Failure.invalid(origin: source.origin, line: error.line, message: error.message)
-        }
+        let text = try request.body ?? render(request.template, context: context)
         let names = MigrationFiles(layout: layout, version: version, name: slug)
         let prefix = settings.directory
         let files: [PlannedFile]
@@ -82,6 +78,16 @@ public struct Scaffolder {
             throw Failure.exists(file.path)
         }
         return Plan(version: version, name: slug, layout: layout, files: files)
+    }
+
+    private func render(_ template: String, context: [String: String]) throws -> MigrationText {
+        let store = TemplateStore(overrides: project.root.appending(path: ".migrate/templates"))
+        let source = try store.template(named: template, dialect: project.configuration.migrations.dialect)
+        do {
+            return try MigrationText(rendered: try TemplateRenderer(variables: context).render(source))
+        } catch let error as MigrationText.Failure {
+            throw TemplateStore.Failure.invalid(origin: source.origin, line: error.line, message: error.message)
+        }
     }
 
     /// Creates the planned files, never replacing one that appeared in the meantime, and brings

@@ -19,6 +19,8 @@ public struct DeployOrderDrift {
         public let deployOrder: [String]
         /// Migration identifiers in version order.
         public let versionOrder: [String]
+        /// What the replays took from the snapshot cache.
+        public internal(set) var cacheUse = ShadowCacheUse()
     }
 
     /// Replays both orders and reports (`head` may or may not already contain base's migrations) `shadow-failed` or `order-drift`; nothing when they agree.
@@ -28,19 +30,22 @@ public struct DeployOrderDrift {
         let deployOrder = base.migrations + added
         // After the merge, a fresh database runs base's and head's migrations together in version order.
         let versionOrder = deployOrder.sorted { ($0.version, $0.name) < ($1.version, $1.name) }
+        var cacheUse = ShadowCacheUse()
         let report = { (diagnostics: [Diagnostic]) in
             Report(
                 diagnostics: diagnostics, deployOrder: deployOrder.map(\.identifier),
-                versionOrder: versionOrder.map(\.identifier))
+                versionOrder: versionOrder.map(\.identifier), cacheUse: cacheUse)
         }
         // The base's end is where the next pull request's replay starts: keep a snapshot there.
         let deployed = try replay.run(
             deployOrder, roundtrip: false, capturingSchema: true, checkpoint: base.migrations.count)
+        cacheUse.add(deployed, of: deployOrder.count, by: replay)
         if !deployed.diagnostics.isEmpty {
             return report(deployed.diagnostics.map { Self.labelled($0, "deploy order") })
         }
         guard deployOrder != versionOrder else { return report([]) }
         let fresh = try replay.run(versionOrder, roundtrip: false, capturingSchema: true)
+        cacheUse.add(fresh, of: versionOrder.count, by: replay)
         if !fresh.diagnostics.isEmpty { return report(fresh.diagnostics.map { Self.labelled($0, "version order") }) }
         guard let deployedSchema = deployed.schema, let freshSchema = fresh.schema, deployedSchema != freshSchema else {
             return report([])

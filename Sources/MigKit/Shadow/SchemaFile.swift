@@ -40,9 +40,13 @@ public struct SchemaFile: Sendable {
         case failed([Diagnostic])
     }
 
-    /// Replays `migrations` (ups only, cached snapshots welcome) and renders the schema they produce.
-    public func produce(_ migrations: [Migration], in replay: ShadowReplay) throws -> Produced {
-        let report = try replay.run(migrations, roundtrip: false, capturingSchema: true)
+    /// Replays `catalog`'s migrations (ups only, cached snapshots welcome), then its repeatables
+    /// (`R__`, after every versioned one, as `mig up` runs them), and renders the schema they produce.
+    /// `cacheUse` counts what the replay took from the snapshot cache.
+    public func produce(_ catalog: Catalog, in replay: ShadowReplay, cacheUse: inout ShadowCacheUse) throws -> Produced {
+        let report = try replay.run(
+            catalog.migrations, repeatables: catalog.repeatables, roundtrip: false, capturingSchema: true)
+        cacheUse.add(report, of: catalog.migrations.count, by: replay)
         guard report.diagnostics.isEmpty, let schema = report.schema else { return .failed(report.diagnostics) }
         return .text(render(schema))
     }

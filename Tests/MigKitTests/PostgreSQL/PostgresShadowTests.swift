@@ -149,9 +149,10 @@ import Testing
         configuration.migrations.dialect = .postgres
         let file = SchemaFile(
             project: Project(root: fixture.scratch.url, configuration: configuration, hasConfigurationFile: true))
-        let migrations = try fixture.catalog().migrations
-        guard case .text(let first) = try file.produce(migrations, in: replay(fixture)),
-            case .text(let second) = try file.produce(migrations, in: replay(fixture))
+        let catalog = try fixture.catalog()
+        var cacheUse = ShadowCacheUse()
+        guard case .text(let first) = try file.produce(catalog, in: replay(fixture), cacheUse: &cacheUse),
+            case .text(let second) = try file.produce(catalog, in: replay(fixture), cacheUse: &cacheUse)
         else {
             Issue.record("the replay failed")
             return

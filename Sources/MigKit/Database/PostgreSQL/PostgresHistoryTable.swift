@@ -22,7 +22,9 @@ struct PostgresHistoryTable {
     /// The lease table of `[database] lock = "table"`, next to the history table.
     var lockTable: String { qualify(table + "_lock") }
     /// The names the schema snapshot leaves out (mig's own bookkeeping).
-    var ownTables: Set<String> { [table, table + "_lock", AppliedRepeatable.tableName(besides: table)] }
+    var ownTables: Set<String> {
+        [table, table + "_lock", table + "_events", AppliedRepeatable.tableName(besides: table)]
+    }
     /// The table of the repeatable migrations' runs (`AppliedRepeatable`), next to the history table.
     var repeatablesTable: String { qualify(AppliedRepeatable.tableName(besides: table)) }
 

@@ -1,0 +1,145 @@
+import Foundation
+import MigTestSupport
+import Testing
+
+@testable import MigKit
+
+/// `SchemaDrift` and `SchemaRepair` on the PostgreSQL test server: a database migrated by the
+/// runner and changed by hand, compared with shadows on the same server.
+@Suite(.postgres) struct PostgresSchemaDriftTests {
+    let server: PostgresShadowServer
+    let database: PostgresTestDatabase
+    let fixture: MigrationFixture
+
+    init() throws {
+        server = try PostgresShadowServer(
+            url: try PostgresTestServer.url(database: "postgres"), settings: Configuration.Database(), announce: {})
+        database = try PostgresTestDatabase()
+        fixture = try MigrationFixture()
+        try fixture.add(
+            "0001", "users", up: "CREATE TABLE users (id serial PRIMARY KEY, email text DEFAULT 'x', name text);",
+            down: "DROP TABLE users;")
+        try fixture.add(
+            "0002", "posts",
+            up: """
+                CREATE TABLE posts (id serial PRIMARY KEY, user_id integer REFERENCES users (id), title text);
+                CREATE INDEX posts_title ON posts (title);
+                CREATE VIEW titles AS SELECT title FROM posts;
+                CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  NEW.title := coalesce(NEW.title, '');  -- never null
+                  RETURN NEW;
+                END $$;
+                """,
+            down: "DROP FUNCTION touch();\nDROP VIEW titles;\nDROP TABLE posts;")
+    }
+
+    private func replay() -> ShadowReplay {
+        ShadowReplay(directoryPrefix: fixture.directory) { [server] in try server.makeDatabase() }
+    }
+
+    private func migrated() throws -> PostgresDriver {
+        let driver = try PostgresDriver(url: database.url, settings: Configuration.Database())
+        _ = try MigrationRunner(driver: driver, catalog: try fixture.catalog(), context: fixture.context)
+            .run(.init(rehearse: false)) { try $0.upPlan() }
+        return driver
+    }
+
+    /// The drift of `driver`, and the repair built from it.
+    private func compare(_ driver: PostgresDriver) throws -> (SchemaDrift.Report, SchemaRepair?) {
+        var repair: SchemaRepair?
+        let outcome = try SchemaDrift(replay: replay()).compare(driver, catalog: try fixture.catalog()) {
+            shadow, differences in
+            guard !differences.isEmpty else { return }
+            repair = try SchemaRepair.make(
+                differences, dialect: .postgres, database: driver, migrations: try #require(shadow as? PostgresDriver))
+        }
+        guard case .compared(let report) = outcome else {
+            throw DatabaseError(message: "the replay failed: \(outcome)")
+        }
+        return (report, repair)
+    }
+
+    @Test func listsExactlyAHandMadeIndexADroppedDefaultAndANewTableAndNothingWhenUntouched() throws {
+        let driver = try migrated()
+        #expect(try compare(driver).0.differences.isEmpty)
+        try database.query(
+            """
+            CREATE INDEX users_email_idx ON users (email);
+            ALTER TABLE users ALTER COLUMN email DROP DEFAULT;
+            CREATE TABLE audit (id bigint, note text);
+            """)
+        #expect(
+            try compare(driver).0.differences.map(\.description) == [
+                "index users_email_idx: only in the database",
+                "table audit: only in the database",
+                "table users / column email: default 'x'::text in the migrations, no default in the database",
+            ])
+    }
+
+    @Test func theRepairMakesTheMigrationsMatchTheDatabaseAndItsDownReverts() throws {
+        let driver = try migrated()
+        try database.query(
+            """
+            CREATE INDEX users_email_idx ON users (email);
+            ALTER TABLE users ALTER COLUMN email DROP DEFAULT;
+            ALTER TABLE users ADD COLUMN age integer NOT NULL DEFAULT 0;
+            ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
+            ALTER TABLE posts ALTER COLUMN title SET NOT NULL;
+            CREATE TYPE mood AS ENUM ('calm', 'busy');
+            CREATE TABLE audit (id serial PRIMARY KEY, note text NOT NULL DEFAULT '', mood mood);
+            CREATE OR REPLACE VIEW titles AS SELECT title, id FROM posts;
+            DROP INDEX posts_title;
+            CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              NEW.title := coalesce(NEW.title, 'untitled');  -- a default title
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER posts_touch BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION touch();
+            ALTER SEQUENCE posts_id_seq INCREMENT BY 5 CACHE 2;
+            """)
+        let (report, made) = try compare(driver)
+        let repair = try #require(made)
+        #expect(report.differences.count > 8, "\(report.differences)")
+        #expect(repair.todos.isEmpty, "\(repair.todos)")
+        #expect(
+            repair.up.contains("CREATE INDEX IF NOT EXISTS users_email_idx ON public.users USING btree (email);"),
+            "\(repair.up)")
+        #expect(repair.up.contains("ALTER TABLE \"users\" ALTER COLUMN \"email\" DROP DEFAULT;"), "\(repair.up)")
+        #expect(repair.up.contains("-- a default title"), "\(repair.up)")
+        #expect(repair.up.contains("ALTER SEQUENCE posts_id_seq AS integer INCREMENT BY 5"), "\(repair.up)")
+
+        // Applied after the migrations in a fresh shadow, the repair gives the database's schema…
+        try fixture.add("0009", "repair", up: repair.up, down: repair.down)
+        let migrations = try fixture.catalog().migrations
+        let shadow = try server.makeDatabase()
+        let executor = MigrationStepExecutor(
+            driver: shadow, context: nil, directoryPrefix: fixture.directory, inShadow: true)
+        for migration in migrations.dropLast() { _ = try executor.perform(.apply(migration)) }
+        let before = try shadow.schemaSnapshot()
+        _ = try executor.perform(.apply(try #require(migrations.last)))
+        let drift = SchemaDifference.between(
+            migrations: try shadow.schemaSnapshot(), database: try driver.schemaSnapshot())
+        #expect(drift.isEmpty, "\(drift.map(\.description))\n\(repair.up)")
+        // …and its down brings back the migrations' schema.
+        _ = try executor.perform(.revert(try #require(migrations.last)))
+        let reverted = SchemaDifference.between(migrations: before, database: try shadow.schemaSnapshot())
+        #expect(reverted.isEmpty, "\(reverted.map(\.description))\n\(repair.down)")
+    }
+
+    @Test func aTypeChangeAndADroppedColumnAreTodos() throws {
+        let driver = try migrated()
+        try database.query(
+            "DROP VIEW titles; ALTER TABLE posts ALTER COLUMN title TYPE varchar(200); ALTER TABLE users DROP COLUMN name; CREATE VIEW titles AS SELECT title FROM posts;"
+        )
+        let repair = try #require(try compare(driver).1)
+        #expect(
+            repair.todos.map { String($0.prefix { $0 != ":" }) } == [
+                "table posts / column title", "table users / column name",
+            ],
+            "\(repair.todos)")
+        #expect(
+            repair.up.contains("--   ALTER TABLE \"posts\" ALTER COLUMN \"title\" TYPE character varying(200);"),
+            "\(repair.up)")
+    }
+}
