@@ -118,7 +118,7 @@ private func runProgram(_ path: String, _ arguments: [String], input: String? = 
 @Suite struct SQLiteDifferentialTests {
     private func dump(_ path: String) throws -> String {
         guard FileManager.default.fileExists(atPath: path) else { return "" }
-        _ = try runProgram("/usr/bin/sqlite3", [path, "DROP TABLE IF EXISTS mig_history"])
+        _ = try runProgram("/usr/bin/sqlite3", [path, "DROP TABLE IF EXISTS mig_history; DROP TABLE IF EXISTS mig_history_events"])
         return try runProgram("/usr/bin/sqlite3", [path, ".dump"]).1
     }
 

@@ -32,6 +32,15 @@ import Testing
         try project.sql("SELECT applied_by FROM mig_history WHERE version = '00001'").joined()
     }
 
+    /// `event version` of each line `mig log --format json` prints.
+    private func log(_ versions: String...) throws -> [[String: Any]] {
+        let result = try MigProcess.run(
+            ["log", "--format", "json"] + versions, in: project.scratch.url, environment: project.environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        return report["events"] as? [[String: Any]] ?? []
+    }
+
     @Test func asksBeforeReRecordingAndSaysWhoDidIt() throws {
         #expect(try project.states() == ["00001:changed", "00002:applied", "00003:applied"])
 
@@ -50,7 +59,11 @@ import Testing
         #expect(confirmed.stdout == "re-recorded the checksum of 00001_users\n")
         #expect(try project.states().allSatisfy { $0.hasSuffix(":applied") })
         let by = try appliedBy()
-        #expect(by.components(separatedBy: "; checksum re-recorded by ").count == 2, "\(by)")
+        let repaired = try log("00001").filter { $0["event"] as? String == "repaired" }
+        #expect(repaired.count == 1)
+        #expect((repaired.first?["detail"] as? String)?.hasPrefix("checksum re-recorded; it was ") == true)
+        #expect(repaired.first?["by"] as? String != nil && repaired.first?["at"] != nil)
+        #expect(try appliedBy() == by, "the row still says who applied it")
 
         let nothing = try mig("repair", "--yes")
         #expect(nothing.status == 0)
@@ -58,8 +71,8 @@ import Testing
 
         try edit("-- the app's users")
         #expect(try mig("repair", "--yes").status == 0)
-        #expect(
-            try appliedBy().components(separatedBy: "; checksum re-recorded by ").count == 2, "replaced, not piled up")
+        #expect(try log("1").map { $0["event"] as? String } == ["applied", "repaired", "repaired"])
+        #expect(try appliedBy() == by)
     }
 
     @Test func refusesAVersionThatIsNotChanged() throws {
@@ -69,5 +82,50 @@ import Testing
         #expect(try project.states().first == "00001:changed")
         #expect(try mig("repair", "1", "--yes").status == 0)
         #expect(try project.states().first == "00001:applied")
+    }
+}
+
+
+/// `mig log` on a real SQLite file: the record of applies and reverts, in text and JSON.
+@Suite struct LogCommandTests {
+    let scratch: ScratchDirectory
+
+    init() throws {
+        scratch = try ScratchDirectory()
+        try scratch.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\n[database]\nurl = \"sqlite:app.db\"\n")
+        try scratch.write("db/migrations/0001_users.sql", "-- mig:up\nCREATE TABLE users (id INTEGER);\n-- mig:down\nDROP TABLE users;\n")
+        try scratch.write("db/migrations/0002_posts.sql", "-- mig:up\nCREATE TABLE posts (id INTEGER);\n-- mig:down\nDROP TABLE posts;\n")
+    }
+
+    private func mig(_ arguments: String...) throws -> MigProcess.Result {
+        try MigProcess.run(arguments, in: scratch.url, environment: ["USER": "ana"])
+    }
+
+    @Test func showsWhatADownRemovedFromTheHistory() throws {
+        let empty = try mig("log")
+        #expect(empty.status == 0)
+        #expect(empty.stderr.contains("no events recorded yet"), "\(empty.stderr)")
+        #expect(try mig("up").status == 0)
+        #expect(try mig("down").status == 0)
+        let text = try mig("log")
+        #expect(text.status == 0, "\(text.stderr)")
+        // ID, AT (a date and a time), EVENT, VERSION, NAME, BY …
+        let rows = text.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ") }
+        #expect(rows.map { $0.count > 6 ? "\($0[3]) \($0[4]) \($0[5]) \($0[6])" : "" } == [
+            "applied 0001 users ana", "applied 0002 posts ana", "reverted 0002 posts ana",
+        ])
+
+        let json = try mig("log", "--format", "json", "2")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let events = try #require(report["events"] as? [[String: Any]])
+        #expect(events.map { $0["event"] as? String } == ["applied", "reverted"])
+        #expect(events.map { $0["id"] as? Int } == [2, 3])
+        #expect(events.allSatisfy { $0["version"] as? String == "0002" && $0["name"] as? String == "posts" })
+        #expect(report["database"] as? String == "sqlite:app.db")
+
+        let status = try mig("status", "--format", "json")
+        let statusReport = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let migrations = try #require(statusReport["migrations"] as? [[String: Any]])
+        #expect(migrations.map { $0["appliedOrder"] as? Int } == [1, nil])
     }
 }

@@ -28,9 +28,12 @@ final class SQLiteSchemaReader {
         let statement = try connection.prepare(
             """
             SELECT type, name, tbl_name, sql FROM sqlite_schema
-            WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN (?, ?)
+            WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN (?, ?, ?)
             """)
-        try statement.bind([.text(historyTable), .text(AppliedRepeatable.tableName(besides: historyTable))])
+        try statement.bind([
+            .text(historyTable), .text(AppliedRepeatable.tableName(besides: historyTable)),
+            .text(HistoryEvent.tableName(besides: historyTable)),
+        ])
         let rows = try statement.rows {
             Row(kind: $0.text(0) ?? "", name: $0.text(1) ?? "", table: $0.text(2) ?? "", sql: $0.text(3) ?? "")
         }
