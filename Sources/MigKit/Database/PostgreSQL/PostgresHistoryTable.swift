@@ -160,11 +160,13 @@ struct PostgresHistoryTable {
             """)
     }
 
+    /// Its `id` is one more than the highest (rows are only appended, under the migration lock), not
+    /// an identity column: a sequence of mig's own would show in every schema comparison.
     private func createEvents(on connection: PostgresConnection) throws {
         try createTolerantly(
             """
             CREATE TABLE IF NOT EXISTS \(eventsTable) (
-                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id bigint PRIMARY KEY,
                 version text,
                 name text NOT NULL,
                 event text NOT NULL,
@@ -182,8 +184,9 @@ struct PostgresHistoryTable {
     func record(_ event: HistoryEvent, on connection: PostgresConnection) throws {
         try connection.execute(
             """
-            INSERT INTO \(eventsTable) (version, name, event, checksum, occurred_at, by_user, git_commit, detail)
-            VALUES ($1, $2, $3, $4, to_timestamp($5::double precision), $6, $7, $8)
+            INSERT INTO \(eventsTable) (id, version, name, event, checksum, occurred_at, by_user, git_commit, detail)
+            VALUES ((SELECT coalesce(max(id), 0) + 1 FROM \(eventsTable)), $1, $2, $3, $4,
+                    to_timestamp($5::double precision), $6, $7, $8)
             """,
             parameters: [
                 event.version, event.name, event.kind.rawValue, event.checksum, String(event.at.timeIntervalSince1970),
