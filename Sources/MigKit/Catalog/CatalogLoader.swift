@@ -80,8 +80,12 @@ public struct CatalogLoader: Sendable {
 
     static let ignoreHint = "if leaving it out is intended, add it to [migrations] ignore in .migrate/config.toml"
 
+    /// Migrations that share a version, as their tool compares versions: Flyway's `1`, `1.0` and
+    /// `1_0_0` are one version (its `MigrationVersion` drops trailing zero parts), so `V1__a.sql` and
+    /// `V1.0__b.sql` collide as they do in Flyway.
     private static func duplicates(in migrations: [Migration], source: some MigrationSource) -> [Diagnostic] {
-        Dictionary(grouping: migrations, by: \.version).values
+        Dictionary(grouping: migrations) { $0.layout == .flyway ? $0.version.withoutTrailingZeros : $0.version.components }
+            .values
             .filter { $0.count > 1 }
             .sorted { $0[0].version < $1[0].version }
             .map { group in
@@ -193,6 +197,8 @@ private struct MigrationAssembler<Source: MigrationSource> {
                     result.repeatables.append(
                         RepeatableMigration(name: file.name.name, script: wholeFile(file.path, text)))
                 }
+            case .providerLock:
+                continue
             case .callback(let event):
                 guard let text = read(file.path) else { continue }
                 let callback = FlywayCallback(event: event, path: file.path, script: wholeFile(file.path, text))
@@ -266,7 +272,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
                     report(file.path, line: error.line, error.message)
                     return nil
                 }
-            case .repeatable, .callback: continue
+            case .repeatable, .callback, .providerLock: continue
             }
         }
         guard let up else {

@@ -5,7 +5,8 @@
 /// Each layout follows its tool's own grammar (README, "Layouts"): golang-migrate's greedy
 /// `^([0-9]+)_(.*)\.(down|up)\.(.*)$`, goose's and dbmate's `VERSION_anything.sql`, diesel's
 /// `YYYY-MM-DD-HHMMSS_name/` folders, Flyway's `V1_1__name.sql` with its callbacks and
-/// `.sql.conf` files, sqlx's mix of `VERSION_name.sql` and `.up.sql`/`.down.sql` pairs.
+/// `.sql.conf` files, sqlx's mix of `VERSION_name.sql` and `.up.sql`/`.down.sql` pairs, Prisma's
+/// `VERSION_name/migration.sql` folders and their `migration_lock.toml`.
 public struct FileName: Sendable, Hashable {
     /// Which script of a migration a file holds, or what else it is.
     public enum Part: Sendable, Hashable {
@@ -20,10 +21,12 @@ public struct FileName: Sendable, Hashable {
         indirect case settings(of: Part)
         /// A Flyway callback script (`afterMigrate.sql`), which runs on an event rather than once.
         case callback(event: String)
+        /// Prisma's `migration_lock.toml`: the folder's database provider (read by `mig init`), no script.
+        case providerLock
     }
 
     public let layout: Layout
-    /// `nil` for Flyway repeatables and callbacks.
+    /// `nil` for Flyway repeatables and callbacks, and Prisma's lock file.
     public let version: Version?
     public let name: String
     public let part: Part
@@ -57,6 +60,10 @@ public struct FileName: Sendable, Hashable {
                 part: .settings(of: configured.part))
             return
         }
+        if file == "migration_lock.toml" {
+            self.init(layout: .prisma, version: nil, name: file, part: .providerLock)
+            return
+        }
         guard let stem = file.strippingSuffix(".sql") else { return nil }
         if let flyway = Self.flyway(stem) ?? Self.flywayCallback(stem) {
             self = flyway
@@ -79,6 +86,10 @@ public struct FileName: Sendable, Hashable {
             self.init(layout: .split, version: version, name: name, part: folder == "up" ? .up : .down)
         } else if let part = Self.directoryPart(file), let (version, name) = Self.dieselFolder(folder) {
             self.init(layout: .directory, version: version, name: name, part: part)
+        } else if file == "migration.sql", let (version, name) = Self.versionAndRest(folder), Self.isName(name) {
+            // Prisma reads every folder's `migration.sql` as the migration named after the folder
+            // (`20240115120000_init`), in name order, up only: its version is the timestamp before the first `_`.
+            self.init(layout: .prisma, version: version, name: name, part: .up)
         } else {
             return nil
         }

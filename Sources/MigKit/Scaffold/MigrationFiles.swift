@@ -11,7 +11,7 @@ public struct MigrationFiles: Sendable, Equatable {
     }
 
     /// The paths (relative to the migration directory) of the up and the down file; the same
-    /// path twice for the sections layout.
+    /// path twice for the sections layout, and for Prisma's, which has no down file.
     public var upPath: String { paths.up }
     public var downPath: String { paths.down }
 
@@ -23,6 +23,7 @@ public struct MigrationFiles: Sendable, Equatable {
         case .directory: return ("\(stem)/up.sql", "\(stem)/down.sql")
         case .split: return ("up/\(stem).sql", "down/\(stem).sql")
         case .flyway: return ("V\(version.text)__\(name).sql", "U\(version.text)__\(name).sql")
+        case .prisma: return ("\(stem)/migration.sql", "\(stem)/migration.sql")
         }
     }
 
