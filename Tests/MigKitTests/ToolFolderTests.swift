@@ -218,6 +218,43 @@ import Testing
         #expect(catalog.diagnostics.allSatisfy { $0.code == .unparseableName })
     }
 
+    // MARK: - dbmate: ^(\d+).*\.sql$, the version the leading digits
+
+    @Test func dbmateNamesWithoutAnUnderscoreAfterTheVersion() throws {
+        try scratch.write("20240101120000-create-users.sql", "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\nDROP TABLE users;\n")
+        try scratch.write("20240102120000.sql", "-- migrate:up\nCREATE TABLE posts (id INTEGER);\n-- migrate:down\nDROP TABLE posts;\n")
+        try scratch.write("20240103120000_tags.sql", "-- migrate:up\nCREATE TABLE tags (id INTEGER);\n-- migrate:down\nDROP TABLE tags;\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        #expect(catalog.layout == .sections)
+        #expect(catalog.migrations.map { "\($0.version.text)|\($0.name)|\($0.down != nil)" } == [
+            "20240101120000|create-users|true", "20240102120000||true", "20240103120000|tags|true",
+        ])
+    }
+
+    /// Names dbmate reads that mig does not (a typo could make a migration of them) are findings that
+    /// say how dbmate reads them; a dash name that looks like golang-migrate's stays unexplained, as
+    /// golang-migrate would skip it.
+    @Test func dbmateNamesMigDoesNotReadAreExplained() throws {
+        try scratch.write("20240101120000_users.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+        try scratch.write("20240102120000users.sql", "-- migrate:up\nSELECT 1;\n")
+        try scratch.write("20240103120000-x.up.sql", "SELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.migrations.count == 1)
+        let messages = catalog.diagnostics.map { "\($0.location?.path ?? ""): \($0.message)" }
+        #expect(messages.count == 2)
+        #expect(messages.contains { $0.hasPrefix("db/20240102120000users.sql: ") && $0.contains("dbmate would read it as version 20240102120000") })
+        #expect(messages.contains { $0.hasPrefix("db/20240103120000-x.up.sql: ") && !$0.contains("dbmate") })
+    }
+
+    @Test func aDbmateDashNameKeepsItsShapeWhenRenumbered() throws {
+        try scratch.write("20240101120000-users.sql", "-- migrate:up\nSELECT 1;\n")
+        let migration = try #require(try load().migrations.first)
+        #expect(
+            MigrationFiles.renamed("20240101120000-users.sql", in: migration, to: Version("20240105000000")!)
+                == "20240105000000-users.sql")
+    }
+
     // MARK: - sqlx: VERSION_name.sql (up only) beside .up.sql/.down.sql pairs
 
     @Test func sqlxMixesUpOnlyFilesWithPairs() throws {

@@ -135,6 +135,17 @@ struct UnexplainedFile {
                     "the file name holds a control character (a line break or tab): no migration tool reads such a name",
                 hint: "rename it")
         }
+        let digits = file.prefix { $0.isASCIIDigit }
+        if !digits.isEmpty, file.hasSuffix(".sql"), !path.contains("/"),
+            !["_", "-"].contains(file.dropFirst(digits.count).first)
+        {
+            return Diagnostic(
+                code: .unparseableName, location: location,
+                message: "no migration layout explains this file name: dbmate would read it as version \(digits) "
+                    + "(it takes any name that starts with digits), but mig reads a version only when `_`, `-` or "
+                    + "`.sql` follows it, so that a typo cannot become a migration",
+                hint: "rename it \(digits)_NAME.sql (dbmate reads that the same way); \(CatalogLoader.ignoreHint)")
+        }
         if file.hasSuffix(".sql") || file.hasSuffix(".SQL") || versioned || path.contains("/") {
             return Diagnostic(
                 code: .unparseableName, location: location,

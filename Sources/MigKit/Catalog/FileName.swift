@@ -69,7 +69,11 @@ public struct FileName: Sendable, Hashable {
             self = flyway
             return
         }
-        guard let (version, rest) = Self.versionAndRest(file) else { return nil }
+        guard let (version, rest) = Self.versionAndRest(file) else {
+            guard let dbmate = Self.dbmate(stem) else { return nil }
+            self = dbmate
+            return
+        }
         if let (name, part) = Self.golangMigrateDirection(rest) {
             self.init(layout: .pair, version: version, name: name, part: part)
         } else if let name = rest.strippingSuffix(".sql"), Self.isName(name) {
@@ -155,6 +159,21 @@ public struct FileName: Sendable, Hashable {
         let event = stem.range(of: "__").map { String(stem[..<$0.lowerBound]) } ?? stem
         guard FlywayCallbacks.events.contains(event) else { return nil }
         return FileName(layout: .flyway, version: nil, name: stem, part: .callback(event: event))
+    }
+
+    /// dbmate reads every `^(\d+).*\.sql$` as a migration whose version is the leading digits
+    /// (`migrationFileRegexp` and `FindMigrations` in pkg/dbmate/db.go), so it also reads names with
+    /// no `_` after the version: `20240101120000-add_users.sql` (name `add_users`) and
+    /// `20240101120000.sql` (no name). Read here when the digits end the name or a `-` follows them;
+    /// a golang-migrate-looking `1-x.up.sql` stays unexplained, as golang-migrate would skip it.
+    private static func dbmate(_ stem: String) -> FileName? {
+        let digits = String(stem.prefix { $0.isASCIIDigit })
+        guard !digits.isEmpty, let version = Version(digits) else { return nil }
+        let rest = stem.dropFirst(digits.count)
+        guard rest.isEmpty || rest.first == "-" else { return nil }
+        let name = String(rest.dropFirst())
+        guard rest.isEmpty || isName(name), golangMigrateDirection(name + ".sql") == nil else { return nil }
+        return FileName(layout: .sections, version: version, name: name, part: .both)
     }
 
     /// Splits `0003_create_users.sql` at the first `_` after the leading version.

@@ -42,6 +42,10 @@ public struct MigrationFiles: Sendable, Equatable {
         {
             return "\(version.text)_\(migration.name)" + path[slash...]
         }
+        // dbmate's names without `_` after the version (`20240101120000-x.sql`, `20240101120000.sql`).
+        if migration.layout == .sections, path.hasPrefix(migration.version.text) {
+            return version.text + path.dropFirst(migration.version.text.count)
+        }
         return path
     }
 }
