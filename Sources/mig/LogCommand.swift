@@ -40,7 +40,9 @@ struct Log: ParsableCommand {
                     Console.note("no events recorded yet: the record starts with the first change this mig makes")
                     return
                 }
-                var rows = [["ID", "AT", "EVENT", "VERSION", "NAME", "BY", "COMMIT", "DETAIL"].map { Console.paint($0, .bold) }]
+                var rows = [
+                    ["ID", "AT", "EVENT", "VERSION", "NAME", "BY", "COMMIT", "DETAIL"].map { Console.paint($0, .bold) }
+                ]
                 for event in events {
                     rows.append([
                         event.id.map(String.init) ?? "", HistoryText.date(event.at), event.kind.rawValue,

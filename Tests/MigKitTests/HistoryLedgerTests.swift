@@ -95,7 +95,10 @@ import Testing
         _ = try runner(database).run { try $0.downPlan() }
         #expect(try database.appliedMigrations().map(\.version.text) == ["0001"])
         let events = try database.historyEvents()
-        #expect(events.map { "\($0.kind.rawValue) \($0.version ?? "")" } == ["applied 0001", "applied 0002", "reverted 0002"])
+        #expect(
+            events.map { "\($0.kind.rawValue) \($0.version ?? "")" } == [
+                "applied 0001", "applied 0002", "reverted 0002",
+            ])
         #expect(events.map(\.id) == [1, 2, 3])
         let checksum = try fixture.catalog().migrations[1].up.checksum
         #expect(events[2].checksum == checksum && events[2].name == "posts")
@@ -109,7 +112,8 @@ import Testing
         try fixture.add("0001", "users", up: "CREATE TABLE users (id INTEGER); -- edited", down: "DROP TABLE users;")
         let old = try #require(try database.appliedMigrations().first?.checksum)
         _ = try runner(database).repairChecksums(dryRun: false)
-        try fixture.add("0002", "posts", up: "-- mig:no-transaction\nCREATE TABLE posts (id INTEGER);\nSELECT * FROM nowhere;")
+        try fixture.add(
+            "0002", "posts", up: "-- mig:no-transaction\nCREATE TABLE posts (id INTEGER);\nSELECT * FROM nowhere;")
         #expect(throws: MigrationFailure.self) { try runner(database).run(.init(rehearse: false)) { try $0.upPlan() } }
         try runner(database).resolve(Version("0002")!, as: .notApplied)
         let events = try database.historyEvents()

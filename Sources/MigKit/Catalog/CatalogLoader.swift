@@ -84,20 +84,22 @@ public struct CatalogLoader: Sendable {
     /// `1_0_0` are one version (its `MigrationVersion` drops trailing zero parts), so `V1__a.sql` and
     /// `V1.0__b.sql` collide as they do in Flyway.
     private static func duplicates(in migrations: [Migration], source: some MigrationSource) -> [Diagnostic] {
-        Dictionary(grouping: migrations) { $0.layout == .flyway ? $0.version.withoutTrailingZeros : $0.version.components }
-            .values
-            .filter { $0.count > 1 }
-            .sorted { $0[0].version < $1[0].version }
-            .map { group in
-                let locations = group.map { SourceLocation(path: source.displayPath(of: $0.up.path)) }
-                return Diagnostic(
-                    code: .duplicateVersion,
-                    location: locations[0],
-                    related: Array(locations.dropFirst()),
-                    message: "version \(group[0].version) is used by \(group.count) migrations: "
-                        + group.map(\.identifier).joined(separator: ", "),
-                    hint: "give all but one of them a new version (`mig fix` renumbers a branch's migrations)")
-            }
+        Dictionary(grouping: migrations) {
+            $0.layout == .flyway ? $0.version.withoutTrailingZeros : $0.version.components
+        }
+        .values
+        .filter { $0.count > 1 }
+        .sorted { $0[0].version < $1[0].version }
+        .map { group in
+            let locations = group.map { SourceLocation(path: source.displayPath(of: $0.up.path)) }
+            return Diagnostic(
+                code: .duplicateVersion,
+                location: locations[0],
+                related: Array(locations.dropFirst()),
+                message: "version \(group[0].version) is used by \(group.count) migrations: "
+                    + group.map(\.identifier).joined(separator: ", "),
+                hint: "give all but one of them a new version (`mig fix` renumbers a branch's migrations)")
+        }
     }
 }
 

@@ -64,8 +64,9 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
     }
 
     /// The event that records `record` being written as `kind`, by whoever `context` names.
-    public init(_ kind: Kind, of record: AppliedMigration, context: RunContext, at: Date = Date(), detail: String? = nil)
-    {
+    public init(
+        _ kind: Kind, of record: AppliedMigration, context: RunContext, at: Date = Date(), detail: String? = nil
+    ) {
         self.init(
             version: record.version.text, name: record.name, kind: kind,
             checksum: record.checksum.isEmpty ? nil : record.checksum, at: at, by: context.appliedBy,

@@ -217,7 +217,8 @@ struct MigrationStepExecutor {
                 // A resumable run keeps its own dirty row; a self-managed one that ran nothing changed nothing.
                 let ranSomething = progress.completed > 0 || !mode.isSelfManaged
                 if let context, ranSomething {
-                    let dirty = record(migration, milliseconds: 0, state: .dirty, completed: [Self.marker(for: step, mode)])
+                    let dirty = record(
+                        migration, milliseconds: 0, state: .dirty, completed: [Self.marker(for: step, mode)])
                     if !(step.isApply && isResumable(mode)) { try? driver.recordApplied(dirty) }
                     try? driver.recordEvent(
                         HistoryEvent(

@@ -69,7 +69,8 @@ import Testing
         try fixture.add("0010", "ten", up: "SELECT 10;", down: "SELECT 10;")
         _ = try runner().run { try $0.upPlan(allowChanged: true) }
         #expect(
-            try database.query("SELECT string_agg(version || ':' || applied_order, ',' ORDER BY applied_order) FROM mig_history")
+            try database.query(
+                "SELECT string_agg(version || ':' || applied_order, ',' ORDER BY applied_order) FROM mig_history")
                 == ["0002:1,0001:2,9:3,10:4,0011:5"])
         let reverted = try runner().run { try $0.downPlan(steps: 3) }
         #expect(reverted.completed.map(\.step.migration.version.text) == ["0011", "0010", "0009"])
@@ -82,7 +83,10 @@ import Testing
         _ = try runner().run { try $0.upPlan() }
         _ = try runner().run(.init(rehearse: false)) { try $0.downPlan() }
         let events = try driver().historyEvents()
-        #expect(events.map { "\($0.kind.rawValue) \($0.version ?? "")" } == ["applied 0001", "applied 0002", "reverted 0002"])
+        #expect(
+            events.map { "\($0.kind.rawValue) \($0.version ?? "")" } == [
+                "applied 0001", "applied 0002", "reverted 0002",
+            ])
         let user = try database.query("SELECT current_user")
         #expect(events.allSatisfy { [$0.databaseUser ?? ""] == user && $0.by == "tester" && $0.gitCommit == "abc123" })
         #expect(try driver().appliedMigrations().map(\.version.text) == ["0001"])

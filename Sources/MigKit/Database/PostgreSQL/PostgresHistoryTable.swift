@@ -147,8 +147,7 @@ struct PostgresHistoryTable {
         let alter =
             try hasAppliedOrder(on: connection)
             ? "" : "ALTER TABLE \(qualifiedName) ADD COLUMN IF NOT EXISTS applied_order bigint;\n"
-        try connection.execute(
-            alter + """
+        let number = """
             UPDATE \(qualifiedName) AS history SET applied_order = numbered.n
             FROM (
                 SELECT version,
@@ -157,7 +156,8 @@ struct PostgresHistoryTable {
                 FROM \(qualifiedName) WHERE applied_order IS NULL
             ) AS numbered
             WHERE history.version = numbered.version
-            """)
+            """
+        try connection.execute(alter + number)
     }
 
     /// Its `id` is one more than the highest (rows are only appended, under the migration lock), not

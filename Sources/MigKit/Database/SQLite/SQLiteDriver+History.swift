@@ -86,7 +86,8 @@ extension SQLiteDriver {
             else {
                 throw DatabaseError(
                     message: "the events record \(HistoryEvent.tableName(besides: historyTable)) has a row mig cannot "
-                        + "read (id \(statement.integer(0))); mig only appends rows it can read: was it edited by hand?")
+                        + "read (id \(statement.integer(0))); mig only appends rows it can read: was it edited by hand?"
+                )
             }
             events.append(
                 HistoryEvent(
