@@ -7,9 +7,9 @@ import Foundation
 /// The history table says what a database has now (a `down` deletes its row); the events record
 /// says how it got there. mig only ever appends to it, in the transaction that changes the
 /// history table where there is one, so `mig log` shows the past as it happened.
-public struct HistoryEvent: Sendable, Hashable, Codable {
+public struct HistoryEvent: Sendable, Hashable {
     /// What happened.
-    public enum Kind: String, Sendable, Codable, CaseIterable {
+    public enum Kind: String, Sendable {
         /// An up script ran and its row was recorded applied (`mig up`).
         case applied
         /// A down script ran and the row was removed (`mig down`, `mig redo`).
