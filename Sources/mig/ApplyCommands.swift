@@ -52,7 +52,8 @@ struct Down: ParsableCommand {
         discussion: """
             Reverts one migration unless --steps or --to says otherwise; --to 0 reverts everything, \
             version 0 included. Migrations are reverted in the reverse of the order the database \
-            applied them (applied_at), which after an out-of-order apply is not version order.
+            applied them (the history table's applied_order), which after an out-of-order apply is not \
+            version order. `mig log` shows what was reverted, and when.
             """
     )
 

@@ -97,6 +97,8 @@ struct Init: ParsableCommand {
             dialectWhy = "\(evidence.location) \(evidence.reason)"
         } else if dialect != nil {
             dialectWhy = "given with --dialect"
+        } else if databaseURL.flatMap(DatabaseConnector.dialect(of:)) != nil {
+            dialectWhy = "the database given with --database is one"
         } else {
             dialectWhy =
                 "no PostgreSQL-only syntax in the migrations and no tool configuration naming a database "

@@ -15,7 +15,7 @@ struct Mig: ParsableCommand {
         subcommands: [
             Init.self, New.self, List.self,
             Check.self, Lint.self, Fix.self, History.self,
-            Status.self, Diff.self, Up.self, Down.self, Redo.self, Resolve.self, Shadow.self, SchemaCommand.self,
+            Status.self, Log.self, Diff.self, Up.self, Down.self, Redo.self, Resolve.self, Shadow.self, SchemaCommand.self,
             Adopt.self, Baseline.self, Repair.self,
         ]
     )

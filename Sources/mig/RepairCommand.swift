@@ -10,7 +10,8 @@ struct Repair: ParsableCommand {
             `mig status` calls it changed and `mig up` refuses. `mig repair` lists the changed \
             migrations (all, or the VERSIONs given), asks for confirmation (type y; or pass --yes), \
             and re-records each one's current checksum in one transaction. Nothing is run. The row \
-            keeps when and by whom it was applied, and `applied_by` gains who re-recorded it and when.
+            keeps when and by whom it was applied; the repair is a `repaired` line in the events \
+            record (`mig log`): who, when, and the checksum it replaced.
             """
     )
 

@@ -11,7 +11,8 @@ struct Resolve: ParsableCommand {
             long as the statements that had run are unchanged. When they changed, or a down failed \
             part-way, repair the database yourself and tell mig what state it is in: --applied (its \
             changes are in place; recorded with the current file's checksum) or --not-applied (its \
-            row is removed and `mig up` runs it again from the start).
+            row is removed and `mig up` runs it again from the start). Either way a `resolved` line \
+            goes into the events record (`mig log`).
             """
     )
 

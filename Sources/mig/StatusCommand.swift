@@ -140,6 +140,8 @@ private struct StatusReport: Encodable {
         let state: String
         let path: String?
         let appliedAt: Date?
+        /// Where it stands in the order the database applied its migrations (1 first).
+        let appliedOrder: Int64?
         let appliedBy: String?
         let gitCommit: String?
         let checksum: String?
@@ -154,6 +156,7 @@ private struct StatusReport: Encodable {
             state = status.state.rawValue
             path = status.path
             appliedAt = status.applied?.appliedAt
+            appliedOrder = status.applied?.appliedOrder
             appliedBy = status.applied?.appliedBy
             gitCommit = status.applied?.gitCommit
             checksum = status.applied?.checksum

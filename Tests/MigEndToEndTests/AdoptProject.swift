@@ -67,6 +67,15 @@ struct AdoptProject {
         #expect(!up.stdout.contains("_users"), "\(up.stdout)")
         #expect(try states().allSatisfy { $0.hasSuffix(":applied") })
         #expect(try sql("SELECT count(*) FROM comments") == ["0"])
+        // The events record says what was adopted from where, and what mig applied after.
+        #expect(
+            try sql("SELECT event || ' ' || version || ' ' || detail FROM mig_history_events ORDER BY id") == [
+                "adopted \(versions[0]) from \(fixture.tool) (\(fixture.table))",
+                "adopted \(versions[1]) from \(fixture.tool) (\(fixture.table))",
+            ])
+        #expect(
+            try sql("SELECT event || ' ' || version FROM mig_history_events WHERE detail IS NULL ORDER BY id")
+                == ["applied \(versions[2])"])
         #expect(try sql("SELECT count(*) FROM \(fixture.table)") == before, "the tool's table is left untouched")
     }
 }

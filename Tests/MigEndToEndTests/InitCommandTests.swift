@@ -211,6 +211,44 @@ import Testing
         #expect(try AdoptCommandTests.sqlite(path, "SELECT count(*) FROM goose_db_version") == before)
     }
 
+    /// A Prisma project as Prisma leaves it: `prisma/migrations/VERSION_name/migration.sql` and the
+    /// lock file naming the provider, and a database with `_prisma_migrations`.
+    @Test func adoptsAPrismaMigratedSQLiteDatabase() throws {
+        let scratch = try ScratchDirectory()
+        let fixture = ForeignToolFixture.prisma
+        for (path, text) in fixture.files { try scratch.write("prisma/migrations/\(path)", text) }
+        try scratch.write("prisma/migrations/migration_lock.toml", "provider = \"sqlite\"\n")
+        try scratch.write("prisma/schema.prisma", "datasource db {\n  provider = \"sqlite\"\n}\n")
+        let path = scratch.url.appending(path: "app.db").path
+        _ = try AdoptCommandTests.sqlite(path, fixture.setup(.sqlite))
+
+        let result = try MigProcess.run(["init", "--database", "sqlite:app.db"], in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("found prisma/migrations: 3 file(s) named for the prisma layout"), "\(result.stdout)")
+        #expect(result.stdout.contains("dialect sqlite: the database given with --database is one"), "\(result.stdout)")
+        #expect(result.stdout.contains("found _prisma_migrations (prisma)"), "\(result.stdout)")
+        let config = try String(contentsOf: scratch.url.appending(path: ".migrate/config.toml"), encoding: .utf8)
+        #expect(config.contains("dir = \"prisma/migrations\""), "\(config)")
+
+        let environment = ["MIG_DATABASE_URL": "sqlite:app.db"]
+        let status = try MigProcess.run(["status", "--format", "json"], in: scratch.url, environment: environment)
+        #expect(status.status == 0 && status.stderr.isEmpty, "\(status.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let migrations = report["migrations"] as? [[String: Any]] ?? []
+        #expect(
+            migrations.map { "\($0["version"]!)_\($0["name"]!):\($0["state"]!)" } == [
+                "20240101000001_users:applied", "20240101000002_posts:applied", "20240101000003_comments:pending",
+            ])
+        // Applied in Prisma's order, at Prisma's times (milliseconds since 1970 on SQLite).
+        #expect(migrations.compactMap { $0["appliedOrder"] as? Int } == [1, 2])
+        #expect(migrations.first?["appliedAt"] as? String == "2024-01-01T10:00:00Z")
+        let up = try MigProcess.run(["up"], in: scratch.url, environment: environment)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stdout.contains("applied 20240101000003_comments") && !up.stdout.contains("_users"), "\(up.stdout)")
+        #expect(try AdoptCommandTests.sqlite(path, "SELECT count(*) FROM comments") == ["0"])
+        #expect(try AdoptCommandTests.sqlite(path, "SELECT count(*) FROM _prisma_migrations") == ["3"])
+    }
+
     @Test func aDatabaseWithoutAnotherToolsHistorySaysSoAfterWritingTheConfig() throws {
         let scratch = try ScratchDirectory()
         try scratch.write("db/migrations/00001_users.sql", "-- +goose Up\nCREATE TABLE users (id INTEGER);\n")

@@ -38,7 +38,7 @@ import Testing
         let up = try mig("up")
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stderr.contains("0001_users runs without mig's transaction: it has its own transaction control"))
-        #expect(try tables() == "mig_history,plain,users")
+        #expect(try tables() == "mig_history,mig_history_events,plain,users")
         let list = try mig("list", "--format", "json")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
         let entries = try #require(report["migrations"] as? [[String: Any]])

@@ -19,6 +19,18 @@ import Testing
         #expect(found.map(\.files) == [4, 3, 1])
     }
 
+    /// Prisma's `prisma/migrations/VERSION_name/migration.sql`: the folder above the migration folders.
+    @Test func findsPrismasMigrationsFolder() throws {
+        let scratch = try ScratchDirectory()
+        try scratch.write("prisma/migrations/migration_lock.toml", "provider = \"postgresql\"\n")
+        for number in 1...2 {
+            try scratch.write("prisma/migrations/2024010100000\(number)_m\(number)/migration.sql", "SELECT 1;\n")
+        }
+        try scratch.write("prisma/seed.sql", "SELECT 1;\n")
+        let found = MigrationFolderFinder(root: scratch.url).candidates()
+        #expect(found.first.map { "\($0.path) \($0.layout) \($0.files)" } == "prisma/migrations prisma 2")
+    }
+
     @Test func searchesTrackedFilesThatAreStillThere() throws {
         let scratch = try ScratchDirectory()
         let git = try GitFixture.initialize(at: scratch.url.appending(path: "repo"))

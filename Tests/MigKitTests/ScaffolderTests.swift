@@ -62,13 +62,15 @@ import Testing
     func writesEveryLayoutSoTheCatalogReadsItBack(layout: Layout) throws {
         let project = project(.sequential, layout: .fixed(layout))
         let plan = try create("create users", in: project)
-        #expect(plan.files.count == (layout == .sections ? 1 : 2))
+        // Prisma migrations go up only.
+        let upOnly = layout == .prisma
+        #expect(plan.files.count == (layout == .sections || upOnly ? 1 : 2))
         let catalog = try project.loadCatalog()
-        #expect(catalog.diagnostics.isEmpty)
+        #expect(catalog.diagnostics.map(\.code) == (upOnly ? [.missingDown] : []))
         let migration = try #require(catalog.migrations.first)
         #expect(migration.version.text == "0001" && migration.name == "create_users" && migration.layout == layout)
         #expect(migration.up.sql.contains("CREATE TABLE users"))
-        #expect(migration.down?.sql.contains("DROP TABLE users") == true)
+        #expect(migration.down?.sql.contains("DROP TABLE users") == (upOnly ? nil : true))
     }
 
     @Test func followsTheLayoutAlreadyInUse() throws {

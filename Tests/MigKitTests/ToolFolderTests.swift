@@ -171,6 +171,90 @@ import Testing
         #expect(try load().diagnostics.map(\.code) == [.duplicateVersion])
     }
 
+    /// Flyway's `MigrationVersion` drops trailing zero parts: `1`, `1.0` and `1_0_0` are one version.
+    @Test(arguments: ["V1.0__b.sql", "V1_0_0__b.sql"])
+    func flywayTrailingZeroVersionsAreTheSame(other: String) throws {
+        try scratch.write("V1__a.sql", "SELECT 1;\n")
+        try scratch.write(other, "SELECT 2;\n")
+        try scratch.write("V1.0.1__c.sql", "SELECT 3;\n")
+        let diagnostics = try load().diagnostics
+        #expect(diagnostics.map(\.code) == [.duplicateVersion])
+        #expect(diagnostics.first?.message.hasPrefix("version 1 is used by 2 migrations: 1_a, ") == true)
+    }
+
+    /// Outside Flyway, versions keep every part (`1.0` is not a version goose or dbmate would write).
+    @Test func trailingZerosCountOutsideFlyway() throws {
+        try scratch.write("1_a.sql", "-- mig:up\nSELECT 1;\n")
+        try scratch.write("1.0_b.sql", "-- mig:up\nSELECT 2;\n")
+        #expect(try load().diagnostics.isEmpty)
+    }
+
+    // MARK: - Prisma: VERSION_name/migration.sql, up only, beside migration_lock.toml
+
+    @Test func prismaFoldersAreUpOnlyMigrationsNamedAfterTheFolder() throws {
+        try scratch.write("migration_lock.toml", "provider = \"postgresql\"\n")
+        try scratch.write("20240115120000_init/migration.sql", "CREATE TABLE users (id integer);\n")
+        try scratch.write("20240116093000_add posts.v2/migration.sql", "CREATE TABLE posts (id integer);\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        #expect(catalog.layout == .prisma)
+        #expect(catalog.migrations.map { "\($0.version.text)|\($0.name)|\($0.down == nil)" } == [
+            "20240115120000|init|true", "20240116093000|add posts.v2|true",
+        ])
+        #expect(catalog.migrations[0].up.path == "20240115120000_init/migration.sql")
+        #expect(catalog.migrations[0].up.sql == "CREATE TABLE users (id integer);\n")
+    }
+
+    /// What Prisma would fail on or never read is a finding: a folder without a version, another file
+    /// in a migration's folder.
+    @Test func prismaFilesItWouldNotReadAreFindings() throws {
+        try scratch.write("20240115120000_init/migration.sql", "CREATE TABLE users (id integer);\n")
+        try scratch.write("20240116093000_posts/migration.sql", "CREATE TABLE posts (id integer);\n")
+        try scratch.write("init/migration.sql", "SELECT 1;\n")
+        try scratch.write("20240116093000_posts/notes.sql", "SELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.migrations.count == 2)
+        #expect(catalog.diagnostics.compactMap(\.location?.path).sorted() == ["db/20240116093000_posts/notes.sql", "db/init/migration.sql"])
+        #expect(catalog.diagnostics.allSatisfy { $0.code == .unparseableName })
+    }
+
+    // MARK: - dbmate: ^(\d+).*\.sql$, the version the leading digits
+
+    @Test func dbmateNamesWithoutAnUnderscoreAfterTheVersion() throws {
+        try scratch.write("20240101120000-create-users.sql", "-- migrate:up\nCREATE TABLE users (id INTEGER);\n-- migrate:down\nDROP TABLE users;\n")
+        try scratch.write("20240102120000.sql", "-- migrate:up\nCREATE TABLE posts (id INTEGER);\n-- migrate:down\nDROP TABLE posts;\n")
+        try scratch.write("20240103120000_tags.sql", "-- migrate:up\nCREATE TABLE tags (id INTEGER);\n-- migrate:down\nDROP TABLE tags;\n")
+        let catalog = try load()
+        #expect(catalog.diagnostics.isEmpty)
+        #expect(catalog.layout == .sections)
+        #expect(catalog.migrations.map { "\($0.version.text)|\($0.name)|\($0.down != nil)" } == [
+            "20240101120000|create-users|true", "20240102120000||true", "20240103120000|tags|true",
+        ])
+    }
+
+    /// Names dbmate reads that mig does not (a typo could make a migration of them) are findings that
+    /// say how dbmate reads them; a dash name that looks like golang-migrate's stays unexplained, as
+    /// golang-migrate would skip it.
+    @Test func dbmateNamesMigDoesNotReadAreExplained() throws {
+        try scratch.write("20240101120000_users.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+        try scratch.write("20240102120000users.sql", "-- migrate:up\nSELECT 1;\n")
+        try scratch.write("20240103120000-x.up.sql", "SELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.migrations.count == 1)
+        let messages = catalog.diagnostics.map { "\($0.location?.path ?? ""): \($0.message)" }
+        #expect(messages.count == 2)
+        #expect(messages.contains { $0.hasPrefix("db/20240102120000users.sql: ") && $0.contains("dbmate would read it as version 20240102120000") })
+        #expect(messages.contains { $0.hasPrefix("db/20240103120000-x.up.sql: ") && !$0.contains("dbmate") })
+    }
+
+    @Test func aDbmateDashNameKeepsItsShapeWhenRenumbered() throws {
+        try scratch.write("20240101120000-users.sql", "-- migrate:up\nSELECT 1;\n")
+        let migration = try #require(try load().migrations.first)
+        #expect(
+            MigrationFiles.renamed("20240101120000-users.sql", in: migration, to: Version("20240105000000")!)
+                == "20240105000000-users.sql")
+    }
+
     // MARK: - sqlx: VERSION_name.sql (up only) beside .up.sql/.down.sql pairs
 
     @Test func sqlxMixesUpOnlyFilesWithPairs() throws {

@@ -26,12 +26,14 @@ public enum SQLiteShell {
         try withoutHistory(database, historyTable: historyTable, ".sha3sum --schema")
     }
 
-    /// Runs `command` on a copy of the database that has the history table dropped. The copy is
+    /// Runs `command` on a copy of the database that has the history table and its companions
+    /// (the events record, the repeatables table) dropped. The copy is
     /// made by SQLite (`.backup`), so a hot journal left by a killed writer is rolled back first.
     private static func withoutHistory(_ database: URL, historyTable: String, _ command: String) throws -> String {
         let copy = FileManager.default.temporaryDirectory.appending(path: "copy-\(UUID().uuidString).db")
         try run(database, ".backup '\(copy.path)'")
         defer { try? FileManager.default.removeItem(at: copy) }
-        return try run(copy, "DROP TABLE IF EXISTS \"\(historyTable)\";\n\(command)\n")
+        let drops = ["", "_events", "_repeatables"].map { "DROP TABLE IF EXISTS \"\(historyTable)\($0)\";\n" }
+        return try run(copy, drops.joined() + command + "\n")
     }
 }

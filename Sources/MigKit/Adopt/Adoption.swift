@@ -25,7 +25,14 @@ extension MigrationRunner {
         let (tool, table) = try Self.locate(choice, in: reader)
         let history = try ForeignHistoryReader(reader: reader, tool: tool, table: table).read()
         let plan = AdoptionPlan(history: history, catalog: catalog, context: context)
-        if !dryRun { try HistoryWriter(driver: driver).write(plan.records) }
+        if !dryRun {
+            let source = "from \(tool.rawValue) (\(table))"
+            try HistoryWriter(driver: driver).write(plan.records) { record in
+                HistoryEvent(
+                    .adopted, of: record, context: context,
+                    detail: record.state == .dirty ? source + ", recorded dirty: it failed there" : source)
+            }
+        }
         return plan
     }
 
@@ -59,17 +66,21 @@ extension MigrationRunner {
     }
 }
 
-/// Writes history rows that record migrations as applied without running them (adopt, baseline):
-/// all of them or none, in one transaction.
+/// Writes history rows that record migrations without running them (adopt, baseline, repair), each
+/// with its line in the events record: all of them or none, in one transaction. New rows take their
+/// applied order from `applied_at` (another tool's applied time, when adopting), then version.
 struct HistoryWriter {
     let driver: any DatabaseDriver
 
-    func write(_ records: [AppliedMigration]) throws {
+    func write(_ records: [AppliedMigration], event: (AppliedMigration) -> HistoryEvent) throws {
         guard !records.isEmpty else { return }
         try driver.ensureHistoryTable()
         try driver.beginTransaction()
         do {
-            for record in records { try driver.recordApplied(record) }
+            for record in records.sorted(by: { ($0.appliedAt, $0.version) < ($1.appliedAt, $1.version) }) {
+                try driver.recordApplied(record)
+                try driver.recordEvent(event(record))
+            }
             try driver.commitTransaction()
         } catch {
             try? driver.rollbackTransaction()

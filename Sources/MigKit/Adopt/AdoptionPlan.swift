@@ -98,8 +98,6 @@ public struct AdoptionPlan: Sendable {
     /// components dropped (Flyway's `1.0` is its `1`).
     static func key(_ text: String) -> Version? {
         guard let version = Version(text.replacingOccurrences(of: "-", with: "")) else { return nil }
-        var components = version.components
-        while components.count > 1, components.last == 0 { components.removeLast() }
-        return Version(components.map(String.init).joined(separator: "."))
+        return Version(version.withoutTrailingZeros.map(String.init).joined(separator: "."))
     }
 }

@@ -41,7 +41,11 @@ extension MigrationRunner {
             }
         }
         guard problems.isEmpty else { throw AdoptError.recordedDifferently(problems) }
-        if !dryRun { try HistoryWriter(driver: driver).write(records) }
+        if !dryRun {
+            try HistoryWriter(driver: driver).write(records) {
+                HistoryEvent(.baselined, of: $0, context: context, at: now, detail: "baseline to \(target.text)")
+            }
+        }
         return BaselinePlan(target: target, records: records, alreadyApplied: already)
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// What `mig repair` re-records: the checksums of applied migrations whose files were edited on
 /// purpose (a comment, a fix that is already in place), so that `status` stops calling them
-/// changed and `up` stops refusing — each row saying who re-recorded it and when.
+/// changed and `up` stops refusing — each one a `repaired` line in the events record saying who
+/// re-recorded it, when, and which checksum it replaced.
 public struct RepairPlan: Sendable {
     /// The rows as rewritten, in version order.
     public let records: [AppliedMigration]
@@ -22,9 +23,6 @@ public enum RepairError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension MigrationRunner {
-    /// The text appended to `applied_by` by a repair (a second repair replaces the first's).
-    static let repairMarker = "; checksum re-recorded by "
-
     /// Re-records the current checksum of every changed migration, or only of `versions`, unless
     /// `dryRun`; in one transaction, holding the migration lock. A named version that is not
     /// changed is refused, and nothing is written.
@@ -46,17 +44,23 @@ extension MigrationRunner {
         } else {
             chosen = statuses.filter { $0.state == .changed }
         }
-        let stamp = Date.ISO8601FormatStyle().format(now)
+        var replaced: [Version: String] = [:]
         let records = chosen.compactMap { status -> AppliedMigration? in
             guard let record = status.applied, let migration = catalog.migration(status.version) else { return nil }
-            let appliedBy = record.appliedBy.components(separatedBy: Self.repairMarker)[0]
+            replaced[record.version] = record.checksum
             return AppliedMigration(
                 version: record.version, name: migration.name, checksum: migration.up.checksum,
                 appliedAt: record.appliedAt, executionMilliseconds: record.executionMilliseconds,
-                appliedBy: appliedBy + Self.repairMarker + "\(context.appliedBy) at \(stamp)",
-                gitCommit: record.gitCommit, state: record.state, completedStatements: record.completedStatements)
+                appliedBy: record.appliedBy, gitCommit: record.gitCommit, state: record.state,
+                completedStatements: record.completedStatements, appliedOrder: record.appliedOrder)
         }
-        if !dryRun { try HistoryWriter(driver: driver).write(records) }
+        if !dryRun {
+            try HistoryWriter(driver: driver).write(records) { record in
+                HistoryEvent(
+                    .repaired, of: record, context: context, at: now,
+                    detail: "checksum re-recorded; it was \(replaced[record.version] ?? "")")
+            }
+        }
         return RepairPlan(records: records)
     }
 }

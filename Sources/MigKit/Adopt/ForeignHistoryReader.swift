@@ -170,6 +170,10 @@ struct ForeignHistoryReader {
 /// (goose, diesel and Flyway store `timestamp` without a time zone; SQLite's `datetime('now')` is UTC).
 enum ForeignTimestamp {
     static func parse(_ text: String) -> Date? {
+        // Prisma on SQLite stores DATETIME as milliseconds since 1970.
+        if text.count == 13, text.allSatisfy(\.isASCIIDigit), let milliseconds = Double(text) {
+            return Date(timeIntervalSince1970: milliseconds / 1000)
+        }
         let characters = Array(text.trimmingCharacters(in: .whitespaces))
         guard characters.count >= 19, characters[10] == " " || characters[10] == "T" else { return nil }
         func number(_ range: Range<Int>) -> Int? { Int(String(characters[range])) }

@@ -60,7 +60,7 @@ public struct MigrationFolderFinder: Sendable {
         }.sorted { ($1.files, depth($0.path), $0.path) < ($0.files, depth($1.path), $1.path) }
     }
 
-    private static func nested(_ layout: Layout) -> Bool { layout == .directory || layout == .split }
+    private static func nested(_ layout: Layout) -> Bool { [.directory, .split, .prisma].contains(layout) }
 
     private static func depth(_ path: String) -> Int { path == "." ? 0 : path.split(separator: "/").count }
 

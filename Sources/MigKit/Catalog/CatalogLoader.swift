@@ -80,20 +80,26 @@ public struct CatalogLoader: Sendable {
 
     static let ignoreHint = "if leaving it out is intended, add it to [migrations] ignore in .migrate/config.toml"
 
+    /// Migrations that share a version, as their tool compares versions: Flyway's `1`, `1.0` and
+    /// `1_0_0` are one version (its `MigrationVersion` drops trailing zero parts), so `V1__a.sql` and
+    /// `V1.0__b.sql` collide as they do in Flyway.
     private static func duplicates(in migrations: [Migration], source: some MigrationSource) -> [Diagnostic] {
-        Dictionary(grouping: migrations, by: \.version).values
-            .filter { $0.count > 1 }
-            .sorted { $0[0].version < $1[0].version }
-            .map { group in
-                let locations = group.map { SourceLocation(path: source.displayPath(of: $0.up.path)) }
-                return Diagnostic(
-                    code: .duplicateVersion,
-                    location: locations[0],
-                    related: Array(locations.dropFirst()),
-                    message: "version \(group[0].version) is used by \(group.count) migrations: "
-                        + group.map(\.identifier).joined(separator: ", "),
-                    hint: "give all but one of them a new version (`mig fix` renumbers a branch's migrations)")
-            }
+        Dictionary(grouping: migrations) {
+            $0.layout == .flyway ? $0.version.withoutTrailingZeros : $0.version.components
+        }
+        .values
+        .filter { $0.count > 1 }
+        .sorted { $0[0].version < $1[0].version }
+        .map { group in
+            let locations = group.map { SourceLocation(path: source.displayPath(of: $0.up.path)) }
+            return Diagnostic(
+                code: .duplicateVersion,
+                location: locations[0],
+                related: Array(locations.dropFirst()),
+                message: "version \(group[0].version) is used by \(group.count) migrations: "
+                    + group.map(\.identifier).joined(separator: ", "),
+                hint: "give all but one of them a new version (`mig fix` renumbers a branch's migrations)")
+        }
     }
 }
 
@@ -130,6 +136,17 @@ struct UnexplainedFile {
                 message:
                     "the file name holds a control character (a line break or tab): no migration tool reads such a name",
                 hint: "rename it")
+        }
+        let digits = file.prefix { $0.isASCIIDigit }
+        if !digits.isEmpty, file.hasSuffix(".sql"), !path.contains("/"),
+            !["_", "-"].contains(file.dropFirst(digits.count).first)
+        {
+            return Diagnostic(
+                code: .unparseableName, location: location,
+                message: "no migration layout explains this file name: dbmate would read it as version \(digits) "
+                    + "(it takes any name that starts with digits), but mig reads a version only when `_`, `-` or "
+                    + "`.sql` follows it, so that a typo cannot become a migration",
+                hint: "rename it \(digits)_NAME.sql (dbmate reads that the same way); \(CatalogLoader.ignoreHint)")
         }
         if file.hasSuffix(".sql") || file.hasSuffix(".SQL") || versioned || path.contains("/") {
             return Diagnostic(
@@ -193,6 +210,8 @@ private struct MigrationAssembler<Source: MigrationSource> {
                     result.repeatables.append(
                         RepeatableMigration(name: file.name.name, script: wholeFile(file.path, text)))
                 }
+            case .providerLock:
+                continue
             case .callback(let event):
                 guard let text = read(file.path) else { continue }
                 let callback = FlywayCallback(event: event, path: file.path, script: wholeFile(file.path, text))
@@ -266,7 +285,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
                     report(file.path, line: error.line, error.message)
                     return nil
                 }
-            case .repeatable, .callback: continue
+            case .repeatable, .callback, .providerLock: continue
             }
         }
         guard let up else {

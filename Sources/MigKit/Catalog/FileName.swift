@@ -5,7 +5,8 @@
 /// Each layout follows its tool's own grammar (README, "Layouts"): golang-migrate's greedy
 /// `^([0-9]+)_(.*)\.(down|up)\.(.*)$`, goose's and dbmate's `VERSION_anything.sql`, diesel's
 /// `YYYY-MM-DD-HHMMSS_name/` folders, Flyway's `V1_1__name.sql` with its callbacks and
-/// `.sql.conf` files, sqlx's mix of `VERSION_name.sql` and `.up.sql`/`.down.sql` pairs.
+/// `.sql.conf` files, sqlx's mix of `VERSION_name.sql` and `.up.sql`/`.down.sql` pairs, Prisma's
+/// `VERSION_name/migration.sql` folders and their `migration_lock.toml`.
 public struct FileName: Sendable, Hashable {
     /// Which script of a migration a file holds, or what else it is.
     public enum Part: Sendable, Hashable {
@@ -20,10 +21,12 @@ public struct FileName: Sendable, Hashable {
         indirect case settings(of: Part)
         /// A Flyway callback script (`afterMigrate.sql`), which runs on an event rather than once.
         case callback(event: String)
+        /// Prisma's `migration_lock.toml`: the folder's database provider (read by `mig init`), no script.
+        case providerLock
     }
 
     public let layout: Layout
-    /// `nil` for Flyway repeatables and callbacks.
+    /// `nil` for Flyway repeatables and callbacks, and Prisma's lock file.
     public let version: Version?
     public let name: String
     public let part: Part
@@ -57,12 +60,20 @@ public struct FileName: Sendable, Hashable {
                 part: .settings(of: configured.part))
             return
         }
+        if file == "migration_lock.toml" {
+            self.init(layout: .prisma, version: nil, name: file, part: .providerLock)
+            return
+        }
         guard let stem = file.strippingSuffix(".sql") else { return nil }
         if let flyway = Self.flyway(stem) ?? Self.flywayCallback(stem) {
             self = flyway
             return
         }
-        guard let (version, rest) = Self.versionAndRest(file) else { return nil }
+        guard let (version, rest) = Self.versionAndRest(file) else {
+            guard let dbmate = Self.dbmate(stem) else { return nil }
+            self = dbmate
+            return
+        }
         if let (name, part) = Self.golangMigrateDirection(rest) {
             self.init(layout: .pair, version: version, name: name, part: part)
         } else if let name = rest.strippingSuffix(".sql"), Self.isName(name) {
@@ -79,6 +90,10 @@ public struct FileName: Sendable, Hashable {
             self.init(layout: .split, version: version, name: name, part: folder == "up" ? .up : .down)
         } else if let part = Self.directoryPart(file), let (version, name) = Self.dieselFolder(folder) {
             self.init(layout: .directory, version: version, name: name, part: part)
+        } else if file == "migration.sql", let (version, name) = Self.versionAndRest(folder), Self.isName(name) {
+            // Prisma reads every folder's `migration.sql` as the migration named after the folder
+            // (`20240115120000_init`), in name order, up only: its version is the timestamp before the first `_`.
+            self.init(layout: .prisma, version: version, name: name, part: .up)
         } else {
             return nil
         }
@@ -144,6 +159,21 @@ public struct FileName: Sendable, Hashable {
         let event = stem.range(of: "__").map { String(stem[..<$0.lowerBound]) } ?? stem
         guard FlywayCallbacks.events.contains(event) else { return nil }
         return FileName(layout: .flyway, version: nil, name: stem, part: .callback(event: event))
+    }
+
+    /// dbmate reads every `^(\d+).*\.sql$` as a migration whose version is the leading digits
+    /// (`migrationFileRegexp` and `FindMigrations` in pkg/dbmate/db.go), so it also reads names with
+    /// no `_` after the version: `20240101120000-add_users.sql` (name `add_users`) and
+    /// `20240101120000.sql` (no name). Read here when the digits end the name or a `-` follows them;
+    /// a golang-migrate-looking `1-x.up.sql` stays unexplained, as golang-migrate would skip it.
+    private static func dbmate(_ stem: String) -> FileName? {
+        let digits = String(stem.prefix { $0.isASCIIDigit })
+        guard !digits.isEmpty, let version = Version(digits) else { return nil }
+        let rest = stem.dropFirst(digits.count)
+        guard rest.isEmpty || rest.first == "-" else { return nil }
+        let name = String(rest.dropFirst())
+        guard rest.isEmpty || isName(name), golangMigrateDirection(name + ".sql") == nil else { return nil }
+        return FileName(layout: .sections, version: version, name: name, part: .both)
     }
 
     /// Splits `0003_create_users.sql` at the first `_` after the leading version.

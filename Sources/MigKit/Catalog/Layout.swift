@@ -10,4 +10,6 @@ public enum Layout: String, Sendable, CaseIterable, Codable {
     case split
     /// `V1__name.sql`, `U1__name.sql`, `R__name.sql` (Flyway).
     case flyway
+    /// `VERSION_name/migration.sql`, up only, beside `migration_lock.toml` (Prisma Migrate).
+    case prisma
 }

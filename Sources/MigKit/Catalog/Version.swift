@@ -75,6 +75,14 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
         return TimestampFormat.date(from: String(digits.prefix(8)) + "000000") != nil
     }
 
+    /// The components without trailing zero parts (`1.0.0` → `1`, `0` stays `0`): how Flyway's
+    /// `MigrationVersion` compares versions, so `1`, `1.0` and `1_0` are one version to it.
+    public var withoutTrailingZeros: [UInt64] {
+        var parts = components
+        while parts.count > 1, parts.last == 0 { parts.removeLast() }
+        return parts
+    }
+
     public var description: String { text }
 
     public static func == (lhs: Version, rhs: Version) -> Bool { lhs.components == rhs.components }

@@ -150,6 +150,7 @@ extension Layout {
         case .directory: "VERSION_name/up.sql + VERSION_name/down.sql"
         case .split: "up/VERSION_name.sql + down/VERSION_name.sql"
         case .flyway: "V<version>__name.sql"
+        case .prisma: "VERSION_name/migration.sql (up only)"
         }
     }
 }

@@ -40,14 +40,23 @@ public protocol DatabaseDriver: AnyObject {
     func acquireMigrationLock() throws
     func releaseMigrationLock() throws
 
-    /// Creates the history table if it does not exist yet.
+    /// Creates the history table and its events record if they do not exist yet, and brings a history
+    /// table that an earlier mig created up to date (an `applied_order` filled in from `applied_at`).
     func ensureHistoryTable() throws
-    /// The history table's rows in version order (none when the table does not exist).
+    /// The history table's rows in version order (none when the table does not exist), each with its
+    /// `appliedOrder` where the table has one.
     func appliedMigrations() throws -> [AppliedMigration]
-    /// Inserts or replaces the history row for `record.version`.
+    /// Inserts or replaces the history row for `record.version`. A new row's `applied_order` is one more
+    /// than the highest in the table; a replaced row keeps its own (a resumed or resolved migration was
+    /// applied when it started).
     func recordApplied(_ record: AppliedMigration) throws
     /// Deletes the history row whose version equals `version` (as versions compare: `0003` is `3`).
     func removeAppliedRecord(version: Version) throws
+    /// Appends `event` to the events record (`HistoryEvent`), in the current transaction if one is open.
+    /// `ensureHistoryTable()` creates the record.
+    func recordEvent(_ event: HistoryEvent) throws
+    /// The events record, oldest first (none when it does not exist).
+    func historyEvents() throws -> [HistoryEvent]
     /// The rows of the repeatables table (`AppliedRepeatable`), none when it does not exist.
     func appliedRepeatables() throws -> [AppliedRepeatable]
     /// Creates the repeatables table if needed and inserts or replaces the row of `record.name`.
@@ -121,6 +130,10 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
     /// For a `dirty` migration: the digest (`SQLStatement.digest`) of each statement that succeeded,
     /// in order, so a rerun can resume after them when they are unchanged.
     public let completedStatements: [String]
+    /// Where the row stands in the order the database applied its migrations (a counter, not a clock:
+    /// two applies in the same millisecond still order); `nil` for a row of a history table that an
+    /// earlier mig wrote and no run has brought up to date yet, or for a row not read from a table.
+    public let appliedOrder: Int64?
 
     /// The `completedStatements` of a dirty row left by a down script that failed part-way: it matches
     /// no statement digest, so `mig up` never resumes such a migration; a person resolves it.
@@ -131,8 +144,10 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
 
     public init(
         version: Version, name: String, checksum: String, appliedAt: Date, executionMilliseconds: Int,
-        appliedBy: String, gitCommit: String?, state: State, completedStatements: [String] = []
+        appliedBy: String, gitCommit: String?, state: State, completedStatements: [String] = [],
+        appliedOrder: Int64? = nil
     ) {
+        self.appliedOrder = appliedOrder
         self.version = version
         self.name = name
         self.checksum = checksum
@@ -142,6 +157,22 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
         self.gitCommit = gitCommit
         self.state = state
         self.completedStatements = completedStatements
+    }
+}
+
+extension AppliedMigration {
+    /// `rows` in the order the database applied them, oldest first: by `appliedOrder`; rows without
+    /// one (written by an earlier mig) by `applied_at`, then by version, after those with one — the
+    /// order in which `ensureHistoryTable()` numbers them.
+    public static func inAppliedOrder(_ rows: [AppliedMigration]) -> [AppliedMigration] {
+        rows.sorted { left, right in
+            switch (left.appliedOrder, right.appliedOrder) {
+            case (let l?, let r?): return l < r
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return (left.appliedAt, left.version) < (right.appliedAt, right.version)
+            }
+        }
     }
 }
 

@@ -37,16 +37,29 @@ extension MigrationRunner {
             throw ResolveError.notInHistory(version)
         }
         guard record.state == .dirty else { throw ResolveError.notDirty(version) }
+        let resolved: AppliedMigration
         switch resolution {
         case .notApplied:
-            try driver.removeAppliedRecord(version: version)
+            resolved = record
         case .applied:
             guard let migration = catalog.migration(version) else { throw ResolveError.noFile(version) }
-            try driver.recordApplied(
-                AppliedMigration(
-                    version: version, name: migration.name, checksum: migration.up.checksum, appliedAt: Date(),
-                    executionMilliseconds: record.executionMilliseconds, appliedBy: context.appliedBy,
-                    gitCommit: context.gitCommit, state: .applied))
+            resolved = AppliedMigration(
+                version: version, name: migration.name, checksum: migration.up.checksum, appliedAt: Date(),
+                executionMilliseconds: record.executionMilliseconds, appliedBy: context.appliedBy,
+                gitCommit: context.gitCommit, state: .applied)
+        }
+        try driver.ensureHistoryTable()
+        try driver.beginTransaction()
+        do {
+            switch resolution {
+            case .notApplied: try driver.removeAppliedRecord(version: version)
+            case .applied: try driver.recordApplied(resolved)
+            }
+            try driver.recordEvent(HistoryEvent(.resolved, of: resolved, context: context, detail: resolution.rawValue))
+            try driver.commitTransaction()
+        } catch {
+            try? driver.rollbackTransaction()
+            throw error
         }
     }
 }

@@ -232,11 +232,8 @@ public struct MigrationPlanner: Sendable {
         return record.completedStatements.count
     }
 
-    /// The history rows in the order the database applied them, oldest first: by `applied_at`,
-    /// then by version for rows written in the same millisecond.
-    public var appliedInOrder: [AppliedMigration] {
-        applied.sorted { ($0.appliedAt, $0.version) < ($1.appliedAt, $1.version) }
-    }
+    /// The history rows in the order the database applied them, oldest first (`applied_order`).
+    public var appliedInOrder: [AppliedMigration] { AppliedMigration.inAppliedOrder(applied) }
 
     /// Reverts the `steps` migrations the database applied last, or every applied migration newer
     /// than `target` (`0`: every one, version 0 included), newest first in the order the database

@@ -119,6 +119,10 @@ struct MigrationStepExecutor {
                         name: repeatable.name, checksum: script.checksum, appliedAt: Date(),
                         executionMilliseconds: milliseconds, appliedBy: context.appliedBy,
                         gitCommit: context.gitCommit))
+                try driver.recordEvent(
+                    HistoryEvent(
+                        version: nil, name: repeatable.name, kind: .repeatableApplied, checksum: script.checksum,
+                        at: Date(), by: context.appliedBy, gitCommit: context.gitCommit))
             }
             if mode == .wrapped { try driver.commitTransaction() }
             return milliseconds
@@ -191,10 +195,15 @@ struct MigrationStepExecutor {
             }
             for callback in callbacks.after { try driver.execute(callback) }
             let milliseconds = Self.milliseconds(clock.now - start)
-            if context != nil {
+            if let context {
+                let row = record(migration, milliseconds: milliseconds, state: .applied)
                 switch step {
-                case .apply: try driver.recordApplied(record(migration, milliseconds: milliseconds, state: .applied))
-                case .revert: try driver.removeAppliedRecord(version: migration.version)
+                case .apply:
+                    try driver.recordApplied(row)
+                    try driver.recordEvent(HistoryEvent(.applied, of: row, context: context))
+                case .revert:
+                    try driver.removeAppliedRecord(version: migration.version)
+                    try driver.recordEvent(HistoryEvent(.reverted, of: row, context: context))
                 }
             }
             if mode == .wrapped { try driver.commitTransaction() }
@@ -207,9 +216,16 @@ struct MigrationStepExecutor {
                 if case .selfManaged = mode { try? driver.rollbackTransaction() }
                 // A resumable run keeps its own dirty row; a self-managed one that ran nothing changed nothing.
                 let ranSomething = progress.completed > 0 || !mode.isSelfManaged
-                if context != nil, ranSomething, !(step.isApply && isResumable(mode)) {
-                    try? driver.recordApplied(
-                        record(migration, milliseconds: 0, state: .dirty, completed: [Self.marker(for: step, mode)]))
+                if let context, ranSomething {
+                    let dirty = record(
+                        migration, milliseconds: 0, state: .dirty, completed: [Self.marker(for: step, mode)])
+                    if !(step.isApply && isResumable(mode)) { try? driver.recordApplied(dirty) }
+                    try? driver.recordEvent(
+                        HistoryEvent(
+                            .failed, of: dirty, context: context,
+                            detail: "\(step.isApply ? "up" : "down") failed after \(progress.completed) of "
+                                + "\(reading.statements.count) statement(s): "
+                                + ((error as? DatabaseError)?.message ?? String(describing: error))))
                 }
             }
             throw failure(

@@ -11,7 +11,7 @@ public struct MigrationFiles: Sendable, Equatable {
     }
 
     /// The paths (relative to the migration directory) of the up and the down file; the same
-    /// path twice for the sections layout.
+    /// path twice for the sections layout, and for Prisma's, which has no down file.
     public var upPath: String { paths.up }
     public var downPath: String { paths.down }
 
@@ -23,6 +23,7 @@ public struct MigrationFiles: Sendable, Equatable {
         case .directory: return ("\(stem)/up.sql", "\(stem)/down.sql")
         case .split: return ("up/\(stem).sql", "down/\(stem).sql")
         case .flyway: return ("V\(version.text)__\(name).sql", "U\(version.text)__\(name).sql")
+        case .prisma: return ("\(stem)/migration.sql", "\(stem)/migration.sql")
         }
     }
 
@@ -40,6 +41,10 @@ public struct MigrationFiles: Sendable, Equatable {
             path[..<slash] == "\(migration.version.text)_\(migration.name)"
         {
             return "\(version.text)_\(migration.name)" + path[slash...]
+        }
+        // dbmate's names without `_` after the version (`20240101120000-x.sql`, `20240101120000.sql`).
+        if migration.layout == .sections, path.hasPrefix(migration.version.text) {
+            return version.text + path.dropFirst(migration.version.text.count)
         }
         return path
     }

@@ -68,6 +68,9 @@ public struct Scaffolder {
         if layout == .sections {
             let style = markerStyle(of: catalog) ?? .mig
             files = [PlannedFile(path: prefix + "/" + names.upPath, contents: text.sectionsFile(style: style))]
+        } else if layout == .prisma {
+            // Prisma migrations go up only.
+            files = [PlannedFile(path: prefix + "/" + names.upPath, contents: text.up)]
         } else {
             files = [
                 PlannedFile(path: prefix + "/" + names.upPath, contents: text.up),

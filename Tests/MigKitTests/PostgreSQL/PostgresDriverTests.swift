@@ -35,7 +35,13 @@ import Testing
             completedStatements: ["d1", "d2"])
         try driver.recordApplied(record)
         try driver.commitTransaction()
-        #expect(try driver.appliedMigrations() == [record])
+        #expect(
+            try driver.appliedMigrations() == [
+                AppliedMigration(
+                    version: record.version, name: record.name, checksum: record.checksum, appliedAt: record.appliedAt,
+                    executionMilliseconds: 12, appliedBy: "me", gitCommit: nil, state: .dirty,
+                    completedStatements: ["d1", "d2"], appliedOrder: 1)
+            ])
         #expect(try database.query("SELECT count(*) FROM users") == ["1"])
         #expect(try database.query(#"SELECT state FROM "mig ""ops"""."mig_history""#) == ["dirty"])
         try driver.removeAppliedRecord(version: Version("1")!)

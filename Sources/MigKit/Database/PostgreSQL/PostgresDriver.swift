@@ -193,6 +193,13 @@ public final class PostgresDriver: DatabaseDriver {
         try history.remove(version: version, on: connection)
     }
 
+    public func recordEvent(_ event: HistoryEvent) throws {
+        try lock.checkHeld(on: connection)
+        try history.record(event, on: connection)
+    }
+
+    public func historyEvents() throws -> [HistoryEvent] { try history.events(on: connection) }
+
     public func appliedRepeatables() throws -> [AppliedRepeatable] { try history.repeatables(on: connection) }
 
     public func recordRepeatable(_ record: AppliedRepeatable) throws {

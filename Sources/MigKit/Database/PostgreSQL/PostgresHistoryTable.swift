@@ -23,7 +23,7 @@ struct PostgresHistoryTable {
     var lockTable: String { qualify(table + "_lock") }
     /// The names the schema snapshot leaves out (mig's own bookkeeping).
     var ownTables: Set<String> {
-        [table, table + "_lock", table + "_events", AppliedRepeatable.tableName(besides: table)]
+        [table, table + "_lock", AppliedRepeatable.tableName(besides: table), HistoryEvent.tableName(besides: table)]
     }
     /// The table of the repeatable migrations' runs (`AppliedRepeatable`), next to the history table.
     var repeatablesTable: String { qualify(AppliedRepeatable.tableName(besides: table)) }
@@ -58,19 +58,24 @@ struct PostgresHistoryTable {
                 applied_by text NOT NULL,
                 git_commit text,
                 state text NOT NULL CHECK (state IN ('applied', 'dirty')),
-                completed_statements text[] NOT NULL DEFAULT '{}'
+                completed_statements text[] NOT NULL DEFAULT '{}',
+                applied_order bigint
             )
             """
         try createTolerantly(sql, on: connection)
+        try upgrade(on: connection)
+        try createEvents(on: connection)
     }
 
     func rows(on connection: PostgresConnection) throws -> [AppliedMigration] {
         let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", parameters: [qualifiedName])
         guard exists.value(row: 0, column: 0) == "t" else { return [] }
+        // A table an earlier mig created has no applied_order until a run upgrades it.
+        let order = try hasAppliedOrder(on: connection) ? "applied_order" : "NULL"
         let result = try connection.execute(
             """
             SELECT version, name, checksum, extract(epoch FROM applied_at)::text, execution_ms, applied_by, git_commit,
-                   state, array_to_string(completed_statements, ',')
+                   state, array_to_string(completed_statements, ','), \(order)
             FROM \(qualifiedName)
             """, parameters: [])
         return try result.rows.map { row in
@@ -86,32 +91,130 @@ struct PostgresHistoryTable {
                 appliedAt: Date(timeIntervalSince1970: Double(row[3] ?? "0") ?? 0),
                 executionMilliseconds: Int(row[4] ?? "0") ?? 0, appliedBy: row[5] ?? "", gitCommit: row[6],
                 state: state,
-                completedStatements: (row[8] ?? "").split(separator: ",").map(String.init))
+                completedStatements: (row[8] ?? "").split(separator: ",").map(String.init),
+                appliedOrder: row[9].flatMap { Int64($0) })
         }.sorted { $0.version < $1.version }
     }
 
     /// Writes `record` under its file's spelling of the version, replacing the row of any other
-    /// spelling of it (`1` in the table, `0001` in the file name): one row per version.
+    /// spelling of it (`1` in the table, `0001` in the file name): one row per version. A row that
+    /// replaces another keeps its place in the applied order; a new one comes after every other.
     func record(_ record: AppliedMigration, on connection: PostgresConnection) throws {
         try connection.execute(
             """
             WITH other_spellings AS (
                 DELETE FROM \(qualifiedName) WHERE version <> $1 AND \(Self.canonical("version")) = \(Self.canonical("$1"))
             )
-            INSERT INTO \(qualifiedName)
-                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements)
-            VALUES ($1, $2, $3, to_timestamp($4::double precision), $5::integer, $6, $7, $8, string_to_array($9, ','))
+            INSERT INTO \(qualifiedName) AS history
+                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements,
+                 applied_order)
+            VALUES ($1, $2, $3, to_timestamp($4::double precision), $5::integer, $6, $7, $8, string_to_array($9, ','),
+                    coalesce(
+                        (SELECT min(applied_order) FROM \(qualifiedName)
+                         WHERE \(Self.canonical("version")) = \(Self.canonical("$1"))),
+                        (SELECT coalesce(max(applied_order), 0) + 1 FROM \(qualifiedName))))
             ON CONFLICT (version) DO UPDATE SET
                 name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at,
                 execution_ms = excluded.execution_ms, applied_by = excluded.applied_by,
                 git_commit = excluded.git_commit, state = excluded.state,
-                completed_statements = excluded.completed_statements
+                completed_statements = excluded.completed_statements,
+                applied_order = coalesce(history.applied_order, excluded.applied_order)
             """,
             parameters: [
                 record.version.text, record.name, record.checksum, String(record.appliedAt.timeIntervalSince1970),
                 String(record.executionMilliseconds), record.appliedBy, record.gitCommit, record.state.rawValue,
                 record.completedStatements.joined(separator: ","),
             ])
+    }
+
+    // MARK: - Applied order and events
+
+    /// The events record (`HistoryEvent`), next to the history table.
+    var eventsTable: String { qualify(HistoryEvent.tableName(besides: table)) }
+
+    private func hasAppliedOrder(on connection: PostgresConnection) throws -> Bool {
+        let result = try connection.execute(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'applied_order' AND NOT attisdropped",
+            parameters: [qualifiedName])
+        return !result.rows.isEmpty
+    }
+
+    /// Adds `applied_order` to a history table an earlier mig created, and numbers every row without
+    /// one after the numbered ones, by `applied_at` then version as versions compare
+    /// (`AppliedMigration.inAppliedOrder`); one statement list, so one transaction.
+    private func upgrade(on connection: PostgresConnection) throws {
+        let key = "string_to_array(translate(translate(version, '-', ''), '_', '.'), '.')::numeric[]"
+        let alter =
+            try hasAppliedOrder(on: connection)
+            ? "" : "ALTER TABLE \(qualifiedName) ADD COLUMN IF NOT EXISTS applied_order bigint;\n"
+        let number = """
+            UPDATE \(qualifiedName) AS history SET applied_order = numbered.n
+            FROM (
+                SELECT version,
+                       (SELECT coalesce(max(applied_order), 0) FROM \(qualifiedName))
+                       + row_number() OVER (ORDER BY applied_at, \(key)) AS n
+                FROM \(qualifiedName) WHERE applied_order IS NULL
+            ) AS numbered
+            WHERE history.version = numbered.version
+            """
+        try connection.execute(alter + number)
+    }
+
+    /// Its `id` is one more than the highest (rows are only appended, under the migration lock), not
+    /// an identity column: a sequence of mig's own would show in every schema comparison.
+    private func createEvents(on connection: PostgresConnection) throws {
+        try createTolerantly(
+            """
+            CREATE TABLE IF NOT EXISTS \(eventsTable) (
+                id bigint PRIMARY KEY,
+                version text,
+                name text NOT NULL,
+                event text NOT NULL,
+                checksum text,
+                occurred_at timestamptz NOT NULL,
+                by_user text NOT NULL,
+                database_user text NOT NULL DEFAULT current_user,
+                git_commit text,
+                detail text
+            )
+            """, on: connection)
+    }
+
+    /// Appends `event`; the database user is the connection's (`current_user`).
+    func record(_ event: HistoryEvent, on connection: PostgresConnection) throws {
+        try connection.execute(
+            """
+            INSERT INTO \(eventsTable) (id, version, name, event, checksum, occurred_at, by_user, git_commit, detail)
+            VALUES ((SELECT coalesce(max(id), 0) + 1 FROM \(eventsTable)), $1, $2, $3, $4,
+                    to_timestamp($5::double precision), $6, $7, $8)
+            """,
+            parameters: [
+                event.version, event.name, event.kind.rawValue, event.checksum, String(event.at.timeIntervalSince1970),
+                event.by, event.gitCommit, event.detail,
+            ])
+    }
+
+    /// The events record, oldest first; none when it does not exist.
+    func events(on connection: PostgresConnection) throws -> [HistoryEvent] {
+        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", parameters: [eventsTable])
+        guard exists.value(row: 0, column: 0) == "t" else { return [] }
+        let result = try connection.execute(
+            """
+            SELECT id, version, name, event, checksum, extract(epoch FROM occurred_at)::text, by_user, database_user,
+                   git_commit, detail
+            FROM \(eventsTable) ORDER BY id
+            """, parameters: [])
+        return try result.rows.map { row in
+            guard let kind = row[3].flatMap(HistoryEvent.Kind.init(rawValue:)) else {
+                throw DatabaseError(
+                    message: "the events record \(eventsTable) has a row mig cannot read (id \(row[0] ?? "NULL")); "
+                        + "mig only appends rows it can read: was it edited by hand?")
+            }
+            return HistoryEvent(
+                id: row[0].flatMap { Int64($0) }, version: row[1], name: row[2] ?? "", kind: kind, checksum: row[4],
+                at: Date(timeIntervalSince1970: Double(row[5] ?? "0") ?? 0), by: row[6] ?? "", databaseUser: row[7],
+                gitCommit: row[8], detail: row[9])
+        }
     }
 
     /// The repeatables table's rows, by name; none when the table does not exist.

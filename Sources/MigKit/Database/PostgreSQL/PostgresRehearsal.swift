@@ -64,6 +64,8 @@ final class PostgresRehearsal: DatabaseDriver {
     func appliedMigrations() throws -> [AppliedMigration] { try driver.appliedMigrations() }
     func recordApplied(_ record: AppliedMigration) throws { try driver.recordApplied(record) }
     func removeAppliedRecord(version: Version) throws { try driver.removeAppliedRecord(version: version) }
+    func recordEvent(_ event: HistoryEvent) throws { try driver.recordEvent(event) }
+    func historyEvents() throws -> [HistoryEvent] { try driver.historyEvents() }
     func appliedRepeatables() throws -> [AppliedRepeatable] { try driver.appliedRepeatables() }
     func recordRepeatable(_ record: AppliedRepeatable) throws { try driver.recordRepeatable(record) }
     func schemaSnapshot() throws -> SchemaSnapshot { try driver.schemaSnapshot() }

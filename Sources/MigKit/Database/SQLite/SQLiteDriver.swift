@@ -194,9 +194,12 @@ public final class SQLiteDriver: DatabaseDriver {
                 applied_by TEXT NOT NULL,
                 git_commit TEXT,
                 state TEXT NOT NULL CHECK (state IN ('applied', 'dirty')),
-                completed_statements TEXT NOT NULL DEFAULT ''
+                completed_statements TEXT NOT NULL DEFAULT '',
+                applied_order INTEGER
             )
             """)
+        try upgradeHistoryTable()
+        try createEventsTable()
     }
 
     private func historyTableExists() throws -> Bool {
@@ -207,9 +210,12 @@ public final class SQLiteDriver: DatabaseDriver {
 
     public func appliedMigrations() throws -> [AppliedMigration] {
         guard try historyTableExists() else { return [] }
+        // A table an earlier mig created has no applied_order until a run upgrades it.
+        let order = try historyHasAppliedOrder() ? "applied_order" : "NULL"
         let statement = try connection.prepare(
             """
-            SELECT version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements
+            SELECT version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements,
+                   \(order)
             FROM \(quotedHistoryTable)
             """)
         var records: [AppliedMigration] = []
@@ -228,17 +234,26 @@ public final class SQLiteDriver: DatabaseDriver {
                     version: version, name: statement.text(1) ?? "", checksum: statement.text(2) ?? "",
                     appliedAt: appliedAt, executionMilliseconds: Int(statement.integer(4)),
                     appliedBy: statement.text(5) ?? "", gitCommit: statement.text(6), state: state,
-                    completedStatements: (statement.text(8) ?? "").split(separator: ",").map(String.init)))
+                    completedStatements: (statement.text(8) ?? "").split(separator: ",").map(String.init),
+                    appliedOrder: statement.text(9).flatMap { Int64($0) }))
         }
         return records.sorted { $0.version < $1.version }
     }
 
     public func recordApplied(_ record: AppliedMigration) throws {
+        // A replaced row keeps its place in the applied order.
         let statement = try connection.prepare(
             """
-            INSERT OR REPLACE INTO \(quotedHistoryTable)
-                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO \(quotedHistoryTable) AS history
+                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements,
+                 applied_order)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
+                    (SELECT coalesce(max(applied_order), 0) + 1 FROM \(quotedHistoryTable)))
+            ON CONFLICT (version) DO UPDATE SET
+                name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at,
+                execution_ms = excluded.execution_ms, applied_by = excluded.applied_by, git_commit = excluded.git_commit,
+                state = excluded.state, completed_statements = excluded.completed_statements,
+                applied_order = coalesce(history.applied_order, excluded.applied_order)
             """)
         try statement.bind([
             .text(record.version.text), .text(record.name), .text(record.checksum),

@@ -32,7 +32,8 @@ final class SQLiteSchemaReader {
             """)
         // mig's own tables: the history, the repeatables' runs and the history's events.
         try statement.bind([
-            .text(historyTable), .text(AppliedRepeatable.tableName(besides: historyTable)), .text(historyTable + "_events"),
+            .text(historyTable), .text(AppliedRepeatable.tableName(besides: historyTable)),
+            .text(HistoryEvent.tableName(besides: historyTable)),
         ])
         let rows = try statement.rows {
             Row(kind: $0.text(0) ?? "", name: $0.text(1) ?? "", table: $0.text(2) ?? "", sql: $0.text(3) ?? "")
