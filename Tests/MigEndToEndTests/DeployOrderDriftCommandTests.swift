@@ -84,4 +84,14 @@ import Testing
         #expect(check.stdout.contains("db/migrations/V1__users.sql:1: error: placeholder ${prefix} has no value"), "\(check.stdout)")
         #expect(check.stdout.contains("[shadow-failed]"))
     }
+
+    @Test func aFailingRepeatableIsReportedWithTheSchemaFileKept() throws {
+        let repo = try flywayBranch(placeholders: "[placeholders]\nprefix = \"app_\"\n")
+        #expect(try repo.mig(["schema"]).status == 0)
+        try repo.git.write("db/migrations/R__broken.sql", "CREATE VIEW broken AS SELEC 1;\n")
+        try repo.git.commit("schema file and a broken repeatable")
+        let check = try repo.checkJSON(["--shadow", "--base", "main"])
+        #expect(check.status == 1)
+        #expect(check.codes.contains("shadow-failed"), "\(check.report)")
+    }
 }

@@ -87,7 +87,10 @@ import Testing
         #expect(DurationSetting.duration("500ms") == .milliseconds(500))
         #expect(DurationSetting.duration("2.5 seconds") == .milliseconds(2500))
         #expect(DurationSetting.duration("15") == .seconds(15))
-        for wrong in ["", "min", "-5s", "5 fortnights", "1.2.3s"] {
+        #expect(DurationSetting.duration("00:05:00") == .seconds(300))
+        #expect(DurationSetting.duration("1:30") == .seconds(5400))
+        #expect(DurationSetting.duration("1 week") == .seconds(604_800))
+        for wrong in ["", "min", "-5s", "5 fortnights", "1.2.3s", "1:2:3:4", "99999999999999999999h", "2 years"] {
             #expect(DurationSetting.duration(wrong) == nil, "\(wrong)")
         }
     }

@@ -5,6 +5,7 @@ import Foundation
 ///
 /// Standard input is written, and standard error read, on threads of their own while standard
 /// output is read here, so a child that prints much to either stream never blocks on a full pipe.
+/// A child that outlives its time limit is killed and the call throws, so no test hangs the suite.
 public enum ChildProcess {
     public struct Result: Sendable {
         public let status: Int32
@@ -21,12 +22,24 @@ public enum ChildProcess {
         }
     }
 
+    /// A child killed because it ran longer than its time limit.
+    public struct Timeout: Error, CustomStringConvertible {
+        public let program: String
+        public let limit: Duration
+        public var description: String { "\(program) ran longer than \(limit) and was killed" }
+    }
+
+    /// How long a child may run unless the caller says otherwise.
+    public static let defaultLimit: Duration = .seconds(600)
+
     /// Runs `executable arguments…`, in `directory` when given, with `environment` instead of this
-    /// process's when given, and `input` (then end of file) as its standard input, or none.
+    /// process's when given, and `input` (then end of file) as its standard input, or none; kills it
+    /// and throws `Timeout` when it runs longer than `limit`.
     public static func run(
         _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil,
-        input: String? = nil
+        input: String? = nil, limit: Duration = defaultLimit
     ) throws -> Result {
+        ignoreBrokenPipes
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -41,9 +54,14 @@ public enum ChildProcess {
         try process.run()
         if let input {
             Thread {
-                stdin.fileHandleForWriting.write(Data(input.utf8))
+                // A child that exits without reading its input makes this write fail (EPIPE): not our error.
+                try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
                 try? stdin.fileHandleForWriting.close()
             }.start()
+        }
+        let watchdog = Watchdog(process)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limit / .milliseconds(1)))) {
+            watchdog.fire()
         }
         let errorText = ErrorText()
         let errorsRead = DispatchSemaphore(value: 0)
@@ -54,6 +72,7 @@ public enum ChildProcess {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         errorsRead.wait()
         process.waitUntilExit()
+        if watchdog.fired { throw Timeout(program: executable.lastPathComponent, limit: limit) }
         return Result(
             status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
             stderr: String(decoding: errorText.data, as: UTF8.self))
@@ -68,6 +87,28 @@ public enum ChildProcess {
         let result = try run(executable, arguments, in: directory, environment: environment, input: input)
         guard result.status == 0 else { throw Failure(program: executable.lastPathComponent, result: result) }
         return result.stdout
+    }
+
+    /// Writing to a child that has exited raises SIGPIPE, which would end the whole test run.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Kills the child when the time limit passes while it still runs, and remembers that it did.
+    private final class Watchdog: @unchecked Sendable {
+        private let process: Process
+        private let lock = NSLock()
+        private var killed = false
+
+        init(_ process: Process) { self.process = process }
+
+        func fire() {
+            lock.withLock {
+                guard process.isRunning else { return }
+                killed = true
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+
+        var fired: Bool { lock.withLock { killed } }
     }
 
     /// Standard error's bytes, written by the reading thread before it signals and read after.

@@ -131,7 +131,6 @@ public struct Placeholders: Sendable {
     }
 }
 
-/// Placeholders that have no value, each with its file and line: nothing ran.
 extension Placeholders {
     /// The values for `project`'s files: its `[placeholders]`, the environment, and the Flyway
     /// built-ins that follow from its configuration (`flyway:table`, `flyway:defaultSchema`…).
@@ -148,6 +147,7 @@ extension Placeholders {
     }
 }
 
+/// Placeholders that have no value, each with its file and line: nothing ran.
 public struct PlaceholderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One `${name}` without a value.
     public struct Undefined: Sendable, Equatable {

@@ -116,9 +116,11 @@ public struct BranchChecker {
     /// `order-drift` and `stale-schema`, from the shadow replays of base and head.
     private func replayFindings(base: Catalog, head: Catalog, cacheUse: inout ShadowCacheUse) throws -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
+        var driftReplayFailed = false
         if let drift {
             let report = try drift.check(base: base, head: head)
             diagnostics += report.diagnostics
+            driftReplayFailed = report.diagnostics.contains { $0.code == .shadowFailed }
             cacheUse = report.cacheUse
         }
         if let schema, try schema.file.read() != nil {
@@ -126,8 +128,9 @@ public struct BranchChecker {
             case .text(let text):
                 if let stale = try schema.file.staleness(expected: text) { diagnostics.append(stale) }
             case .failed(let failures):
-                // With a drift check the same failure is already reported, labelled with its order.
-                if drift == nil { diagnostics += failures }
+                // A versioned migration that failed is reported once, by the drift check, labelled with
+                // its order; that check does not run repeatables, so their failures are reported here.
+                if !driftReplayFailed { diagnostics += failures }
             }
         }
         return diagnostics

@@ -43,8 +43,8 @@ public final class PostgresDriver: DatabaseDriver {
         let currentSchema = try connection.execute("SELECT current_schema()", parameters: []).value(row: 0, column: 0)
         history = PostgresHistoryTable(
             schema: settings.historySchema, table: settings.historyTable, defaultSchema: currentSchema)
-        let wait = try Self.seconds(of: settings.lockWait, setting: "lock_wait", on: connection)
-        let lease = try Self.seconds(of: settings.lockLease, setting: "lock_lease", on: connection)
+        let wait = try Self.seconds(of: settings.lockWait, setting: "lock_wait")
+        let lease = try Self.seconds(of: settings.lockLease, setting: "lock_lease")
         let connectTimeout = settings.connectTimeout
         lock = PostgresMigrationLock(
             kind: settings.lock == "table" ? .table(history.lockTable) : .advisory(history.advisoryKey), wait: wait,
@@ -55,23 +55,17 @@ public final class PostgresDriver: DatabaseDriver {
             })
     }
 
-    /// A PostgreSQL duration (`"10s"`, `"5min"`) in seconds, as the server reads it.
-    private static func seconds(of value: String, setting name: String, on connection: PostgresConnection)
-        throws(DatabaseError) -> Double
-    {
-        let seconds: Double?
-        do {
-            seconds = try connection.execute("SELECT extract(epoch FROM $1::interval)::float8", parameters: [value])
-                .value(row: 0, column: 0).flatMap(Double.init)
-        } catch {
-            throw rejected(name, value, error)
+    /// `[database] name`'s duration in seconds.
+    private static func seconds(of value: String, setting name: String) throws(DatabaseError) -> Double {
+        guard let duration = DurationSetting.duration(value) else {
+            throw DatabaseError(
+                message: "[database] \(name) = \"\(value)\" is not a duration",
+                hint: "use a duration such as \"90s\", \"10min\" or \"1h\"")
         }
-        guard let seconds, seconds >= 0 else {
-            throw rejected(name, value, DatabaseError(message: "a duration cannot be negative"))
-        }
-        return seconds
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
+    /// A session setting (`lock_timeout`, `statement_timeout`) the server refused.
     private static func rejected(_ name: String, _ value: String, _ error: DatabaseError) -> DatabaseError {
         DatabaseError(
             message: "[database] \(name) = \"\(value)\" is not accepted: \(error.message)",
