@@ -13,11 +13,17 @@ public struct Scaffolder {
         public var description: String
         public var template: String
         public var now: Date
+        /// Values for the template's variables given on the command line (`--set from=name`):
+        /// they win over the guessed `table` and `column`, and give what a template requires.
+        public var settings: [String: String]
 
-        public init(description: String, template: String = "empty", now: Date = Date()) {
+        public init(
+            description: String, template: String = "empty", now: Date = Date(), settings: [String: String] = [:]
+        ) {
             self.description = description
             self.template = template
             self.now = now
+            self.settings = settings
         }
     }
 
@@ -33,14 +39,19 @@ public struct Scaffolder {
         public let name: String
         public let layout: Layout
         public let files: [PlannedFile]
+        /// An expand/contract template's later contract step, to print (nil when it has none).
+        public let contract: String?
     }
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case exists(String)
         case cannotWrite(path: String, reason: String)
+        case fixedVariable(String)
 
         public var description: String {
             switch self {
+            case .fixedVariable(let name):
+                "--set \(name)=…: mig works out `\(name)` itself; set the template's other variables"
             case .exists(let path): "\(path) already exists: mig never overwrites a file"
             case .cannotWrite(let path, let reason): "\(path): cannot be written: \(reason)"
             }
@@ -55,11 +66,17 @@ public struct Scaffolder {
         let layout = layoutForNewMigration(catalog)
         let version = catalog.styled(
             try VersionAllocator(scheme: settings.versioning).next(after: try versionsInUse(), now: request.now))
+        if let fixed = request.settings.keys.sorted().first(where: TemplateContext.fixed.contains) {
+            throw Failure.fixedVariable(fixed)
+        }
         let context = TemplateContext.make(
             version: version, description: request.description, slug: slug, dialect: settings.dialect,
-            now: request.now, repositoryDirectory: project.root)
+            now: request.now, repositoryDirectory: project.root
+        ).merging(request.settings) { _, given in given }
         let store = TemplateStore(overrides: project.root.appending(path: ".migrate/templates"))
         let source = try store.template(named: request.template, dialect: settings.dialect)
+        let missing = source.requiredVariables.filter { request.settings[$0] == nil }
+        if !missing.isEmpty { throw TemplateStore.Failure.missingVariables(origin: source.origin, missing: missing) }
         let text: MigrationText
         do {
             text = try MigrationText(rendered: try TemplateRenderer(variables: context).render(source))
@@ -81,7 +98,9 @@ public struct Scaffolder {
         for file in files where FileManager.default.fileExists(atPath: project.root.appending(path: file.path).path) {
             throw Failure.exists(file.path)
         }
-        return Plan(version: version, name: slug, layout: layout, files: files)
+        return Plan(
+            version: version, name: slug, layout: layout, files: files,
+            contract: text.contract.isEmpty ? nil : text.contract)
     }
 
     /// Creates the planned files, never replacing one that appeared in the meantime, and brings
@@ -137,6 +156,9 @@ public struct Scaffolder {
 
 /// The variables a migration template can use.
 enum TemplateContext {
+    /// What mig works out for the new file itself, which `--set` cannot change.
+    static let fixed: Set<String> = ["version", "name", "slug", "created", "dialect"]
+
     static func make(
         version: Version, description: String, slug: String, dialect: Dialect, now: Date, repositoryDirectory: URL
     ) -> [String: String] {
