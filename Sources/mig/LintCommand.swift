@@ -55,10 +55,8 @@ struct Lint: ParsableCommand {
             return
         }
         var report: LintReport?
-        var dialect = Dialect.postgres
         try runReportingErrors {
             let project = try currentProject()
-            dialect = project.configuration.migrations.dialect
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
             let scope: LintScope =
                 all
@@ -68,18 +66,13 @@ struct Lint: ParsableCommand {
                 project: project, scope: scope, measureIn: measure ? try shadowReplay(for: project).makeDatabase : nil)
         }
         guard let report else { return }
-        try format.print(report) { printText(report, dialect: dialect) }
+        try format.print(report) { printText(report) }
         if report.hasErrors { throw ExitCode(1) }
     }
 
-    private func printText(_ report: LintReport, dialect: Dialect) {
+    private func printText(_ report: LintReport) {
         let against = report.base.map { " against \($0)" } ?? ""
         let what = "\(report.files.count) migration(s)\(against)"
-        if dialect != .postgres {
-            Console.print(
-                "ok: mig lint has rules for PostgreSQL only; this project's dialect is \(dialect.rawValue) (\(what))")
-            return
-        }
         let measured = (report.measurements ?? []).filter(\.affectsExistingTable)
         if !measured.isEmpty {
             Console.print(measured.map { "\($0.location): measured: \($0.summary)" }.joined(separator: "\n"))

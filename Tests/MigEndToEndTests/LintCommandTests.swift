@@ -96,6 +96,34 @@ import Testing
         #expect(broken.stdout.contains("\"rule\" : \"syntax-error\""))
         #expect(broken.stdout.contains("\"line\" : 3"))
     }
+
+    /// The columns of a table main created come from main's migrations: a rebuild on the branch
+    /// that leaves one out is a finding, shown in text like every other.
+    @Test func aSQLiteRebuildThatLosesAColumnMainCreatedIsShown() throws {
+        let repo = try BranchRepository()
+        try repo.git.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\n")
+        try repo.git.write(
+            BranchRepository.path("0001_users"),
+            Self.migration("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT);", down: "DROP TABLE users;"))
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            BranchRepository.path("0002_rebuild_users"),
+            Self.migration(
+                """
+                CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+                INSERT INTO new_users (id, name) SELECT id, coalesce(name, '') FROM users;
+                DROP TABLE users;
+                ALTER TABLE new_users RENAME TO users;
+                """))
+        let lint = try repo.mig(["lint"])
+        #expect(lint.status == 1, "\(lint.stdout)\(lint.stderr)")
+        #expect(
+            lint.stdout.contains(
+                "db/migrations/0002_rebuild_users.sql:3: error: the rebuild of users loses email: the INSERT … SELECT that fills the new table does not copy it"
+            ), "\(lint.stdout)")
+        #expect(lint.stdout.contains("[sqlite-rebuild-loses-column]"))
+    }
 }
 
 /// `mig lint --measure` against the PostgreSQL server the tests start.

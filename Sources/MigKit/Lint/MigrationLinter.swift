@@ -6,8 +6,9 @@ protocol ScriptLintRules {
     func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit]
 }
 
-/// One up script for the linter: linted, or only read for the tables it creates (an earlier
-/// migration of the branch that was not asked for).
+/// One up script for the linter: linted, or only read for what it leaves behind (an earlier
+/// migration of the branch that was not asked for: the tables it creates; a migration merged
+/// before the branch: its NOT VALID checks, and for SQLite its tables' columns).
 public struct LintTarget: Sendable {
     public let script: Script
     /// The file as findings show it, relative to the project root.
@@ -51,7 +52,8 @@ public struct MigrationLinter {
         for target in targets {
             var memory = branchMemory
             let hits = Self.hits(of: target.script, reader: reader, rules: rules, memory: &memory)
-            if target.isNewOnBranch { branchMemory = memory }
+            // What a merged migration creates exists before the branch: only its facts carry over.
+            if target.isNewOnBranch { branchMemory = memory } else { branchMemory.keepFacts(of: memory) }
             if target.isLinted { diagnostics += hits.compactMap { diagnostic($0, in: target) } }
         }
         return diagnostics

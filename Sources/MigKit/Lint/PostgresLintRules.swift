@@ -16,6 +16,13 @@ struct LintMemory: Sendable {
     var provenNotNull: Set<String> = []
     /// NOT VALID `CHECK (col IS NOT NULL)` constraints by name, waiting for `VALIDATE CONSTRAINT`.
     var pendingNotNullChecks: [String: String] = [:]
+
+    /// Takes what `other` knows about columns, not the tables it created: for a migration
+    /// merged before the branch, whose tables already exist.
+    mutating func keepFacts(of other: LintMemory) {
+        provenNotNull = other.provenNotNull
+        pendingNotNullChecks = other.pendingNotNullChecks
+    }
 }
 
 /// The PostgreSQL rules over one script's parse trees: walks its statements in order, tracking

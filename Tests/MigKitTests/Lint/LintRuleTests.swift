@@ -219,6 +219,22 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
             rule: .sqliteForeignKeysOff,
             fires: "-- mig:no-transaction\nPRAGMA foreign_keys = 0;\nALTER TABLE new_users RENAME TO users;",
             nearMiss: "PRAGMA foreign_keys = ON;"),
+        RuleCase(
+            rule: .sqliteRebuildLosesColumn,
+            fires: """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+                CREATE TABLE new_users (id INTEGER PRIMARY KEY, email TEXT);
+                INSERT INTO new_users (id) SELECT id FROM users;
+                DROP TABLE users;
+                ALTER TABLE new_users RENAME TO users;
+                """,
+            nearMiss: """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+                CREATE TABLE new_users (id INTEGER PRIMARY KEY, email TEXT);
+                INSERT INTO new_users (id, email) SELECT id, email FROM users;
+                DROP TABLE users;
+                ALTER TABLE new_users RENAME TO users;
+                """),
     ]
 
     @Test(arguments: sqliteCases) func sqliteRulesFireAndSpareTheNearMiss(_ rule: RuleCase) {
