@@ -73,10 +73,7 @@ struct Lint: ParsableCommand {
     private func printText(_ report: LintReport) {
         let against = report.base.map { " against \($0)" } ?? ""
         let what = "\(report.files.count) migration(s)\(against)"
-        let measured = (report.measurements ?? []).filter(\.affectsExistingTable)
-        if !measured.isEmpty {
-            Console.print(measured.map { "\($0.location): measured: \($0.summary)" }.joined(separator: "\n"))
-        }
+        Console.printMeasurements(report.measurements, generatedRows: report.generatedRows)
         guard !report.findings.isEmpty else {
             Console.print("ok: no problems found in \(what)")
             return
@@ -84,5 +81,24 @@ struct Lint: ParsableCommand {
         Console.print(Console.describe(report.findings.map(\.diagnostic)))
         let errors = report.findings.filter { $0.diagnostic.severity == .error }.count
         Console.print("\(errors) error(s), \(report.findings.count - errors) warning(s) in \(what)")
+    }
+}
+
+extension Console {
+    /// `--measure`'s evidence in text: the rows generated first, then each statement that locked
+    /// or rewrote a table existing before the branch, or failed in the shadow.
+    static func printMeasurements(_ statements: [MeasuredStatement]?, generatedRows: [GeneratedRows]?) {
+        guard let statements else { return }
+        let filled = (generatedRows ?? []).filter { $0.skipped == nil }
+        var rows =
+            "measured in a shadow with \(filled.first?.rows ?? 0) generated rows in each of \(filled.count) existing table(s)"
+        let empty = (generatedRows ?? []).filter { $0.skipped != nil }
+        if !empty.isEmpty {
+            rows += "; left empty: " + empty.map { "\($0.table) (\($0.skipped ?? ""))" }.joined(separator: ", ")
+        }
+        print(rows)
+        for statement in statements where statement.affectsExistingTable {
+            print("\(statement.location): measured: \(statement.summary)")
+        }
     }
 }

@@ -159,8 +159,23 @@ import Testing
         #expect(!result.stdout.contains("0002_users_email.sql:5: measured"))
         #expect(result.stdout.contains("[require-concurrent-index-creation]"))
 
+        #expect(result.stdout.hasPrefix("measured in a shadow with 300 generated rows in each of 1 existing table(s)\n"))
+
         let json = try repo.mig(["lint", "--measure", "--format", "json"])
         #expect(json.stdout.contains("\"mode\" : \"ShareLock\""))
         #expect(json.stdout.contains("\"rewritten\" : [\n"))
+        #expect(json.stdout.contains("\"generatedRows\" : ["))
+
+        // check --shadow shows the same evidence beside the same findings.
+        let check = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.hasPrefix("measured in a shadow with 300 generated rows in each of 1 existing table(s)\n"))
+        #expect(
+            check.stdout.contains(
+                "db/migrations/0002_users_email.sql:3: measured: ACCESS EXCLUSIVE on users (existing table); users rewritten"
+            ))
+        #expect(check.stdout.contains("[require-concurrent-index-creation]"))
+        let plain = try repo.mig(["check", "--base", "main"])
+        #expect(!plain.stdout.contains("measured"), "without --shadow nothing is replayed")
     }
 }

@@ -22,6 +22,11 @@ public struct CheckReport: Sendable, Codable {
     /// The project root relative to the repository root, for tools that resolve paths from there.
     public let pathPrefix: String
     public let findings: [Finding]
+    /// With `--shadow` on PostgreSQL: what each statement of the branch's migrations locked and
+    /// rewrote in a shadow with generated rows (as `mig lint --measure`).
+    public var measurements: [MeasuredStatement]?
+    /// The rows generated before measuring, or why a table stayed empty.
+    public var generatedRows: [GeneratedRows]?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
 }
@@ -63,12 +68,18 @@ public struct BranchChecker {
     private let context: BranchContext
     private let drift: DeployOrderDrift?
     private let schema: SchemaFile.Check?
+    private let measure: ShadowDatabaseFactory?
 
-    /// With `schema`, also `stale-schema` when its file exists and differs from head's schema.
-    public init(context: BranchContext, drift: DeployOrderDrift? = nil, schema: SchemaFile.Check? = nil) {
+    /// With `schema`, also `stale-schema` when its file exists and differs from head's schema;
+    /// with `measure` (a PostgreSQL shadow), the locks and rewrites of the branch's statements.
+    public init(
+        context: BranchContext, drift: DeployOrderDrift? = nil, schema: SchemaFile.Check? = nil,
+        measure: ShadowDatabaseFactory? = nil
+    ) {
         self.context = context
         self.drift = drift
         self.schema = schema
+        self.measure = measure
     }
 
     public func run() throws -> CheckReport {
@@ -82,8 +93,14 @@ public struct BranchChecker {
         var findings = rules.findings()
         findings += catalogs.head.diagnostics.map { Finding($0) }
         let configuration = context.project.configuration
-        findings += MigrationLinter(configuration: configuration)
-            .lint(LintTargets.branch(catalogs, directory: configuration.migrations.directory)).map { Finding($0) }
+        let lintTargets = LintTargets.branch(catalogs, directory: configuration.migrations.directory)
+        findings += MigrationLinter(configuration: configuration).lint(lintTargets).map { Finding($0) }
+        var measurement: LockMeasurement?
+        if let measure, configuration.migrations.dialect == .postgres, !catalogs.head.diagnostics.hasErrors,
+            lintTargets.contains(where: \.isLinted)
+        {
+            measurement = try LintRun.measure(lintTargets, head: catalogs.head, in: measure)
+        }
         if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
             findings.append(Finding(stale))
         }
@@ -102,7 +119,8 @@ public struct BranchChecker {
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(
             base: context.baseName, baseCommit: context.base, headCommit: context.head, mergeBase: context.mergeBase,
-            pathPrefix: context.projectPathInRepository, findings: findings)
+            pathPrefix: context.projectPathInRepository, findings: findings, measurements: measurement?.statements,
+            generatedRows: measurement?.generatedRows)
     }
 
     private static func order(_ finding: Finding) -> (String, Int, String) {

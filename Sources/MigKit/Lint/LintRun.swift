@@ -20,6 +20,8 @@ public struct LintReport: Sendable, Codable, DiagnosticReport {
     public let findings: [Finding]
     /// With `--measure`: what each linted statement locked and rewrote in the shadow.
     public let measurements: [MeasuredStatement]?
+    /// With `--measure`: the rows generated in each existing table first, or why not.
+    public let generatedRows: [GeneratedRows]?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
     public var tool: String { "mig lint" }
@@ -65,20 +67,27 @@ public enum LintRun {
             targets = try LintTargets.paths(urls, project: project, context: context)
         }
         let findings = (problems + linter.lint(targets)).map { Finding($0) }
-        var measurements: [MeasuredStatement]?
+        var measurement: LockMeasurement?
         if let shadow {
             guard project.configuration.migrations.dialect == .postgres, case .branch = scope, let context else {
                 throw LintSetupError.measureNeedsPostgresBranch
             }
-            let head = try context.workingCatalog()
-            let branchTargets = targets.filter { $0.isLinted || $0.isNewOnBranch }
-            let onBranch = Set(branchTargets.map(\.script.path))
-            let before = head.migrations.filter { !onBranch.contains($0.up.path) }.map(\.up)
-            measurements = try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: branchTargets)
+            measurement = try measure(targets, head: try context.workingCatalog(), in: shadow)
         }
         return LintReport(
             base: context?.baseName, pathPrefix: pathPrefix, files: targets.filter(\.isLinted).map(\.path),
-            findings: findings, measurements: measurements)
+            findings: findings, measurements: measurement?.statements, generatedRows: measurement?.generatedRows)
+    }
+
+    /// Replays head's migrations before the branch's in a PostgreSQL shadow, then measures the
+    /// branch's: `mig lint --measure` and `mig check --shadow`.
+    public static func measure(_ targets: [LintTarget], head: Catalog, in shadow: @escaping ShadowDatabaseFactory)
+        throws -> LockMeasurement
+    {
+        let branchTargets = targets.filter { $0.isLinted || $0.isNewOnBranch }
+        let onBranch = Set(branchTargets.map(\.script.path))
+        let before = head.migrations.filter { !onBranch.contains($0.up.path) }.map(\.up)
+        return try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: branchTargets)
     }
 
     /// The branch comparison, or nil outside a Git repository.
