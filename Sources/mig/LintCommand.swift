@@ -90,9 +90,11 @@ extension Console {
     static func printMeasurements(_ statements: [MeasuredStatement]?, generatedRows: [GeneratedRows]?) {
         guard let statements else { return }
         let filled = (generatedRows ?? []).filter { $0.skipped == nil }
-        var rows =
-            "measured in a shadow with \(filled.first?.rows ?? 0) generated rows in each of \(filled.count) existing table(s)"
         let empty = (generatedRows ?? []).filter { $0.skipped != nil }
+        var rows =
+            filled.isEmpty && empty.isEmpty
+            ? "measured in a shadow; no table existed before the branch's migrations"
+            : "measured in a shadow with \(filled.first?.rows ?? 0) generated rows in each of \(filled.count) existing table(s)"
         if !empty.isEmpty {
             rows += "; left empty: " + empty.map { "\($0.table) (\($0.skipped ?? ""))" }.joined(separator: ", ")
         }
