@@ -173,6 +173,16 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         #expect(rules.isDisjoint(with: lintRules(create + rows)))
     }
 
+    /// Only names count: a long string or comment is no finding, a long quoted name is, and a
+    /// doubled quote inside it counts once.
+    @Test func longNamesAreFoundOutsideStringsAndComments() {
+        let long = String(repeating: "n", count: 62)
+        #expect(
+            lintRules("CREATE TABLE t (id bigint, note text DEFAULT '\(long)\(long)'); -- \(long)\(long)\n").isEmpty)
+        #expect(lintRules("CREATE TABLE \"\(long)\"\"x\" (id bigint);") == [.identifierTooLong])
+        #expect(lintRules("CREATE TABLE \"\(long)\"\"\" (id bigint);").isEmpty, "63 bytes once unescaped")
+    }
+
     @Test func aDefaultRewritesBeforePostgres11() {
         let sql = "ALTER TABLE users ADD COLUMN active boolean DEFAULT true;"
         #expect(lintRules(sql) == [])
