@@ -92,6 +92,18 @@ struct PostgresLintRules: ScriptLintRules {
         }
     }
 
+    /// A merged migration's NOT VALID `CHECK (col IS NOT NULL)` constraints and their
+    /// validations, read only from a script that says `VALID` somewhere, and only its `ALTER`s.
+    func remember(_ script: Script, memory: inout LintMemory) {
+        guard script.sql.utf8.containsCaseInsensitive("valid"),
+            let reading = try? PostgresSQLReader().read(script.sql)
+        else { return }
+        let alters = reading.statements.filter { $0.text.prefix(5).uppercased() == "ALTER" }
+        var scratch = memory
+        _ = hits(of: SQLScript(statements: alters), mode: .wrapped, memory: &scratch)
+        memory.keepFacts(of: scratch)
+    }
+
     /// Each statement parsed on its own (a `COPY`'s data is not SQL), then the rules in order.
     func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
         var nodes: [(node: PostgresLintNode, line: Int)] = []
@@ -443,5 +455,24 @@ private struct Walk {
             }
         default: break
         }
+    }
+}
+
+extension String.UTF8View {
+    /// Whether `word` (ASCII letters) occurs, in any case: a byte scan, no copy of a large script.
+    func containsCaseInsensitive(_ word: String) -> Bool {
+        let needle = Array(word.lowercased().utf8)
+        guard let first = needle.first else { return true }
+        var matched = 0
+        for byte in self {
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if lower == needle[matched] {
+                matched += 1
+                if matched == needle.count { return true }
+            } else {
+                matched = lower == first ? 1 : 0
+            }
+        }
+        return false
     }
 }

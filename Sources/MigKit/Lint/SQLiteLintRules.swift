@@ -45,6 +45,11 @@ final class SQLiteLintRules: ScriptLintRules {
         return hits
     }
 
+    /// A merged migration only matters to the rebuild rule, for its tables' columns.
+    func remember(_ script: Script, memory: inout LintMemory) {
+        rebuilds.remember(script)
+    }
+
     /// The statement without its comments and quoted strings.
     static func code(of text: String) -> String {
         text.replacing(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//, with: " ")

@@ -10,8 +10,19 @@ import Foundation
 /// kept as text until then, so a chain without rebuilds costs nothing.
 final class SQLiteRebuildTracker {
     private var scratch: SQLiteScratchDatabase?
-    /// Statements of earlier scripts not yet run in the scratch database.
-    private var pending: [String] = []
+    /// Earlier scripts not yet run in the scratch database: merged ones unread, the branch's
+    /// as their statements (views of the script's bytes, not copies).
+    private var pending: [Pending] = []
+
+    private enum Pending {
+        case script(Script)
+        case statements([SQLStatement])
+    }
+
+    /// A merged migration, kept for the scratch database in case a later script rebuilds a table.
+    func remember(_ script: Script) {
+        if let scratch { Self.replay(.script(script), into: scratch) } else { pending.append(.script(script)) }
+    }
 
     /// `INSERT INTO target [(columns)] SELECT list FROM source`, as a rebuild copies rows.
     private struct Copy {
@@ -26,7 +37,7 @@ final class SQLiteRebuildTracker {
     func hits(of statements: [SQLStatement]) -> [LintHit] {
         let codes = statements.map { SQLiteLintRules.code(of: $0.text) }
         guard let scratch = scratchDatabase(forRebuildIn: codes) else {
-            pending += statements.map(\.text)
+            pending.append(.statements(statements))
             return []
         }
         var hits: [LintHit] = []
@@ -91,11 +102,28 @@ final class SQLiteRebuildTracker {
                 codes.contains(where: { $0.contains(rename) }),
                 let database = try? SQLiteScratchDatabase()
             else { return nil }
-            for statement in pending { database.run(statement) }
+            for earlier in pending { Self.replay(earlier, into: database) }
             pending = []
             scratch = database
         }
         return scratch
+    }
+
+    /// Runs what changes the schema of an earlier script: rows (a seed's `INSERT`s) have no
+    /// bearing on a table's columns.
+    private static func replay(_ earlier: Pending, into database: SQLiteScratchDatabase) {
+        let statements: [SQLStatement]
+        switch earlier {
+        case .statements(let read): statements = read
+        case .script(let script): statements = (try? SQLiteSQLReader().read(script.sql).statements) ?? []
+        }
+        for statement in statements {
+            let text = statement.text
+            let word = text.prefix { $0.isLetter }.uppercased()
+            if !["INSERT", "REPLACE", "UPDATE", "DELETE", "SELECT", "WITH", "VALUES"].contains(word) {
+                database.run(text)
+            }
+        }
     }
 
     // MARK: - Reading statements
