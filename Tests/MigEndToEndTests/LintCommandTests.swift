@@ -178,4 +178,28 @@ import Testing
         let plain = try repo.mig(["check", "--base", "main"])
         #expect(!plain.stdout.contains("measured"), "without --shadow nothing is replayed")
     }
+
+    /// A merged migration that fails in the shadow is a shadow-failed finding of check --shadow;
+    /// the measurement, which would replay it too, is left out rather than stopping the check.
+    @Test func aMergedMigrationFailingInTheShadowIsAFindingNotAStop() throws {
+        let repo = try BranchRepository()
+        let shadowURL = try PostgresTestServer.url(database: "postgres")
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
+        )
+        try repo.git.write(
+            BranchRepository.path("0001_users"),
+            "-- mig:up\nCREATE TABLE users (id bigint);\nSELECT no_such_function();\n-- mig:down\nDROP TABLE users;\n")
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            BranchRepository.path("0002_index"), "-- mig:up\nCREATE INDEX users_id_idx ON users (id);\n-- mig:down\nSELECT 1;\n")
+        try repo.git.commit("index")
+
+        let check = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("[shadow-failed]"), "\(check.stdout)")
+        #expect(!check.stdout.contains("measured"))
+    }
 }

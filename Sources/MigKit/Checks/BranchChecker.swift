@@ -95,12 +95,6 @@ public struct BranchChecker {
         let configuration = context.project.configuration
         let lintTargets = LintTargets.branch(catalogs, directory: configuration.migrations.directory)
         findings += MigrationLinter(configuration: configuration).lint(lintTargets).map { Finding($0) }
-        var measurement: LockMeasurement?
-        if let measure, configuration.migrations.dialect == .postgres, !catalogs.head.diagnostics.hasErrors,
-            lintTargets.contains(where: \.isLinted)
-        {
-            measurement = try LintRun.measure(lintTargets, head: catalogs.head, in: measure)
-        }
         if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
             findings.append(Finding(stale))
         }
@@ -115,6 +109,13 @@ public struct BranchChecker {
                 // With a drift check the same failure is already reported, labelled with its order.
                 if drift == nil { findings += diagnostics.map { Finding($0) } }
             }
+        }
+        // Measured last, once the replays passed: a migration that fails there is a finding, not a stop.
+        var measurement: LockMeasurement?
+        if let measure, configuration.migrations.dialect == .postgres, !catalogs.head.diagnostics.hasErrors,
+            !findings.contains(where: { $0.diagnostic.code == .shadowFailed }), lintTargets.contains(where: \.isLinted)
+        {
+            measurement = try LintRun.measure(lintTargets, head: catalogs.head, in: measure)
         }
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(
