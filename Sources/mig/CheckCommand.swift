@@ -13,7 +13,9 @@ struct Check: ParsableCommand {
             unparseable-name and stale-guard (a file head has exactly as the base's tip has it is \
             never a finding), and on PostgreSQL the findings of `mig lint` for the migrations the \
             branch adds or changes; with --shadow also shadow-failed and order-drift (the schema a deployed \
-            database gets, running the branch's migrations after base's, against version order), and stale-schema when the file `mig schema` writes \
+            database gets, running the branch's migrations after base's, against version order), on PostgreSQL \
+            the locks and rewrites of the branch's statements measured in a shadow with generated rows (as \
+            `mig lint --measure`), and stale-schema when the file `mig schema` writes \
             exists and differs from the schema the branch's migrations produce. Exit status: 0 clean, 1 findings at error level, 2 when the check \
             cannot run (not a repository, missing base, shallow clone, no commits).
             """
@@ -22,7 +24,10 @@ struct Check: ParsableCommand {
     @Option(help: "The branch or commit this branch will merge into (default: [git] base, origin/HEAD, main, master).")
     var base: String?
 
-    @Flag(help: "Also replay the migrations into shadows in deploy order and in version order, and report order-drift.")
+    @Flag(
+        help:
+            "Also replay the migrations into shadows in deploy order and in version order, and report order-drift; on PostgreSQL also measure the branch's locks and rewrites."
+    )
     var shadow = false
 
     @Flag(help: "With --shadow or a schema file: replay from nothing, neither using nor keeping snapshots in .migrate/cache.")
@@ -40,9 +45,12 @@ struct Check: ParsableCommand {
             // One replay (and for PostgreSQL one shadow server) for both; made only when needed.
             let needsReplay = shadow || FileManager.default.fileExists(atPath: schemaFile.url.path)
             let replay = needsReplay ? try shadowReplay(for: project, noCache: noCache) : nil
+            // PostgreSQL: --shadow also measures the branch's statements, as `mig lint --measure`.
+            let measures = shadow && project.configuration.migrations.dialect == .postgres
             report = try BranchChecker(
                 context: context, drift: shadow ? replay.map(DeployOrderDrift.init) : nil,
-                schema: replay.map { SchemaFile.Check(file: schemaFile, replay: $0) }
+                schema: replay.map { SchemaFile.Check(file: schemaFile, replay: $0) },
+                measure: measures ? replay?.makeDatabase : nil
             ).run()
         }
         guard let report else { return }
@@ -55,6 +63,7 @@ struct Check: ParsableCommand {
         if let summary = report.shadow?.summary { Console.note(summary) }
         let compared = "head \(report.headCommit.short) against \(report.base) \(report.baseCommit.short) "
             + "(merge base \(report.mergeBase.short))"
+        Console.printMeasurements(report.measurements, generatedRows: report.generatedRows)
         guard !report.findings.isEmpty else {
             Console.print("ok: no problems found comparing \(compared)")
             return

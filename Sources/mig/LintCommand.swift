@@ -55,10 +55,8 @@ struct Lint: ParsableCommand {
             return
         }
         var report: LintReport?
-        var dialect = Dialect.postgres
         try runReportingErrors {
             let project = try currentProject()
-            dialect = project.configuration.migrations.dialect
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
             let scope: LintScope =
                 all
@@ -68,22 +66,14 @@ struct Lint: ParsableCommand {
                 project: project, scope: scope, measureIn: measure ? try shadowReplay(for: project).makeDatabase : nil)
         }
         guard let report else { return }
-        try format.print(report) { printText(report, dialect: dialect) }
+        try format.print(report) { printText(report) }
         if report.hasErrors { throw ExitCode(1) }
     }
 
-    private func printText(_ report: LintReport, dialect: Dialect) {
+    private func printText(_ report: LintReport) {
         let against = report.base.map { " against \($0)" } ?? ""
         let what = "\(report.files.count) migration(s)\(against)"
-        if dialect != .postgres {
-            Console.print(
-                "ok: mig lint has rules for PostgreSQL only; this project's dialect is \(dialect.rawValue) (\(what))")
-            return
-        }
-        let measured = (report.measurements ?? []).filter(\.affectsExistingTable)
-        if !measured.isEmpty {
-            Console.print(measured.map { "\($0.location): measured: \($0.summary)" }.joined(separator: "\n"))
-        }
+        Console.printMeasurements(report.measurements, generatedRows: report.generatedRows)
         guard !report.findings.isEmpty else {
             Console.print("ok: no problems found in \(what)")
             return
@@ -91,5 +81,26 @@ struct Lint: ParsableCommand {
         Console.print(Console.describe(report.findings.map(\.diagnostic)))
         let errors = report.findings.filter { $0.diagnostic.severity == .error }.count
         Console.print("\(errors) error(s), \(report.findings.count - errors) warning(s) in \(what)")
+    }
+}
+
+extension Console {
+    /// `--measure`'s evidence in text: the rows generated first, then each statement that locked
+    /// or rewrote a table existing before the branch, or failed in the shadow.
+    static func printMeasurements(_ statements: [MeasuredStatement]?, generatedRows: [GeneratedRows]?) {
+        guard let statements else { return }
+        let filled = (generatedRows ?? []).filter { $0.skipped == nil }
+        let empty = (generatedRows ?? []).filter { $0.skipped != nil }
+        var rows =
+            filled.isEmpty && empty.isEmpty
+            ? "measured in a shadow; no table existed before the branch's migrations"
+            : "measured in a shadow with \(filled.first?.rows ?? 0) generated rows in each of \(filled.count) existing table(s)"
+        if !empty.isEmpty {
+            rows += "; left empty: " + empty.map { "\($0.table) (\($0.skipped ?? ""))" }.joined(separator: ", ")
+        }
+        print(rows)
+        for statement in statements where statement.affectsExistingTable {
+            print("\(statement.location): measured: \(statement.summary)")
+        }
     }
 }

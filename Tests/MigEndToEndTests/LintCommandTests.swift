@@ -96,6 +96,34 @@ import Testing
         #expect(broken.stdout.contains("\"rule\" : \"syntax-error\""))
         #expect(broken.stdout.contains("\"line\" : 3"))
     }
+
+    /// The columns of a table main created come from main's migrations: a rebuild on the branch
+    /// that leaves one out is a finding, shown in text like every other.
+    @Test func aSQLiteRebuildThatLosesAColumnMainCreatedIsShown() throws {
+        let repo = try BranchRepository()
+        try repo.git.write(".migrate/config.toml", "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\n")
+        try repo.git.write(
+            BranchRepository.path("0001_users"),
+            Self.migration("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT);", down: "DROP TABLE users;"))
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            BranchRepository.path("0002_rebuild_users"),
+            Self.migration(
+                """
+                CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+                INSERT INTO new_users (id, name) SELECT id, coalesce(name, '') FROM users;
+                DROP TABLE users;
+                ALTER TABLE new_users RENAME TO users;
+                """))
+        let lint = try repo.mig(["lint"])
+        #expect(lint.status == 1, "\(lint.stdout)\(lint.stderr)")
+        #expect(
+            lint.stdout.contains(
+                "db/migrations/0002_rebuild_users.sql:3: error: the rebuild of users loses email: the INSERT … SELECT that fills the new table does not copy it"
+            ), "\(lint.stdout)")
+        #expect(lint.stdout.contains("[sqlite-rebuild-loses-column]"))
+    }
 }
 
 /// `mig lint --measure` against the PostgreSQL server the tests start.
@@ -131,8 +159,47 @@ import Testing
         #expect(!result.stdout.contains("0002_users_email.sql:5: measured"))
         #expect(result.stdout.contains("[require-concurrent-index-creation]"))
 
+        #expect(result.stdout.hasPrefix("measured in a shadow with 300 generated rows in each of 1 existing table(s)\n"))
+
         let json = try repo.mig(["lint", "--measure", "--format", "json"])
         #expect(json.stdout.contains("\"mode\" : \"ShareLock\""))
         #expect(json.stdout.contains("\"rewritten\" : [\n"))
+        #expect(json.stdout.contains("\"generatedRows\" : ["))
+
+        // check --shadow shows the same evidence beside the same findings.
+        let check = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.hasPrefix("measured in a shadow with 300 generated rows in each of 1 existing table(s)\n"))
+        #expect(
+            check.stdout.contains(
+                "db/migrations/0002_users_email.sql:3: measured: ACCESS EXCLUSIVE on users (existing table); users rewritten"
+            ))
+        #expect(check.stdout.contains("[require-concurrent-index-creation]"))
+        let plain = try repo.mig(["check", "--base", "main"])
+        #expect(!plain.stdout.contains("measured"), "without --shadow nothing is replayed")
+    }
+
+    /// A merged migration that fails in the shadow is a shadow-failed finding of check --shadow;
+    /// the measurement, which would replay it too, is left out rather than stopping the check.
+    @Test func aMergedMigrationFailingInTheShadowIsAFindingNotAStop() throws {
+        let repo = try BranchRepository()
+        let shadowURL = try PostgresTestServer.url(database: "postgres")
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
+        )
+        try repo.git.write(
+            BranchRepository.path("0001_users"),
+            "-- mig:up\nCREATE TABLE users (id bigint);\nSELECT no_such_function();\n-- mig:down\nDROP TABLE users;\n")
+        try repo.git.commit("users")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            BranchRepository.path("0002_index"), "-- mig:up\nCREATE INDEX users_id_idx ON users (id);\n-- mig:down\nSELECT 1;\n")
+        try repo.git.commit("index")
+
+        let check = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("[shadow-failed]"), "\(check.stdout)")
+        #expect(!check.stdout.contains("measured"))
     }
 }

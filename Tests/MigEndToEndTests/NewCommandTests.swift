@@ -115,6 +115,36 @@ import Testing
         #expect(result.stderr.contains("a timestamp has 14"), "\(result.stderr)")
     }
 
+    @Test func renameColumnWritesTheExpandStepAndPrintsTheContractStep() throws {
+        let scratch = try project(versioning: "sequential", layout: "sections")
+        try scratch.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n")
+        let missing = try MigProcess.run(
+            ["new", "rename users name", "-t", "rename-column", "--set", "table=users", "--set", "type=text"],
+            in: scratch.url)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("needs `from`, `to`, which mig cannot guess: give --set from=VALUE --set to=VALUE"), "\(missing.stderr)")
+        #expect(!scratch.exists("db/migrations"))
+        let malformed = try MigProcess.run(["new", "x", "-t", "rename-column", "--set", "from"], in: scratch.url)
+        #expect(malformed.status == 2)
+        #expect(malformed.stderr.contains("--set from: write NAME=VALUE"), "\(malformed.stderr)")
+
+        let result = try MigProcess.run(
+            [
+                "new", "rename users name", "-t", "rename-column", "--set", "table=users", "--set", "from=name",
+                "--set", "to=full_name", "--set", "type=text",
+            ], in: scratch.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("created db/migrations/0001_rename_users_name.sql\nlater: put the contract step"))
+        #expect(result.stdout.contains("ALTER TABLE users DROP COLUMN name;\n"))
+        let written = try scratch.read("db/migrations/0001_rename_users_name.sql")
+        #expect(written.contains("ALTER TABLE users ADD COLUMN IF NOT EXISTS full_name text;"))
+        #expect(!written.contains("DROP COLUMN name;"))
+        let lint = try MigProcess.run(["lint", "--all"], in: scratch.url)
+        #expect(lint.status == 0, "\(lint.stdout)\(lint.stderr)")
+    }
+
     @Test func dryRunWritesNothing() throws {
         let scratch = try project(versioning: "sequential", layout: "sections")
         let result = try MigProcess.run(["new", "create users", "-t", "create-table", "--dry-run"], in: scratch.url)

@@ -148,17 +148,78 @@ import Testing
         #expect(rendered == "-- mig:up\nSELECT 'it's <b>' <> \"it's <b>\" & 1;\n")
     }
 
+    // MARK: - Expand/contract templates
+
+    @Test func anExpandContractTemplateWritesTheExpandStepAndReturnsTheContractStep() throws {
+        let scaffolder = Scaffolder(project: project(.sequential, dialect: .postgres))
+        let plan = try scaffolder.plan(
+            .init(
+                description: "rename users name", template: "rename-column", now: noon,
+                settings: ["table": "users", "from": "name", "to": "full_name", "type": "text"]))
+        let written = try #require(plan.files.first?.contents)
+        #expect(written.contains("ALTER TABLE users ADD COLUMN IF NOT EXISTS full_name text;"))
+        #expect(written.contains("CREATE TRIGGER users_sync_full_name BEFORE INSERT OR UPDATE ON users"))
+        #expect(!written.contains("DROP COLUMN name"), "the contract step is not in the expand migration")
+        let contract = try #require(plan.contract)
+        #expect(contract.contains("ALTER TABLE users DROP COLUMN name;"))
+        #expect(contract.contains("-- mig:lint-ignore ban-drop-column contract step of rename_users_name"))
+        #expect(try scaffolder.plan(.init(description: "users", template: "create-table", now: noon)).contract == nil)
+    }
+
+    @Test func aRequiredVariableNotGivenIsNamedWithHowToGiveIt() throws {
+        let scaffolder = Scaffolder(project: project(.sequential, dialect: .postgres))
+        #expect {
+            _ = try scaffolder.plan(
+                .init(
+                    description: "rename users name", template: "rename-column", now: noon,
+                    settings: ["table": "users", "type": "text"]))
+        } throws: { error in
+            guard case .missingVariables(let origin, let missing) = error as? TemplateStore.Failure else { return false }
+            return origin == "built-in template postgres/rename-column" && missing == ["from", "to"]
+                && "\(error)".contains("--set from=VALUE --set to=VALUE")
+        }
+    }
+
+    @Test func setCannotChangeWhatMigWorksOutAndGivesUnknownVariablesAValue() throws {
+        let project = project(.sequential, dialect: .postgres)
+        #expect(throws: Scaffolder.Failure.fixedVariable("version")) {
+            _ = try Scaffolder(project: project).plan(
+                .init(description: "x", template: "empty", now: noon, settings: ["version": "9"]))
+        }
+        try scratch.write(".migrate/templates/owner.mustache", "-- mig:up\nALTER TABLE {{table}} OWNER TO {{owner}};\n")
+        let plan = try Scaffolder(project: project).plan(
+            .init(description: "x", template: "owner", now: noon, settings: ["table": "users", "owner": "app"]))
+        #expect(plan.files.first?.contents.contains("ALTER TABLE users OWNER TO app;") == true)
+    }
+
+    @Test func aPostgresOnlyTemplateInASQLiteProjectSaysSo() throws {
+        #expect {
+            _ = try Scaffolder(project: project(.sequential)).plan(
+                .init(description: "x", template: "rename-column", now: noon))
+        } throws: { error in
+            "\(error)".contains("built in for postgres only, and this project's dialect is sqlite")
+        }
+    }
+
+    @Test func theContractSectionComesAfterUpAndIsNeverWritten() throws {
+        let text = try MigrationText(rendered: "-- mig:up\nA;\n-- mig:down\nB;\n-- mig:contract\nC;\n")
+        #expect(text == MigrationText(up: "A;\n", down: "B;\n", contract: "C;\n"))
+        #expect(throws: MigrationText.Failure.self) { try MigrationText(rendered: "-- mig:contract\nC;\n-- mig:up\nA;\n") }
+    }
+
     // MARK: - Golden outputs of the built-in templates
 
     static let goldenVariables = [
         "version": "20240115120000", "name": "add email to users", "slug": "add_email_to_users",
         "created": "2024-01-15T12:00:00Z", "author": "Ada Lovelace", "email": "ada@example.com", "branch": "feature/email",
-        "dialect": "sqlite", "table": "users", "column": "email",
+        "dialect": "sqlite", "table": "users", "column": "email", "from": "name", "to": "full_name", "type": "text",
+        "default": "''",
     ]
 
     @Test(arguments: [
         ("empty", Dialect.sqlite), ("create-table", .sqlite), ("add-column", .sqlite), ("add-index", .sqlite),
         ("create-table", .postgres), ("add-column", .postgres), ("add-index", .postgres),
+        ("rename-column", .postgres), ("add-not-null-column", .postgres),
     ])
     func builtInTemplatesRenderAsRecorded(name: String, dialect: Dialect) throws {
         let source = try TemplateStore(overrides: nil).template(named: name, dialect: dialect)

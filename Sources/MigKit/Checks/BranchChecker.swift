@@ -24,6 +24,11 @@ public struct CheckReport: Sendable, Codable {
     public let findings: [Finding]
     /// What the shadow replays (`--shadow`, `stale-schema`) took from the snapshot cache; `nil` when none ran.
     public internal(set) var shadow: ShadowCacheUse?
+    /// With `--shadow` on PostgreSQL: what each statement of the branch's migrations locked and
+    /// rewrote in a shadow with generated rows (as `mig lint --measure`).
+    public var measurements: [MeasuredStatement]?
+    /// The rows generated before measuring, or why a table stayed empty.
+    public var generatedRows: [GeneratedRows]?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
 }
@@ -67,16 +72,19 @@ public struct BranchChecker {
     private let schema: SchemaFile.Check?
     /// The values replayed files' placeholders stand for, as `mig up` would run them.
     private let placeholders: Placeholders
+    private let measure: ShadowDatabaseFactory?
 
-    /// With `schema`, also `stale-schema` when its file exists and differs from head's schema.
+    /// With `schema`, also `stale-schema` when its file exists and differs from head's schema;
+    /// with `measure` (a PostgreSQL shadow), the locks and rewrites of the branch's statements.
     public init(
         context: BranchContext, drift: DeployOrderDrift? = nil, schema: SchemaFile.Check? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        measure: ShadowDatabaseFactory? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.context = context
         self.drift = drift
         self.schema = schema
         placeholders = Placeholders(project: context.project, environment: environment)
+        self.measure = measure
     }
 
     public func run() throws -> CheckReport {
@@ -90,8 +98,8 @@ public struct BranchChecker {
         var findings = rules.findings()
         findings += catalogs.head.diagnostics.map { Finding($0) }
         let configuration = context.project.configuration
-        findings += MigrationLinter(configuration: configuration)
-            .lint(LintTargets.branch(catalogs, directory: configuration.migrations.directory)).map { Finding($0) }
+        let lintTargets = LintTargets.branch(catalogs, directory: configuration.migrations.directory)
+        findings += MigrationLinter(configuration: configuration).lint(lintTargets).map { Finding($0) }
         if let stale = try MergeGuard(project: context.project).staleness(of: context.workingSource) {
             findings.append(Finding(stale))
         }
@@ -106,11 +114,19 @@ public struct BranchChecker {
                 findings += error.diagnostics(under: configuration.migrations.directory).map { Finding($0) }
             }
         }
+        // Measured last, once the replays passed: a migration that fails there is a finding, not a stop.
+        var measurement: LockMeasurement?
+        if let measure, configuration.migrations.dialect == .postgres, !catalogs.head.diagnostics.hasErrors,
+            !findings.contains(where: { $0.diagnostic.code == .shadowFailed }), lintTargets.contains(where: \.isLinted)
+        {
+            measurement = try LintRun.measure(lintTargets, head: catalogs.head, in: measure)
+        }
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(
             base: context.baseName, baseCommit: context.base, headCommit: context.head, mergeBase: context.mergeBase,
             pathPrefix: context.projectPathInRepository, findings: findings,
-            shadow: cacheUse.replays > 0 ? cacheUse : nil)
+            shadow: cacheUse.replays > 0 ? cacheUse : nil, measurements: measurement?.statements,
+            generatedRows: measurement?.generatedRows)
     }
 
     /// `order-drift` and `stale-schema`, from the shadow replays of base and head.

@@ -44,6 +44,7 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
     // SQLite.
     case sqliteUnsupportedAlterTable = "sqlite-unsupported-alter-table"
     case sqliteForeignKeysOff = "sqlite-foreign-keys-off"
+    case sqliteRebuildLosesColumn = "sqlite-rebuild-loses-column"
     // The lint itself.
     case syntaxError = "syntax-error"
     case invalidLintIgnore = "invalid-lint-ignore"
@@ -119,6 +120,8 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
             "SQLite's ALTER TABLE only renames a table or column, adds a column or drops one: anything else fails"
         case .sqliteForeignKeysOff:
             "SQLite ignores PRAGMA foreign_keys inside a transaction, and a rebuild with foreign keys off can leave rows pointing nowhere"
+        case .sqliteRebuildLosesColumn:
+            "a table rebuild whose new table, or the INSERT … SELECT that fills it, leaves out a column of the old table loses that column's data"
         case .syntaxError: "the database's parser cannot read the script"
         case .invalidLintIgnore: "a suppression must name known rules and say why"
         }
@@ -183,6 +186,8 @@ public enum LintRule: String, Sendable, CaseIterable, Codable {
             "rebuild the table: CREATE TABLE new_t (…); INSERT INTO new_t SELECT … FROM t; DROP TABLE t; ALTER TABLE new_t RENAME TO t"
         case .sqliteForeignKeysOff:
             "a `-- mig:no-transaction` migration: PRAGMA foreign_keys = OFF; BEGIN; rebuild; PRAGMA foreign_key_check; COMMIT; PRAGMA foreign_keys = ON"
+        case .sqliteRebuildLosesColumn:
+            "name every column of the old table in the new one and in INSERT INTO new (…) SELECT … FROM old; to drop a column on purpose, say so with `-- mig:lint-ignore sqlite-rebuild-loses-column` and the reason"
         case .syntaxError: "fix the SQL (the PostgreSQL parser is PostgreSQL 15's: newer syntax is not understood yet)"
         case .invalidLintIgnore: "-- mig:lint-ignore RULE[,RULE] the reason it is safe here"
         }

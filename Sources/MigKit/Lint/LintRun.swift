@@ -20,6 +20,8 @@ public struct LintReport: Sendable, Codable, DiagnosticReport {
     public let findings: [Finding]
     /// With `--measure`: what each linted statement locked and rewrote in the shadow.
     public let measurements: [MeasuredStatement]?
+    /// With `--measure`: the rows generated in each existing table first, or why not.
+    public let generatedRows: [GeneratedRows]?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
     public var tool: String { "mig lint" }
@@ -65,19 +67,27 @@ public enum LintRun {
             targets = try LintTargets.paths(urls, project: project, context: context)
         }
         let findings = (problems + linter.lint(targets)).map { Finding($0) }
-        var measurements: [MeasuredStatement]?
+        var measurement: LockMeasurement?
         if let shadow {
             guard project.configuration.migrations.dialect == .postgres, case .branch = scope, let context else {
                 throw LintSetupError.measureNeedsPostgresBranch
             }
-            let head = try context.workingCatalog()
-            let linted = Set(targets.map(\.script.path))
-            let before = head.migrations.filter { !linted.contains($0.up.path) }.map(\.up)
-            measurements = try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: targets)
+            measurement = try measure(targets, head: try context.workingCatalog(), in: shadow)
         }
         return LintReport(
             base: context?.baseName, pathPrefix: pathPrefix, files: targets.filter(\.isLinted).map(\.path),
-            findings: findings, measurements: measurements)
+            findings: findings, measurements: measurement?.statements, generatedRows: measurement?.generatedRows)
+    }
+
+    /// Replays head's migrations before the branch's in a PostgreSQL shadow, then measures the
+    /// branch's: `mig lint --measure` and `mig check --shadow`.
+    public static func measure(_ targets: [LintTarget], head: Catalog, in shadow: @escaping ShadowDatabaseFactory)
+        throws -> LockMeasurement
+    {
+        let branchTargets = targets.filter { $0.isLinted || $0.isNewOnBranch }
+        let onBranch = Set(branchTargets.map(\.script.path))
+        let before = head.migrations.filter { !onBranch.contains($0.up.path) }.map(\.up)
+        return try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: branchTargets)
     }
 
     /// The branch comparison, or nil outside a Git repository.
@@ -105,17 +115,23 @@ public enum LintSetupError: Error, Sendable, CustomStringConvertible {
 
 /// The lint targets of each scope, in version order.
 public enum LintTargets {
-    /// The up scripts head adds or changes against the merge base; the added ones carry what they create.
+    /// The up scripts head adds or changes against the merge base, linted; the added ones carry
+    /// what they create. The unchanged migrations before them come along unlinted, for what
+    /// they leave behind (a NOT VALID check a branch migration validates, a SQLite table's columns).
     public static func branch(_ catalogs: BranchCatalogs, directory: String) -> [LintTarget] {
         let added = Set(catalogs.added.map(\.identifier))
         let before = Dictionary(
             catalogs.mergeBase.migrations.map { ($0.identifier, $0.up.checksum) },
             uniquingKeysWith: { first, _ in first })
-        return catalogs.head.migrations.compactMap { migration in
+        var targets = catalogs.head.migrations.map { migration in
             let isNew = added.contains(migration.identifier)
-            guard isNew || before[migration.identifier].map({ $0 != migration.up.checksum }) == true else { return nil }
-            return LintTarget(script: migration.up, path: path(migration.up, directory), isNewOnBranch: isNew)
+            let isChanged = before[migration.identifier].map { $0 != migration.up.checksum } == true
+            return LintTarget(
+                script: migration.up, path: path(migration.up, directory), isLinted: isNew || isChanged,
+                isNewOnBranch: isNew)
         }
+        while let last = targets.last, !last.isLinted { targets.removeLast() }
+        return targets
     }
 
     /// Every up script; nothing carries over from one migration to the next (each table exists
@@ -124,8 +140,8 @@ public enum LintTargets {
         catalog.migrations.map { LintTarget(script: $0.up, path: path($0.up, directory), isNewOnBranch: false) }
     }
 
-    /// The named files: a catalog migration's up script (with the branch's added migrations for
-    /// context when in a repository), else the file as one plain script (a down file, say).
+    /// The named files: a catalog migration's up script (with the migrations before it for
+    /// context), else the file as one plain script (a down file, say).
     static func paths(_ urls: [URL], project: Project, context: BranchContext?) throws -> [LintTarget] {
         let directory = project.configuration.migrations.directory
         let catalog = try context?.workingCatalog() ?? project.loadCatalog()
@@ -138,13 +154,12 @@ public enum LintTargets {
             let upFile = migrationDirectory.appending(path: migration.up.path).standardizedFileURL.path
             let isLinted = wanted.contains(upFile)
             if isLinted { found.insert(upFile) }
-            let isNew = added.contains(migration.identifier)
-            guard isLinted || isNew else { continue }
             targets.append(
                 LintTarget(
-                    script: migration.up, path: path(migration.up, directory), isLinted: isLinted, isNewOnBranch: isNew)
-            )
+                    script: migration.up, path: path(migration.up, directory), isLinted: isLinted,
+                    isNewOnBranch: added.contains(migration.identifier)))
         }
+        while let last = targets.last, !last.isLinted { targets.removeLast() }
         let root = project.root.standardizedFileURL.path
         for url in urls where !found.contains(url.standardizedFileURL.path) {
             guard let data = FileManager.default.contents(atPath: url.path) else {

@@ -4,10 +4,14 @@ import Foundation
 protocol ScriptLintRules {
     /// The findings (at script lines) of a script that runs in `mode`; `memory` learns what it creates.
     func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit]
+    /// Learns from a migration merged before the branch, which is not linted, only what later
+    /// rules need, reading as little of it as it can (a merged seed file may be large).
+    func remember(_ script: Script, memory: inout LintMemory)
 }
 
-/// One up script for the linter: linted, or only read for the tables it creates (an earlier
-/// migration of the branch that was not asked for).
+/// One up script for the linter: linted, or only read for what it leaves behind (an earlier
+/// migration of the branch that was not asked for: the tables it creates; a migration merged
+/// before the branch: its NOT VALID checks, and for SQLite its tables' columns).
 public struct LintTarget: Sendable {
     public let script: Script
     /// The file as findings show it, relative to the project root.
@@ -49,9 +53,14 @@ public struct MigrationLinter {
         var branchMemory = LintMemory()
         var diagnostics: [Diagnostic] = []
         for target in targets {
+            guard target.isLinted || target.isNewOnBranch else {
+                rules.remember(target.script, memory: &branchMemory)
+                continue
+            }
             var memory = branchMemory
             let hits = Self.hits(of: target.script, reader: reader, rules: rules, memory: &memory)
-            if target.isNewOnBranch { branchMemory = memory }
+            // What a merged migration creates exists before the branch: only its facts carry over.
+            if target.isNewOnBranch { branchMemory = memory } else { branchMemory.keepFacts(of: memory) }
             if target.isLinted { diagnostics += hits.compactMap { diagnostic($0, in: target) } }
         }
         return diagnostics

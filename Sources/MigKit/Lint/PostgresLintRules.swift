@@ -16,6 +16,13 @@ struct LintMemory: Sendable {
     var provenNotNull: Set<String> = []
     /// NOT VALID `CHECK (col IS NOT NULL)` constraints by name, waiting for `VALIDATE CONSTRAINT`.
     var pendingNotNullChecks: [String: String] = [:]
+
+    /// Takes what `other` knows about columns, not the tables it created: for a migration
+    /// merged before the branch, whose tables already exist.
+    mutating func keepFacts(of other: LintMemory) {
+        provenNotNull = other.provenNotNull
+        pendingNotNullChecks = other.pendingNotNullChecks
+    }
 }
 
 /// The PostgreSQL rules over one script's parse trees: walks its statements in order, tracking
@@ -35,17 +42,66 @@ struct PostgresLintRules: ScriptLintRules {
     ]
 
     /// Identifiers longer than PostgreSQL keeps (63 bytes) in a statement's text: the parser
-    /// truncates them silently, so the parse tree cannot tell.
+    /// truncates them silently, so the parse tree cannot tell. A scan over the bytes, passing
+    /// over `'…'` strings and `--` comments: a regular expression here, built again for every
+    /// statement, took most of the lint's time.
     static func longIdentifiers(in text: String, line: Int) -> [LintHit] {
-        let code = text.replacing(/'(?:[^']|'')*'|--[^\n]*/, with: "")
-        return code.matches(of: /"((?:[^"]|"")+)"|[A-Za-z_\u{80}-\u{10FFFF}][A-Za-z0-9_$\u{80}-\u{10FFFF}]*/).compactMap
-        { match in
-            let name = String(match.output.1 ?? match.output.0)
-            guard name.utf8.count > 63 else { return nil }
+        let bytes = Array(text.utf8)
+        let (quote, doubleQuote, dash, newline) = (
+            UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "-"), UInt8(ascii: "\n")
+        )
+        let starts: (UInt8) -> Bool = {
+            $0 >= 0x80 || $0 == UInt8(ascii: "_") || (($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A)
+        }
+        let continues: (UInt8) -> Bool = {
+            starts($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "$")
+        }
+        var names: [[UInt8]] = []
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == quote || byte == doubleQuote {
+                // A string or a quoted identifier; a doubled quote stands for one.
+                var name: [UInt8] = []
+                index += 1
+                while index < bytes.count {
+                    if bytes[index] == byte {
+                        guard index + 1 < bytes.count, bytes[index + 1] == byte else { break }
+                        index += 1
+                    }
+                    name.append(bytes[index])
+                    index += 1
+                }
+                index += 1
+                if byte == doubleQuote { names.append(name) }
+            } else if byte == dash, index + 1 < bytes.count, bytes[index + 1] == dash {
+                while index < bytes.count, bytes[index] != newline { index += 1 }
+            } else if starts(byte) {
+                let start = index
+                while index < bytes.count, continues(bytes[index]) { index += 1 }
+                names.append(Array(bytes[start..<index]))
+            } else {
+                index += 1
+            }
+        }
+        return names.filter { $0.count > 63 }.map { bytes in
+            let name = String(decoding: bytes, as: UTF8.self)
             return LintHit(
                 rule: .identifierTooLong, line: line,
-                message: "the name \(name) has \(name.utf8.count) bytes; PostgreSQL keeps 63")
+                message: "the name \(name) has \(bytes.count) bytes; PostgreSQL keeps 63")
         }
+    }
+
+    /// A merged migration's NOT VALID `CHECK (col IS NOT NULL)` constraints and their
+    /// validations, read only from a script that says `VALID` somewhere, and only its `ALTER`s.
+    func remember(_ script: Script, memory: inout LintMemory) {
+        guard script.sql.utf8.containsCaseInsensitive("valid"),
+            let reading = try? PostgresSQLReader().read(script.sql)
+        else { return }
+        let alters = reading.statements.filter { $0.text.prefix(5).uppercased() == "ALTER" }
+        var scratch = memory
+        _ = hits(of: SQLScript(statements: alters), mode: .wrapped, memory: &scratch)
+        memory.keepFacts(of: scratch)
     }
 
     /// Each statement parsed on its own (a `COPY`'s data is not SQL), then the rules in order.
@@ -399,5 +455,24 @@ private struct Walk {
             }
         default: break
         }
+    }
+}
+
+extension String.UTF8View {
+    /// Whether `word` (ASCII letters) occurs, in any case: a byte scan, no copy of a large script.
+    func containsCaseInsensitive(_ word: String) -> Bool {
+        let needle = Array(word.lowercased().utf8)
+        guard let first = needle.first else { return true }
+        var matched = 0
+        for byte in self {
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if lower == needle[matched] {
+                matched += 1
+                if matched == needle.count { return true }
+            } else {
+                matched = lower == first ? 1 : 0
+            }
+        }
+        return false
     }
 }

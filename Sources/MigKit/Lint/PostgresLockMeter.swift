@@ -15,6 +15,9 @@ public struct MeasuredStatement: Sendable, Codable, Equatable {
     /// False for statements that run outside a transaction: their locks end with them, before
     /// `pg_locks` can be read; rewrites are still seen.
     public let locksMeasured: Bool
+    /// The database's message when the statement failed in the shadow (on the generated rows,
+    /// say); its transaction was rolled back and the next statements still ran.
+    public let failure: String?
 
     /// "SHARE on users (existing table); users rewritten", the evidence beside a rule.
     public var summary: String {
@@ -25,11 +28,20 @@ public struct MeasuredStatement: Sendable, Codable, Equatable {
         }
         if !locksMeasured { parts.append("locks not measured (runs outside a transaction)") }
         parts += rewritten.map { "\($0) rewritten" }
+        if let failure { parts.append("failed in the shadow: \(failure)") }
         return parts.joined(separator: "; ")
     }
 
-    /// Whether the statement touched a table that existed before the branch.
-    public var affectsExistingTable: Bool { !rewritten.isEmpty || locks.contains(where: \.existing) }
+    /// Whether the statement touched a table that existed before the branch, or failed.
+    public var affectsExistingTable: Bool {
+        !rewritten.isEmpty || locks.contains(where: \.existing) || failure != nil
+    }
+}
+
+/// What `--measure` found: each statement's locks and rewrites, and the rows it generated first.
+public struct LockMeasurement: Sendable, Codable, Equatable {
+    public let statements: [MeasuredStatement]
+    public let generatedRows: [GeneratedRows]
 }
 
 /// Replays migrations in a PostgreSQL shadow and measures what each statement of the linted ones
@@ -37,14 +49,21 @@ public struct MeasuredStatement: Sendable, Codable, Equatable {
 /// (locks last until it ends), and rewrites from each table's `relfilenode` before and after.
 ///
 /// The migrations before the branch's are applied first, so "existing table" means what it means
-/// in production. Measured, not guessed: no rule decides what PostgreSQL locks here.
+/// in production, and their tables get generated rows, so that rewrites, index builds and
+/// validations work through data. Measured, not guessed: no rule decides what PostgreSQL locks here.
 public struct PostgresLockMeter {
     private let makeDatabase: ShadowDatabaseFactory
+    /// Rows generated in each existing table before the branch's migrations run.
+    private let rowsPerTable: Int
 
-    public init(makeDatabase: @escaping ShadowDatabaseFactory) { self.makeDatabase = makeDatabase }
+    public init(makeDatabase: @escaping ShadowDatabaseFactory, rowsPerTable: Int = 300) {
+        self.makeDatabase = makeDatabase
+        self.rowsPerTable = rowsPerTable
+    }
 
-    /// Applies `before`'s up scripts, then runs `targets` statement by statement, measuring the linted ones.
-    public func measure(before: [Script], targets: [LintTarget]) throws -> [MeasuredStatement] {
+    /// Applies `before`'s up scripts, fills their tables, then runs `targets` statement by
+    /// statement, measuring the linted ones.
+    public func measure(before: [Script], targets: [LintTarget]) throws -> LockMeasurement {
         guard let database = try makeDatabase() as? PostgresDriver else {
             throw LintSetupError.measureNeedsPostgresBranch
         }
@@ -52,6 +71,7 @@ public struct PostgresLockMeter {
         for script in before {
             for statement in try read(script, with: reader).statements { try database.execute(statement, of: script) }
         }
+        let generated = try PostgresRowFiller(database: database, rows: rowsPerTable).fill()
         let existing = try relfilenodes(database)
         var measured: [MeasuredStatement] = []
         for target in targets {
@@ -62,15 +82,27 @@ public struct PostgresLockMeter {
                     statement.kind == .ordinary && { if case .selfManaged = mode { false } else { true } }()
                 let before = try relfilenodes(database)
                 var locks: [MeasuredStatement.TableLock] = []
+                var failure: String?
                 if measurable {
                     try database.execute(sql: "BEGIN")
-                    try database.execute(statement, of: target.script)
-                    locks = try tableLocks(database).map {
-                        .init(table: $0.0, mode: $0.1, existing: existing[$0.0] != nil)
+                    do {
+                        try database.execute(statement, of: target.script)
+                        locks = try tableLocks(database).map {
+                            .init(table: $0.0, mode: $0.1, existing: existing[$0.0] != nil)
+                        }
+                        try database.execute(sql: "COMMIT")
+                    } catch {
+                        failure = Self.message(of: error)
+                        try database.execute(sql: "ROLLBACK")
                     }
-                    try database.execute(sql: "COMMIT")
                 } else {
-                    try database.execute(statement, of: target.script)
+                    do {
+                        try database.execute(statement, of: target.script)
+                    } catch {
+                        failure = Self.message(of: error)
+                        // Ends a script's own transaction the failure aborted; only a warning otherwise.
+                        try? database.execute(sql: "ROLLBACK")
+                    }
                 }
                 guard target.isLinted else { continue }
                 let after = try relfilenodes(database)
@@ -81,10 +113,14 @@ public struct PostgresLockMeter {
                     MeasuredStatement(
                         location: SourceLocation(
                             path: target.path, line: target.script.fileLine(forScriptLine: statement.startLine)),
-                        locks: locks, rewritten: rewritten, locksMeasured: measurable))
+                        locks: locks, rewritten: rewritten, locksMeasured: measurable, failure: failure))
             }
         }
-        return measured
+        return LockMeasurement(statements: measured, generatedRows: generated)
+    }
+
+    private static func message(of error: any Error) -> String {
+        (error as? DatabaseError)?.message ?? "\(error)"
     }
 
     private func read(_ script: Script, with reader: PostgresSQLReader) throws -> SQLScript {

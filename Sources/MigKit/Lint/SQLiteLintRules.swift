@@ -1,7 +1,10 @@
-/// The SQLite rules: `ALTER TABLE` forms SQLite refuses, and switching foreign keys off where it
+/// The SQLite rules: `ALTER TABLE` forms SQLite refuses, switching foreign keys off where it
 /// does nothing (inside a transaction) or without checking them afterwards (a table rebuild
-/// that leaves dangling references).
-struct SQLiteLintRules: ScriptLintRules {
+/// that leaves dangling references), and table rebuilds that lose a column. It keeps the
+/// schema the migrations build so far, so one instance lints one chain of migrations in order.
+final class SQLiteLintRules: ScriptLintRules {
+    private let rebuilds = SQLiteRebuildTracker()
+
     /// What SQLite's `ALTER TABLE` accepts after the table's name.
     private static let supportedAlterActions: Set<String> = ["RENAME", "ADD", "DROP"]
     /// Words after `ADD`/`DROP` that make the action one SQLite refuses.
@@ -32,6 +35,7 @@ struct SQLiteLintRules: ScriptLintRules {
             }
             if words.count >= 2, words[1] == "FOREIGN_KEY_CHECK" { foreignKeysOff = nil }
         }
+        hits += rebuilds.hits(of: reading.statements)
         if let line = foreignKeysOff {
             hits.append(
                 LintHit(
@@ -41,10 +45,19 @@ struct SQLiteLintRules: ScriptLintRules {
         return hits
     }
 
+    /// A merged migration only matters to the rebuild rule, for its tables' columns.
+    func remember(_ script: Script, memory: inout LintMemory) {
+        rebuilds.remember(script)
+    }
+
+    /// The statement without its comments and quoted strings.
+    static func code(of text: String) -> String {
+        text.replacing(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//, with: " ")
+    }
+
     /// The statement's words in upper case, comments and quoted text dropped.
     private static func words(of text: String) -> [String] {
-        let code = text.replacing(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//, with: " ")
-        return code.split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "\"" || $0 == "`") }.map {
+        code(of: text).split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "\"" || $0 == "`") }.map {
             $0.uppercased()
         }
     }

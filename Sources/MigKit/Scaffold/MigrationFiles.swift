@@ -50,14 +50,19 @@ public struct MigrationFiles: Sendable, Equatable {
     }
 }
 
-/// A migration's text split at its `-- mig:up` / `-- mig:down` markers, as templates write it.
+/// A migration's text split at its `-- mig:up` / `-- mig:down` markers, as templates write it,
+/// and the contract step an expand/contract template gives after `-- mig:contract`: SQL for a
+/// later migration, which `mig new` prints and never writes.
 public struct MigrationText: Sendable, Equatable {
     public let up: String
     public let down: String
+    /// The later contract step, empty when the template has none.
+    public let contract: String
 
-    public init(up: String, down: String) {
+    public init(up: String, down: String, contract: String = "") {
         self.up = up
         self.down = down
+        self.contract = contract
     }
 
     /// Rendered template text that does not split into an up and a down section.
@@ -67,36 +72,39 @@ public struct MigrationText: Sendable, Equatable {
         public let message: String
     }
 
-    /// Splits rendered template text at its `-- mig:up` and `-- mig:down` lines (a missing
-    /// down is empty). Text outside the sections would be lost, so it is an error: only blank
-    /// lines may stand before `-- mig:up`, and each marker may appear once.
+    /// Splits rendered template text at its `-- mig:up`, `-- mig:down` and `-- mig:contract`
+    /// lines (a missing down or contract is empty). Text outside the sections would be lost, so
+    /// it is an error: only blank lines may stand before `-- mig:up`, and each marker may appear
+    /// once, in that order.
     public init(rendered text: String) throws(Failure) {
-        var up: [Substring] = []
-        var down: [Substring] = []
-        var section = 0
+        var sections: [[Substring]] = [[], [], []]
+        var section = -1
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             switch line.trimmingWhitespace().lowercased() {
             case "-- mig:up":
-                guard section == 0 else { throw Failure(line: offset + 1, message: "a second `-- mig:up`, or one after `-- mig:down`") }
-                section = 1
+                guard section == -1 else { throw Failure(line: offset + 1, message: "a second `-- mig:up`, or one after `-- mig:down`") }
+                section = 0
             case "-- mig:down":
-                guard section == 1 else { throw Failure(line: offset + 1, message: "`-- mig:down` before `-- mig:up`, or a second one") }
+                guard section == 0 else { throw Failure(line: offset + 1, message: "`-- mig:down` before `-- mig:up`, or a second one") }
+                section = 1
+            case "-- mig:contract":
+                guard section == 0 || section == 1 else {
+                    throw Failure(line: offset + 1, message: "`-- mig:contract` before `-- mig:up`, or a second one")
+                }
                 section = 2
-            case "" where section == 0:
+            case "" where section == -1:
                 continue
             default:
-                switch section {
-                case 0:
+                guard section >= 0 else {
                     throw Failure(
                         line: offset + 1,
                         message: "text before `-- mig:up` would be lost: put it inside the up or the down section")
-                case 1: up.append(line)
-                default: down.append(line)
                 }
+                sections[section].append(line)
             }
         }
-        guard section > 0 else { throw Failure(line: 1, message: "no `-- mig:up` line: a template needs an up section") }
-        self.init(up: Self.joined(up), down: Self.joined(down))
+        guard section >= 0 else { throw Failure(line: 1, message: "no `-- mig:up` line: a template needs an up section") }
+        self.init(up: Self.joined(sections[0]), down: Self.joined(sections[1]), contract: Self.joined(sections[2]))
     }
 
     private static func joined(_ lines: [Substring]) -> String {

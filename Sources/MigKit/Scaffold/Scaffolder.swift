@@ -15,11 +15,18 @@ public struct Scaffolder {
         public var now: Date
         /// Up and down text written by mig itself (`mig diff --write`), used instead of a template.
         public var body: MigrationText?
+        /// Values for the template's variables given on the command line (`--set from=name`):
+        /// they win over the guessed `table` and `column`, and give what a template requires.
+        public var settings: [String: String]
 
-        public init(description: String, template: String = "empty", now: Date = Date(), body: MigrationText? = nil) {
+        public init(
+            description: String, template: String = "empty", now: Date = Date(), settings: [String: String] = [:],
+            body: MigrationText? = nil
+        ) {
             self.description = description
             self.template = template
             self.now = now
+            self.settings = settings
             self.body = body
         }
     }
@@ -36,14 +43,19 @@ public struct Scaffolder {
         public let name: String
         public let layout: Layout
         public let files: [PlannedFile]
+        /// An expand/contract template's later contract step, to print (nil when it has none).
+        public let contract: String?
     }
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case exists(String)
         case cannotWrite(path: String, reason: String)
+        case fixedVariable(String)
 
         public var description: String {
             switch self {
+            case .fixedVariable(let name):
+                "--set \(name)=…: mig works out `\(name)` itself; set the template's other variables"
             case .exists(let path): "\(path) already exists: mig never overwrites a file"
             case .cannotWrite(let path, let reason): "\(path): cannot be written: \(reason)"
             }
@@ -58,10 +70,14 @@ public struct Scaffolder {
         let layout = layoutForNewMigration(catalog)
         let version = catalog.styled(
             try VersionAllocator(scheme: settings.versioning).next(after: try versionsInUse(), now: request.now))
+        if let fixed = request.settings.keys.sorted().first(where: TemplateContext.fixed.contains) {
+            throw Failure.fixedVariable(fixed)
+        }
         let context = TemplateContext.make(
             version: version, description: request.description, slug: slug, dialect: settings.dialect,
-            now: request.now, repositoryDirectory: project.root)
-        let text = try request.body ?? render(request.template, context: context)
+            now: request.now, repositoryDirectory: project.root
+        ).merging(request.settings) { _, given in given }
+        let text = try request.body ?? render(request.template, context: context, settings: request.settings)
         let names = MigrationFiles(layout: layout, version: version, name: slug)
         let prefix = settings.directory
         let files: [PlannedFile]
@@ -80,12 +96,19 @@ public struct Scaffolder {
         for file in files where FileManager.default.fileExists(atPath: project.root.appending(path: file.path).path) {
             throw Failure.exists(file.path)
         }
-        return Plan(version: version, name: slug, layout: layout, files: files)
+        return Plan(
+            version: version, name: slug, layout: layout, files: files,
+            contract: text.contract.isEmpty ? nil : text.contract)
     }
 
-    private func render(_ template: String, context: [String: String]) throws -> MigrationText {
+    /// The template's text with `context`; every variable the template requires must be in `settings`.
+    private func render(_ template: String, context: [String: String], settings: [String: String]) throws
+        -> MigrationText
+    {
         let store = TemplateStore(overrides: project.root.appending(path: ".migrate/templates"))
         let source = try store.template(named: template, dialect: project.configuration.migrations.dialect)
+        let missing = source.requiredVariables.filter { settings[$0] == nil }
+        if !missing.isEmpty { throw TemplateStore.Failure.missingVariables(origin: source.origin, missing: missing) }
         do {
             return try MigrationText(rendered: try TemplateRenderer(variables: context).render(source))
         } catch let error as MigrationText.Failure {
@@ -146,6 +169,9 @@ public struct Scaffolder {
 
 /// The variables a migration template can use.
 enum TemplateContext {
+    /// What mig works out for the new file itself, which `--set` cannot change.
+    static let fixed: Set<String> = ["version", "name", "slug", "created", "dialect"]
+
     static func make(
         version: Version, description: String, slug: String, dialect: Dialect, now: Date, repositoryDirectory: URL
     ) -> [String: String] {

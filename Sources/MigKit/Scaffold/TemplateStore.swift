@@ -29,10 +29,20 @@ public struct TemplateStore: Sendable {
             self.text = text
             self.origin = origin
         }
+
+        /// The variables the template declares with `{{! mig:requires a b c }}`: values mig cannot
+        /// guess (the old and the new column of a rename), which `mig new` must be given.
+        public var requiredVariables: [String] {
+            text.matches(of: /\{\{!\s*mig:requires\s+([^}]*)\}\}/).flatMap {
+                $0.output.1.split(whereSeparator: \.isWhitespace).map(String.init)
+            }
+        }
     }
 
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case unknown(name: String, available: [String])
+        case otherDialect(name: String, dialects: [String], dialect: Dialect)
+        case missingVariables(origin: String, missing: [String])
         case unreadable(path: String)
         case invalid(origin: String, line: Int?, message: String)
         case unknownVariable(origin: String, line: Int, variable: String, known: [String])
@@ -41,12 +51,19 @@ public struct TemplateStore: Sendable {
             switch self {
             case .unknown(let name, let available):
                 "no template named `\(name)`: choose one of \(available.joined(separator: ", "))"
+            case .otherDialect(let name, let dialects, let dialect):
+                "the template `\(name)` is built in for \(dialects.joined(separator: ", ")) only, and this project's "
+                    + "dialect is \(dialect.rawValue): write your own in .migrate/templates/\(name).mustache"
+            case .missingVariables(let origin, let missing):
+                "\(origin) needs \(missing.map { "`\($0)`" }.joined(separator: ", ")), which mig cannot guess: give "
+                    + missing.map { "--set \($0)=VALUE" }.joined(separator: " ")
             case .unreadable(let path):
                 "\(path): cannot be read as UTF-8 text"
             case .invalid(let origin, let line, let message):
                 "\(origin)\(line.map { ":\($0)" } ?? ""): not a valid migration template: \(message)"
             case .unknownVariable(let origin, let line, let variable, let known):
-                "\(origin):\(line): unknown template variable `\(variable)`: known variables are \(known.joined(separator: ", "))"
+                "\(origin):\(line): unknown template variable `\(variable)`: known variables are \(known.joined(separator: ", ")); "
+                    + "give it a value with --set \(variable)=VALUE"
             }
         }
     }
@@ -80,6 +97,8 @@ public struct TemplateStore: Sendable {
                 return Source(text: text, origin: "built-in template \(key)")
             }
         }
+        let dialects = Dialect.allCases.filter { BuiltinTemplates.sources["\($0.rawValue)/\(name)"] != nil }
+        if !dialects.isEmpty { throw .otherDialect(name: name, dialects: dialects.map(\.rawValue), dialect: dialect) }
         throw .unknown(name: name, available: availableNames())
     }
 }

@@ -83,17 +83,99 @@ import Testing
             ])
     }
 
+    /// Every built-in PostgreSQL template's up script passes, and an expand/contract template's
+    /// contract step passes too: on the branch of its expand step, and on a later branch.
     @Test func theBuiltInPostgresTemplatesPassTheLint() throws {
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appending(path: "Golden")
         let files = try FileManager.default.contentsOfDirectory(atPath: golden.path).filter {
             $0.hasSuffix(".postgres.sql")
         }
-        #expect(files.count >= 3)
+        #expect(files.count >= 5)
+        var configuration = Configuration()
+        configuration.migrations.dialect = .postgres
+        let linter = MigrationLinter(configuration: configuration)
         for file in files {
-            let text = try String(contentsOf: golden.appending(path: file), encoding: .utf8)
-            let up = String(text.components(separatedBy: "-- mig:down")[0])
-            #expect(lintDiagnostics(up).isEmpty, "\(file): \(lintDiagnostics(up).map(\.message))")
+            let text = try MigrationText(rendered: try String(contentsOf: golden.appending(path: file), encoding: .utf8))
+            let expand = Script(path: "0002_expand.sql", startLine: 1, sql: text.up)
+            #expect(lintDiagnostics(text.up).isEmpty, "\(file): \(lintDiagnostics(text.up).map(\.message))")
+            guard !text.contract.isEmpty else { continue }
+            let contract = LintTarget(
+                script: Script(path: "0003_contract.sql", startLine: 1, sql: text.contract), path: "b",
+                isNewOnBranch: true)
+            for expandIsNew in [true, false] {
+                let found = linter.lint([
+                    LintTarget(script: expand, path: "a", isLinted: expandIsNew, isNewOnBranch: expandIsNew), contract,
+                ])
+                #expect(found.isEmpty, "\(file), expand on the branch: \(expandIsNew): \(found.map(\.message))")
+            }
         }
+    }
+
+    // MARK: - SQLite table rebuilds
+
+    private static let createUsers = Script(
+        path: "0001_users.sql", startLine: 1, sql: "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT);")
+
+    /// Lints `sql` as a SQLite migration after a merged one that created users (id, name, email).
+    private func sqliteRebuildRules(_ sql: String) -> [LintRule] {
+        var configuration = Configuration()
+        configuration.migrations.dialect = .sqlite
+        return MigrationLinter(configuration: configuration).lint([
+            LintTarget(script: Self.createUsers, path: "a", isLinted: false, isNewOnBranch: false),
+            LintTarget(script: Script(path: "0002.sql", startLine: 1, sql: sql), path: "b", isNewOnBranch: true),
+        ]).compactMap(\.rule)
+    }
+
+    @Test func aRebuildWhoseNewTableLacksAColumnOfTheMergedTableLosesIt() {
+        let without = """
+            CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT);
+            INSERT INTO new_users SELECT id, name FROM users;
+            DROP TABLE users;
+            ALTER TABLE new_users RENAME TO users;
+            """
+        #expect(sqliteRebuildRules(without) == [.sqliteRebuildLosesColumn])
+        let with = """
+            CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT, email TEXT NOT NULL DEFAULT '');
+            INSERT INTO new_users SELECT * FROM users;
+            DROP TABLE users;
+            ALTER TABLE new_users RENAME TO users;
+            """
+        #expect(sqliteRebuildRules(with).isEmpty)
+        let noCopy = "CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT);\nDROP TABLE users;\nALTER TABLE new_users RENAME TO users;"
+        #expect(sqliteRebuildRules(noCopy) == [.sqliteRebuildLosesColumn])
+    }
+
+    @Test func aCopyThatLeavesOutAColumnLosesItsData() {
+        let rebuild = """
+            CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT, email TEXT);
+            INSERT INTO new_users (id, {{columns}}) SELECT id, {{columns}} FROM users;
+            DROP TABLE users;
+            ALTER TABLE new_users RENAME TO users;
+            """
+        #expect(sqliteRebuildRules(rebuild.replacing("{{columns}}", with: "name")) == [.sqliteRebuildLosesColumn])
+        #expect(sqliteRebuildRules(rebuild.replacing("{{columns}}", with: "name, email")).isEmpty)
+    }
+
+    @Test func theOtherRecipeRenamingTheOldTableAwayIsFollowedToo() {
+        let rebuild = """
+            ALTER TABLE users RENAME TO old_users;
+            CREATE TABLE users (id INTEGER PRIMARY KEY, full_name TEXT{{email}});
+            INSERT INTO users (id, full_name{{email}}) SELECT id, name{{email}} FROM old_users;
+            DROP TABLE old_users;
+            """
+        #expect(sqliteRebuildRules(rebuild.replacing("{{email}}", with: "")) == [.sqliteRebuildLosesColumn])
+        #expect(sqliteRebuildRules(rebuild.replacing("{{email}}", with: ", email")).isEmpty, "name moves to full_name")
+    }
+
+    @Test func aRebuildWithoutTheMergedTableKnownAndARenameAloneAreNoFinding() {
+        var configuration = Configuration()
+        configuration.migrations.dialect = .sqlite
+        let rename = "ALTER TABLE users RENAME TO people;\nDROP TABLE sessions;"
+        #expect(sqliteRebuildRules(rename).isEmpty)
+        let alone = Script(
+            path: "0002.sql", startLine: 1,
+            sql: "CREATE TABLE n (id INTEGER);\nINSERT INTO n SELECT id FROM users;\nDROP TABLE users;\nALTER TABLE n RENAME TO users;")
+        #expect(MigrationLinter(configuration: configuration).lint([LintTarget(script: alone, path: "b", isNewOnBranch: true)]).isEmpty)
     }
 }

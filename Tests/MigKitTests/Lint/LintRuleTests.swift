@@ -173,6 +173,16 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         #expect(rules.isDisjoint(with: lintRules(create + rows)))
     }
 
+    /// Only names count: a long string or comment is no finding, a long quoted name is, and a
+    /// doubled quote inside it counts once.
+    @Test func longNamesAreFoundOutsideStringsAndComments() {
+        let long = String(repeating: "n", count: 62)
+        #expect(
+            lintRules("CREATE TABLE t (id bigint, note text DEFAULT '\(long)\(long)'); -- \(long)\(long)\n").isEmpty)
+        #expect(lintRules("CREATE TABLE \"\(long)\"\"x\" (id bigint);") == [.identifierTooLong])
+        #expect(lintRules("CREATE TABLE \"\(long)\"\"\" (id bigint);").isEmpty, "63 bytes once unescaped")
+    }
+
     @Test func aDefaultRewritesBeforePostgres11() {
         let sql = "ALTER TABLE users ADD COLUMN active boolean DEFAULT true;"
         #expect(lintRules(sql) == [])
@@ -219,6 +229,22 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
             rule: .sqliteForeignKeysOff,
             fires: "-- mig:no-transaction\nPRAGMA foreign_keys = 0;\nALTER TABLE new_users RENAME TO users;",
             nearMiss: "PRAGMA foreign_keys = ON;"),
+        RuleCase(
+            rule: .sqliteRebuildLosesColumn,
+            fires: """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+                CREATE TABLE new_users (id INTEGER PRIMARY KEY, email TEXT);
+                INSERT INTO new_users (id) SELECT id FROM users;
+                DROP TABLE users;
+                ALTER TABLE new_users RENAME TO users;
+                """,
+            nearMiss: """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);
+                CREATE TABLE new_users (id INTEGER PRIMARY KEY, email TEXT);
+                INSERT INTO new_users (id, email) SELECT id, email FROM users;
+                DROP TABLE users;
+                ALTER TABLE new_users RENAME TO users;
+                """),
     ]
 
     @Test(arguments: sqliteCases) func sqliteRulesFireAndSpareTheNearMiss(_ rule: RuleCase) {
