@@ -139,7 +139,7 @@ import Testing
         #expect(result.stdout.hasPrefix("created db/migrations/0001_rename_users_name.sql\nlater: put the contract step"))
         #expect(result.stdout.contains("ALTER TABLE users DROP COLUMN name;\n"))
         let written = try scratch.read("db/migrations/0001_rename_users_name.sql")
-        #expect(written.contains("ALTER TABLE users ADD COLUMN IF NOT EXISTS full_name text;"))
+        #expect(written.contains("ALTER TABLE users ADD COLUMN full_name text;"))
         #expect(!written.contains("DROP COLUMN name;"))
         let lint = try MigProcess.run(["lint", "--all"], in: scratch.url)
         #expect(lint.status == 0, "\(lint.stdout)\(lint.stderr)")

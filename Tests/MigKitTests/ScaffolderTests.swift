@@ -157,13 +157,31 @@ import Testing
                 description: "rename users name", template: "rename-column", now: noon,
                 settings: ["table": "users", "from": "name", "to": "full_name", "type": "text"]))
         let written = try #require(plan.files.first?.contents)
-        #expect(written.contains("ALTER TABLE users ADD COLUMN IF NOT EXISTS full_name text;"))
+        #expect(written.contains("ALTER TABLE users ADD COLUMN full_name text;"))
         #expect(written.contains("CREATE TRIGGER users_sync_full_name BEFORE INSERT OR UPDATE ON users"))
         #expect(!written.contains("DROP COLUMN name"), "the contract step is not in the expand migration")
         let contract = try #require(plan.contract)
         #expect(contract.contains("ALTER TABLE users DROP COLUMN name;"))
         #expect(contract.contains("-- mig:lint-ignore ban-drop-column contract step of rename_users_name"))
         #expect(try scaffolder.plan(.init(description: "users", template: "create-table", now: noon)).contract == nil)
+    }
+
+    @Test(arguments: [
+        ("table", "app.users"), ("table", "\"Users\""), ("to", "full name"), ("from", "Name"), ("default", " "),
+        ("to", String(repeating: "x", count: 64)),
+    ])
+    func aSetValueThatWouldBreakTheSQLIsRefused(name: String, value: String) throws {
+        let scaffolder = Scaffolder(project: project(.sequential, dialect: .postgres))
+        var settings = ["table": "users", "from": "name", "to": "full_name", "type": "text"]
+        settings[name] = value
+        let request = Scaffolder.Request(
+            description: "rename users name", template: "rename-column", now: noon, settings: settings)
+        #expect {
+            _ = try scaffolder.plan(request)
+        } throws: { error in
+            guard case .invalidVariable(let refused, _, _) = error as? Scaffolder.Failure else { return false }
+            return refused == name
+        }
     }
 
     @Test func aRequiredVariableNotGivenIsNamedWithHowToGiveIt() throws {

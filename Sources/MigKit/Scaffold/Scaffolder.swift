@@ -51,11 +51,14 @@ public struct Scaffolder {
         case exists(String)
         case cannotWrite(path: String, reason: String)
         case fixedVariable(String)
+        /// A `--set` value that cannot stand where the templates put it.
+        case invalidVariable(name: String, value: String, reason: String)
 
         public var description: String {
             switch self {
             case .fixedVariable(let name):
                 "--set \(name)=…: mig works out `\(name)` itself; set the template's other variables"
+            case .invalidVariable(let name, let value, let reason): "--set \(name)=\(value): \(reason)"
             case .exists(let path): "\(path) already exists: mig never overwrites a file"
             case .cannotWrite(let path, let reason): "\(path): cannot be written: \(reason)"
             }
@@ -73,6 +76,7 @@ public struct Scaffolder {
         if let fixed = request.settings.keys.sorted().first(where: TemplateContext.fixed.contains) {
             throw Failure.fixedVariable(fixed)
         }
+        try TemplateContext.check(request.settings)
         let context = TemplateContext.make(
             version: version, description: request.description, slug: slug, dialect: settings.dialect,
             now: request.now, repositoryDirectory: project.root
@@ -171,6 +175,30 @@ public struct Scaffolder {
 enum TemplateContext {
     /// What mig works out for the new file itself, which `--set` cannot change.
     static let fixed: Set<String> = ["version", "name", "slug", "created", "dialect"]
+
+    /// The variables templates put where SQL expects a name, and build other names from
+    /// (`{{table}}_sync_{{to}}`): each must be a plain identifier that needs no quoting.
+    static let identifiers: Set<String> = ["table", "column", "from", "to"]
+
+    /// Refuses an empty value, and an identifier variable that is not a plain lower-case SQL
+    /// name of at most 63 bytes: pasted into the SQL, it would break it or name something else.
+    static func check(_ settings: [String: String]) throws(Scaffolder.Failure) {
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) {
+            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .invalidVariable(name: name, value: value, reason: "the value is empty")
+            }
+            guard identifiers.contains(name) else { continue }
+            let plain = value.first.map { $0 == "_" || ("a"..."z").contains($0) } == true
+                && value.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+            guard plain, value.utf8.count <= 63 else {
+                throw .invalidVariable(
+                    name: name, value: value,
+                    reason: "`\(name)` must be a plain lower-case SQL name (letters, digits, _; at most 63 bytes), "
+                        + "which the templates use unquoted and build trigger and constraint names from; for a table "
+                        + "in another schema, set search_path in the migration")
+            }
+        }
+    }
 
     static func make(
         version: Version, description: String, slug: String, dialect: Dialect, now: Date, repositoryDirectory: URL

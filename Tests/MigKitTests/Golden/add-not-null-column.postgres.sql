@@ -1,18 +1,17 @@
 
 -- mig:up
--- Expand step of adding users.email NOT NULL. The column comes with a constant default,
--- which PostgreSQL 11 and later add without rewriting the table (rows that exist read the
--- default), and NOT NULL comes as a CHECK that is NOT VALID: new writes must give a value, and
--- nothing scans the table under its ACCESS EXCLUSIVE lock.
-ALTER TABLE users ADD COLUMN IF NOT EXISTS email text DEFAULT '';
-ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;
+-- Adds users.email NOT NULL in one step. With a constant default, PostgreSQL 11 and later
+-- store the default once instead of rewriting the table, and need no scan for NOT NULL: every
+-- existing row reads the default. The ACCESS EXCLUSIVE lock is held for a moment only.
+-- A default that changes per row (now(), random(), gen_random_uuid()) does rewrite the table:
+-- add the column without NOT NULL, backfill in batches, then enforce NOT NULL through a CHECK
+-- … NOT VALID, validated in a migration of its own.
+ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';
 
 -- mig:down
-ALTER TABLE users DROP COLUMN IF EXISTS email;
+ALTER TABLE users DROP COLUMN email;
 
 -- mig:contract
--- Contract step, in a later migration: VALIDATE scans the table under a lock that lets reads and
--- writes go on, and the validated CHECK lets SET NOT NULL skip its own scan.
-ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;
-ALTER TABLE users ALTER COLUMN email SET NOT NULL;
-ALTER TABLE users DROP CONSTRAINT users_email_not_null;
+-- Contract step, in a later migration, when the application writes email on every insert
+-- and the default should no longer fill it in (rows that exist keep their values):
+ALTER TABLE users ALTER COLUMN email DROP DEFAULT;
