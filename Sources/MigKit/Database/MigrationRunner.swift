@@ -190,10 +190,14 @@ public struct MigrationRunner {
                 of: driver, catalog: catalog, directoryPrefix: context.directoryPrefix)
             for note in made.notes { progress(.rehearsalNote(note)) }
             copy = made.database
+            try copy.ensureHistoryTable()
+            // The copy holds the schema, not the history's rows: a dirty migration's row says where
+            // its rehearsal resumes, as the real run will.
+            for row in try driver.appliedMigrations() where row.state == .dirty { try copy.recordApplied(row) }
         } else {
             copy = try driver.makeShadowCopy()
+            try copy.ensureHistoryTable()
         }
-        try copy.ensureHistoryTable()
         let executor = self.executor(on: copy, inShadow: true, readings: readings)
         if plan.applies {
             try executor.performCallbacks(catalog.callbackScripts(for: "beforeMigrate"), event: "beforeMigrate")

@@ -14,34 +14,41 @@ struct PostgresClientTools {
     let majorVersion: Int
 
     /// The installed programs best suited to a server of major version `serverMajor`: the same major
-    /// version, else the oldest newer one (`pg_dump` refuses a server newer than itself). `nil` when
-    /// none is as new as the server.
+    /// version, else the oldest newer one (`pg_dump` refuses a server newer than itself), from
+    /// `/usr/lib/postgresql` first, then from the `PATH`. `nil` when none is as new as the server.
     static func forServer(major serverMajor: Int, environment: [String: String]) -> PostgresClientTools? {
-        installed(environment: environment).filter { $0.majorVersion >= serverMajor }.min {
-            $0.majorVersion < $1.majorVersion
+        let suitable = { (tools: [PostgresClientTools]) in
+            tools.filter { $0.majorVersion >= serverMajor }.min { $0.majorVersion < $1.majorVersion }
         }
+        return suitable(installedPerVersion()) ?? suitable(onPath(environment: environment))
     }
 
     /// Every installed folder with both programs, with its version.
     static func installed(environment: [String: String]) -> [PostgresClientTools] {
-        var found: [PostgresClientTools] = []
-        var seen: Set<String> = []
-        func add(_ folder: URL, major: Int?) {
-            let programs = ["pg_dump", "psql"].map { folder.appending(path: $0).resolvingSymlinksInPath().path }
-            guard programs.allSatisfy(FileManager.default.isExecutableFile), !seen.contains(programs[0]),
-                let major = major ?? version(of: folder.appending(path: "pg_dump"))
-            else { return }
-            seen.insert(programs[0])
-            found.append(PostgresClientTools(folder: folder, majorVersion: major))
-        }
+        installedPerVersion() + onPath(environment: environment)
+    }
+
+    /// Debian's `/usr/lib/postgresql/<major>/bin` folders with both programs.
+    private static func installedPerVersion() -> [PostgresClientTools] {
         let root = "/usr/lib/postgresql"
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
-            if let major = Int(entry) { add(URL(fileURLWithPath: "\(root)/\(entry)/bin"), major: major) }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap { entry in
+            guard let major = Int(entry) else { return nil }
+            let folder = URL(fileURLWithPath: "\(root)/\(entry)/bin")
+            return hasBoth(folder) ? PostgresClientTools(folder: folder, majorVersion: major) : nil
         }
-        for folder in (environment["PATH"] ?? "").split(separator: ":") {
-            add(URL(fileURLWithPath: String(folder)), major: nil)
+    }
+
+    /// The `PATH` folders with both programs, each with the version its `pg_dump` reports.
+    private static func onPath(environment: [String: String]) -> [PostgresClientTools] {
+        (environment["PATH"] ?? "").split(separator: ":").compactMap { entry in
+            let folder = URL(fileURLWithPath: String(entry))
+            guard hasBoth(folder), let major = version(of: folder.appending(path: "pg_dump")) else { return nil }
+            return PostgresClientTools(folder: folder, majorVersion: major)
         }
-        return found
+    }
+
+    private static func hasBoth(_ folder: URL) -> Bool {
+        ["pg_dump", "psql"].allSatisfy { FileManager.default.isExecutableFile(atPath: folder.appending(path: $0).path) }
     }
 
     /// The major version `program --version` prints (`pg_dump (PostgreSQL) 15.18 (Debian …)`).

@@ -102,26 +102,36 @@ public final class PostgresRehearsalSource: RehearsalSource {
     }
 
     /// A shadow database in which the migrations `target`'s history lists as applied ran again, in
-    /// the order they were applied, followed by the applied repeatable migrations.
+    /// the order they were applied (of a dirty one, the statements it completed), followed by the
+    /// applied repeatable migrations.
     private func replayOfApplied(
         _ target: PostgresDriver, catalog: Catalog, directoryPrefix: String, on server: PostgresShadowServer
     ) throws -> any DatabaseDriver {
-        let applied = try target.appliedMigrations().enumerated().filter { $0.element.state == .applied }.sorted {
+        let applied = try target.appliedMigrations().enumerated().sorted {
             ($0.element.appliedAt, $0.offset) < ($1.element.appliedAt, $1.offset)
         }.map(\.element)
-        var migrations: [Migration] = []
+        var migrations: [(Migration, AppliedMigration)] = []
         for row in applied {
             guard let migration = catalog.migration(row.version) else {
                 throw DatabaseError(
                     message: "the applied migration \(row.version.text)_\(row.name) has no file in the migration directory")
             }
-            migrations.append(migration)
+            migrations.append((migration, row))
         }
         let repeatables = Set(try target.appliedRepeatables().map(\.name))
         let copy = try server.makeDatabase()
         let executor = MigrationStepExecutor(
             driver: copy, context: nil, directoryPrefix: directoryPrefix, inShadow: true)
-        for migration in migrations { _ = try executor.perform(.apply(migration)) }
+        let readings = ScriptReadings(dialect: .postgres)
+        for (migration, row) in migrations {
+            guard row.state == .dirty else {
+                _ = try executor.perform(.apply(migration))
+                continue
+            }
+            let statements = try readings.read(migration.up).statements
+            let done = MigrationPlanner.resumePoint(of: migration, after: row, statements: statements) ?? 0
+            for statement in statements.prefix(done) { try copy.execute(statement, of: migration.up) }
+        }
         for repeatable in catalog.repeatables where repeatables.contains(repeatable.name) {
             _ = try executor.perform(repeatable)
         }
