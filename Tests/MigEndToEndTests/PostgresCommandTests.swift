@@ -200,6 +200,55 @@ import Testing
             ) == ["bigint"])
     }
 
+    @Test func singleTransactionRefusesANoTransactionMigrationAndAppliesAllOrNothing() throws {
+        try migration("0003", "index", up: "CREATE INDEX CONCURRENTLY users_email ON users (email);")
+        let refused = try mig("up", "--single-transaction")
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains(
+                "--single-transaction runs the whole plan in one transaction, but db/migrations/0003_index.sql runs outside a transaction"
+            ), "\(refused.stderr)")
+        #expect(try history().isEmpty && !exists("users"))
+        try FileManager.default.removeItem(at: scratch.url.appending(path: "db/migrations/0003_index.sql"))
+        try migration("0003", "broken", up: "CREATE TABLE a (id integer);\nINSERT INTO users (id) VALUES (1), (1);")
+        let failed = try mig("up", "--single-transaction", "--no-shadow")
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("the whole plan was rolled back; none of its migrations was applied"), "\(failed.stderr)")
+        #expect(try history().isEmpty && !exists("users"))
+    }
+
+    /// A migration behind a lock another session holds gives up after lock_timeout, is retried as
+    /// configured and announced, then stops saying what happened.
+    @Test func aMigrationBehindALockIsRetriedThenStops() throws {
+        try scratch.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\ndialect = \"postgres\"\n[database]\nlock_timeout = \"300ms\"\nlock_retries = 1\n")
+        #expect(try mig("up", "--no-shadow").status == 0)
+        try migration("0003", "column", up: "ALTER TABLE users ADD COLUMN name text;")
+        let holder = Process()
+        holder.executableURL = URL(
+            fileURLWithPath: (ProcessInfo.processInfo.environment["MIG_TEST_POSTGRES_BIN"] ?? "/usr/lib/postgresql/15/bin")
+                + "/psql")
+        holder.arguments = [
+            "-X", "-q", "-d", database.url, "-c", "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20);",
+        ]
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        defer { holder.terminate() }
+        while try database.query("SELECT count(*) FROM pg_locks WHERE relation = 'users'::regclass AND mode = 'AccessExclusiveLock' AND granted") != ["1"] {
+            usleep(50_000)
+        }
+        let started = Date()
+        let up = try mig("up", "--no-shadow")
+        let seconds = Date().timeIntervalSince(started)
+        #expect(up.status == 1)
+        #expect(up.stderr.contains("0003_column was rolled back: canceling statement due to lock timeout (55P03); retry 1 of 1"), "\(up.stderr)")
+        #expect(up.stderr.contains("its lock was not granted within [database] lock_timeout on any of 2 attempt(s)"))
+        #expect(up.stderr.contains("nothing of this migration was applied"))
+        #expect(seconds < 10, "\(seconds) s")
+        #expect(try history() == ["0001:applied", "0002:applied"])
+    }
+
     @Test func aDryRunRehearsesAndChangesNothing() throws {
         let dryRun = try mig("up", "--dry-run")
         #expect(dryRun.status == 0, "\(dryRun.stderr)")

@@ -274,14 +274,20 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // With the rehearsal, most of the run happens on the copy: the moments start near its end, so
-            // that kills land in the real apply as well as in the rehearsal.
-            let earliest = rehearsing ? max(0, durations[true]! - 1.5 * durations[false]!) : 0
-            usleep(
-                useconds_t(
-                    (earliest
-                        + Double(random.next(upperBound: UInt64((durations[rehearsing]! - earliest) * 1_000_000)))
-                            / 1_000_000) * 1_000_000))
+            // With the rehearsal, most of the run happens on the copy: every other such round waits for
+            // the real apply to begin (the history table appears), so that kills land there as well as in
+            // the rehearsal.
+            if rehearsing, round.isMultiple(of: 4) {
+                let deadline = Date().addingTimeInterval(60)
+                while process.isRunning, Date() < deadline,
+                    try database.query("SELECT to_regclass('mig_history') IS NULL") == ["t"]
+                {
+                    usleep(10_000)
+                }
+                usleep(useconds_t(random.next(upperBound: UInt64(durations[false]! * 1_000_000))))
+            } else {
+                usleep(useconds_t(random.next(upperBound: UInt64(durations[rehearsing]! * 1_000_000))))
+            }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
 

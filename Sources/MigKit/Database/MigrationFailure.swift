@@ -72,7 +72,7 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
                     + (earlier > 0 ? "; the \(earlier) migration(s) this run applied before it stay applied" : "")
                     + "; run mig up again when the database is quieter)"
             case .planRolledBack:
-                " (--single-transaction: the whole plan was rolled back; the database is as it was before this run)"
+                " (--single-transaction: the whole plan was rolled back; none of its migrations was applied)"
             }
         return "\(place)migration \(migration) (\(direction.rawValue)) failed: \(message)\(outcome)"
     }

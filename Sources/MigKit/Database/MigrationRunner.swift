@@ -279,8 +279,10 @@ private struct SingleTransactionPlan {
             let (script, _, mode) = try executor.prepare(step)
             guard mode != .wrapped else { continue }
             let path = RunContext.displayPath(of: script.path, under: executor.directoryPrefix)
-            let why = mode.reason.map { "runs outside a transaction (\($0))" } ?? "manages its own transactions"
-            throw Self.refusal("\(path) \(why)")
+            switch mode {
+            case .outsideTransaction(let reason): throw Self.refusal("\(path) runs outside a transaction (\(reason))")
+            default: throw Self.refusal("\(path) manages its own transactions")
+            }
         }
         for repeatable in plan.repeatables where try executor.transactionMode(of: repeatable) != .wrapped {
             throw Self.refusal("the repeatable migration \(repeatable.identifier) does not run in one transaction")
