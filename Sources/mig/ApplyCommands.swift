@@ -125,6 +125,9 @@ private struct ApplyCommand {
             } catch let error as PlanError {
                 reportFailure(error, json: !text)
                 throw ExitCode(1)
+            } catch let error as SingleTransactionRefusal {
+                reportFailure(error, json: !text)
+                throw ExitCode(1)
             }
             switch options.output.format {
             case .json: try Console.printJSON(ApplyReport(report, database: DatabaseLocation.redacted(url)))

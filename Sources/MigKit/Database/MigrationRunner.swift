@@ -264,6 +264,13 @@ public struct MigrationRunner {
     }
 }
 
+/// Why a plan cannot be applied in one transaction (`mig up --single-transaction`): said before
+/// anything runs.
+public struct SingleTransactionRefusal: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
+}
+
 /// A plan applied in one transaction (`mig up --single-transaction`, PostgreSQL): checked before
 /// anything runs, since a step that must run outside a transaction, or that manages its own, cannot
 /// be part of it.
@@ -272,8 +279,8 @@ private struct SingleTransactionPlan {
 
     init(_ plan: MigrationPlan, on database: any DatabaseDriver, executor: MigrationStepExecutor) throws {
         guard let driver = database as? PostgresDriver else {
-            throw DatabaseError(
-                message: "--single-transaction is for PostgreSQL databases; SQLite applies one transaction per migration")
+            throw SingleTransactionRefusal(
+                reason: "--single-transaction is for PostgreSQL databases; SQLite applies one transaction per migration")
         }
         for step in plan.steps {
             let (script, _, mode) = try executor.prepare(step)
@@ -290,10 +297,10 @@ private struct SingleTransactionPlan {
         self.driver = driver
     }
 
-    private static func refusal(_ reason: String) -> DatabaseError {
-        DatabaseError(
-            message: "--single-transaction runs the whole plan in one transaction, but \(reason): nothing was run",
-            hint: "apply without --single-transaction (one transaction per migration)")
+    private static func refusal(_ reason: String) -> SingleTransactionRefusal {
+        SingleTransactionRefusal(
+            reason: "--single-transaction runs the whole plan in one transaction, but \(reason): nothing was run; "
+                + "apply without --single-transaction (one transaction per migration)")
     }
 
     /// Runs `steps` on the database inside one transaction and commits it; on a failure everything

@@ -64,6 +64,9 @@ import Testing
         #expect(notes.count == 1)
         #expect(notes.first?.hasPrefix("the rehearsal copy is rebuilt from the applied migrations") == true)
         #expect(notes.first?.contains("pg_dump 15 failed") == true)
+        // What pg_dump said is shown, never the password.
+        let password = try PostgresTestServer.password()
+        #expect(!notes.contains { $0.contains(password) })
         // The holder's transaction was never disturbed.
         #expect(try holder.execute("SELECT count(*) FROM busy").value(row: 0, column: 0) == "0")
         try holder.endTransaction("ROLLBACK")

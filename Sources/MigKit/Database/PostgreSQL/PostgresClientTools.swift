@@ -78,6 +78,8 @@ struct PostgresClientTools {
         defer { try? FileManager.default.removeItem(at: folder) }
         var (environment, password) = connection.clientEnvironment(
             database: database, inherited: ProcessInfo.processInfo.environment)
+        // The programs need none of mig's own database URLs, which may hold a password.
+        for name in ["MIG_DATABASE_URL", "DATABASE_URL"] { environment[name] = nil }
         if environment["PGCONNECT_TIMEOUT"] == nil { environment["PGCONNECT_TIMEOUT"] = String(max(connectTimeout, 1)) }
         if environment["PGAPPNAME"] == nil { environment["PGAPPNAME"] = "mig" }
         if let password {
