@@ -119,7 +119,8 @@ private struct TableReader {
             case "lock_retries":
                 let retries = try integer(item, section, key)
                 guard (0...100).contains(retries) else {
-                    throw failure(section: section, key: key, "`lock_retries` must be between 0 and 100, not \(retries)")
+                    throw failure(
+                        section: section, key: key, "`lock_retries` must be between 0 and 100, not \(retries)")
                 }
                 value.lockRetries = retries
             default:

@@ -102,8 +102,9 @@ public struct MigrationRunner {
         }
         try driver.ensureHistoryTable()
         if let whole {
-            let (completed, repeatables) = try whole.apply(
-                steps: { try perform(plan, with: self.executor(on: $0, inShadow: false, readings: readings), progress) })
+            let (completed, repeatables) = try whole.apply { transaction in
+                try perform(plan, with: self.executor(on: transaction, inShadow: false, readings: readings), progress)
+            }
             return RunReport(
                 plan: plan, completed: completed, rehearsed: options.rehearse, dryRun: false,
                 unrehearsed: unrehearsed, completedRepeatables: repeatables)
@@ -280,7 +281,8 @@ private struct SingleTransactionPlan {
     init(_ plan: MigrationPlan, on database: any DatabaseDriver, executor: MigrationStepExecutor) throws {
         guard let driver = database as? PostgresDriver else {
             throw SingleTransactionRefusal(
-                reason: "--single-transaction is for PostgreSQL databases; SQLite applies one transaction per migration")
+                reason:
+                    "--single-transaction is for PostgreSQL databases; SQLite applies one transaction per migration")
         }
         for step in plan.steps {
             let (script, _, mode) = try executor.prepare(step)

@@ -70,7 +70,9 @@ import Testing
         // The holder's transaction was never disturbed.
         #expect(try holder.execute("SELECT count(*) FROM busy").value(row: 0, column: 0) == "0")
         try holder.endTransaction("ROLLBACK")
-        #expect(try database.query("SELECT count(*) FROM pg_attribute WHERE attrelid = 'busy'::regclass AND attname = 'name'") == ["0"])
+        #expect(
+            try database.query(
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 'busy'::regclass AND attname = 'name'") == ["0"])
     }
 
     @Test func aCopyThatCannotBeMadeStopsTheRunWithAWayOut() throws {
@@ -83,7 +85,8 @@ import Testing
         var settings = Configuration.Database()
         settings.lockTimeout = "500ms"
         let error = try #require(throws: DatabaseError.self) { try run(settings: settings, allowChanged: true) }
-        #expect(error.message.hasPrefix("cannot make the rehearsal copy of the database: its schema could not be copied"))
+        #expect(
+            error.message.hasPrefix("cannot make the rehearsal copy of the database: its schema could not be copied"))
         #expect(error.message.contains("relation \"nowhere\" does not exist"))
         #expect(error.hint?.contains("--no-shadow") == true)
         try holder.endTransaction("ROLLBACK")
@@ -145,7 +148,9 @@ import Testing
         var settings = Configuration.Database()
         settings.lockTimeout = "300ms"
         var retries = 0
-        let report = try run(.init(rehearse: false, lockRetries: 10, retryPause: .milliseconds(100)), settings: settings) {
+        let report = try run(
+            .init(rehearse: false, lockRetries: 10, retryPause: .milliseconds(100)), settings: settings
+        ) {
             if case .retrying = $0 { retries += 1 }
         }
         release.wait()

@@ -4,8 +4,9 @@ import Foundation
 /// listening only on a private Unix socket there, stopped and removed in `deinit`.
 ///
 /// The server binaries are the installed ones (`MIG_POSTGRES_BIN`, else those of the major version
-/// asked for, else the newest `/usr/lib/postgresql/*/bin`, else the folder of `initdb` on the PATH). `initdb` refuses to run as
-/// root, so as root the cluster runs as the unprivileged `postgres` (or `nobody`) user. The server
+/// asked for, else the newest `/usr/lib/postgresql/*/bin`, else the folder of `initdb` on the PATH).
+/// `initdb` refuses to run as root, so as root the cluster runs as the unprivileged `postgres` (or
+/// `nobody`) user. The server
 /// runs without fsync: a shadow is thrown away, so durability buys nothing. A watchdog in a session
 /// of its own stops and removes the cluster should mig end without `deinit` (Ctrl-C, SIGKILL).
 final class PostgresPrivateCluster {
@@ -148,7 +149,9 @@ final class PostgresPrivateCluster {
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init)
             .filter { FileManager.default.isExecutableFile(atPath: "\(root)/\($0)/bin/initdb") }.sorted()
-        if let majorVersion, versions.contains(majorVersion) { return URL(fileURLWithPath: "\(root)/\(majorVersion)/bin") }
+        if let majorVersion, versions.contains(majorVersion) {
+            return URL(fileURLWithPath: "\(root)/\(majorVersion)/bin")
+        }
         if let newest = versions.last { return URL(fileURLWithPath: "\(root)/\(newest)/bin") }
         for folder in (environment["PATH"] ?? "").split(separator: ":")
         where FileManager.default.isExecutableFile(atPath: "\(folder)/initdb") {

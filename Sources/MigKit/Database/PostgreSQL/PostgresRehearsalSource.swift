@@ -43,7 +43,8 @@ public final class PostgresRehearsalSource: RehearsalSource {
         if Self.major(server.serverVersion) != Self.major(targetVersion) {
             notes.append(
                 "the database runs PostgreSQL \(Self.shown(targetVersion)) and the rehearsal's shadow server "
-                    + "PostgreSQL \(Self.shown(server.serverVersion)): what differs between them may differ in the rehearsal")
+                    + "PostgreSQL \(Self.shown(server.serverVersion)): what differs between them may differ in the rehearsal"
+            )
         }
         let dumpFailure: DatabaseError
         do {
@@ -114,7 +115,8 @@ public final class PostgresRehearsalSource: RehearsalSource {
         for row in applied {
             guard let migration = catalog.migration(row.version) else {
                 throw DatabaseError(
-                    message: "the applied migration \(row.version.text)_\(row.name) has no file in the migration directory")
+                    message:
+                        "the applied migration \(row.version.text)_\(row.name) has no file in the migration directory")
             }
             migrations.append((migration, row))
         }
