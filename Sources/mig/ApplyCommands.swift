@@ -10,6 +10,12 @@ struct ApplyOptions: ParsableArguments {
     @Flag(help: "Skip the rehearsal of the plan on a shadow copy of the database.")
     var noShadow = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "PostgreSQL: apply the whole plan in one transaction, all or nothing (every lock is held until it commits).",
+            discussion: "Refused for a plan with a migration that runs outside a transaction or manages its own."))
+    var singleTransaction = false
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 }
@@ -19,12 +25,15 @@ struct Up: ParsableCommand {
         abstract: "Apply the pending migrations in version order.",
         discussion: """
             Takes the database's migration lock, rehearses the plan on a shadow copy of the database \
-            (stopping, with nothing changed, if a migration fails there) and applies each migration \
-            together with its history row in one transaction (outside one for `-- mig:no-transaction`). \
-            Refuses migrations changed since they were applied and pending migrations older than \
-            applied ones unless told otherwise. After applying to the development database (the \
-            [database] url written in config.toml, not --database or an environment variable), \
-            rewrites the schema file (`mig schema`) when the project keeps one.
+            (PostgreSQL: a shadow database with the database's schema, without its rows), stopping with \
+            nothing changed if a migration fails there, and applies each migration together with its \
+            history row in one transaction (outside one for `-- mig:no-transaction`). On PostgreSQL a \
+            migration whose lock is not granted within [database] lock_timeout is rolled back and tried \
+            again, up to [database] lock_retries times. Refuses migrations changed since they were \
+            applied and pending migrations older than applied ones unless told otherwise. After \
+            applying to the development database (the [database] url written in config.toml, not \
+            --database or an environment variable), rewrites the schema file (`mig schema`) when the \
+            project keeps one.
             """
     )
 
@@ -98,12 +107,19 @@ private struct ApplyCommand {
 
     func run(plan: @escaping (MigrationPlanner) throws -> MigrationPlan) throws {
         try runReportingErrors(json: options.output.format == .json) {
-            let (url, runner) = try options.database.runner(readOnly: options.dryRun, loadCatalog: catalogForRunning)
+            let (url, runner) = try options.database.runner(
+                readOnly: options.dryRun, rehearsing: !options.noShadow, loadCatalog: catalogForRunning)
             let text = options.output.format == .text
             let report: RunReport
+            let runOptions = MigrationRunner.Options(
+                rehearse: !options.noShadow, dryRun: options.dryRun, singleTransaction: options.singleTransaction,
+                lockRetries: try currentProject().configuration.database.lockRetries)
             do {
-                report = try runner.run(.init(rehearse: !options.noShadow, dryRun: options.dryRun)) { event in
-                    if text { Self.show(event, dialect: runner.driver.dialect) }
+                report = try runner.run(runOptions) { event in
+                    switch event {
+                    case .rehearsalNote, .retrying: Self.show(event, dialect: runner.driver.dialect)
+                    default: if text { Self.show(event, dialect: runner.driver.dialect) }
+                    }
                     Self.showNotices(of: runner.driver)
                 } plan: {
                     try plan($0)
@@ -113,6 +129,9 @@ private struct ApplyCommand {
                 reportFailure(error, json: !text)
                 throw ExitCode(1)
             } catch let error as PlanError {
+                reportFailure(error, json: !text)
+                throw ExitCode(1)
+            } catch let error as SingleTransactionRefusal {
                 reportFailure(error, json: !text)
                 throw ExitCode(1)
             }
@@ -135,9 +154,14 @@ private struct ApplyCommand {
         switch event {
         case .rehearsing(let plan) where dialect == .postgres:
             Console.note(
-                "rehearsing \(plan.steps.count) step(s) in one transaction (kept only if every step succeeds)…")
+                "rehearsing \(plan.steps.count) step(s) on a copy of the database's schema in the shadow server…")
         case .rehearsing(let plan):
             Console.note("rehearsing \(plan.steps.count) step(s) on a shadow copy of the database…")
+        case .rehearsalNote(let note):
+            Console.note(note)
+        case .retrying(let step, let retry, let count, let pause, let reason):
+            Console.warning(
+                "\(step.migration.identifier) was rolled back: \(reason); retry \(retry) of \(count) in \(pause)")
         case .started(let step) where Console.isTerminal:
             Console.note("\(verb(step, done: false)) \(step.migration.identifier)…")
         case .outsideTransaction(let step, let reason):

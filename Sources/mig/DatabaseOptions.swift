@@ -22,15 +22,21 @@ struct DatabaseOptions: ParsableArguments {
 
     /// A runner on the current project's database, for a command that changes it: the catalog
     /// comes from `loadCatalog` (by default `catalogForApplying`, whose errors stop the command
-    /// before the database is opened), the run context from Git and the environment.
+    /// before the database is opened), the run context from Git and the environment. With
+    /// `rehearsing`, a PostgreSQL database's rehearsal copies come from the project's shadow server.
     func runner(
-        readOnly: Bool, loadCatalog: (Project) throws -> Catalog = catalogForApplying
+        readOnly: Bool, rehearsing: Bool = false, loadCatalog: (Project) throws -> Catalog = catalogForApplying
     ) throws -> (url: String, runner: MigrationRunner) {
         let project = try currentProject()
         let catalog = try loadCatalog(project)
         let (url, driver) = try open(project, readOnly: readOnly)
         let context = RunContext.current(for: project, environment: ProcessInfo.processInfo.environment)
-        return (url, MigrationRunner(driver: driver, catalog: catalog, context: context))
+        let source =
+            rehearsing
+            ? DatabaseConnector(root: project.root, configuration: project.configuration.database).rehearsalSource(
+                for: url, shadow: project.configuration.shadow, announce: announcePrivateCluster)
+            : nil
+        return (url, MigrationRunner(driver: driver, catalog: catalog, context: context, rehearsalSource: source))
     }
 }
 

@@ -107,9 +107,9 @@ import Testing
             down: "-- mig:no-transaction\nDROP INDEX CONCURRENTLY users_email;\nDROP INDEX CONCURRENTLY posts_user;")
         let dryRun = try mig("up", "--dry-run")
         #expect(dryRun.status == 0, "\(dryRun.stderr)")
-        #expect(
-            dryRun.stderr.contains(
-                "not rehearsed: db/migrations/0003_index.sql runs outside a transaction (its no-transaction directive), which this rehearsal cannot"))
+        // The copy in the shadow runs it too, outside a transaction.
+        #expect(dryRun.stderr.contains("rehearsed 3 of 3 step(s)"), "\(dryRun.stderr)")
+        #expect(!dryRun.stderr.contains("not rehearsed"))
         let up = try mig("up")
         #expect(up.status == 0, "\(up.stderr)")
         #expect(
@@ -128,7 +128,13 @@ import Testing
                 "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nCREATE INDEX CONCURRENTLY kept_id ON kept (nope);\nCREATE TABLE after (id integer);"
         )
         try migration("0004", "later", up: "CREATE TABLE later (id integer);")
-        let failed = try mig("up")
+        // The rehearsal runs the no-transaction migration on the copy and stops there, before the database.
+        let rehearsed = try mig("up")
+        #expect(rehearsed.status == 1)
+        #expect(rehearsed.stderr.contains("db/migrations/0003_outside.sql:4:"), "\(rehearsed.stderr)")
+        #expect(rehearsed.stderr.contains("in the shadow rehearsal: the database was not changed"))
+        #expect(try history().isEmpty)
+        let failed = try mig("up", "--no-shadow")
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("db/migrations/0003_outside.sql:4:"), "\(failed.stderr)")
         #expect(try history() == ["0001:applied", "0002:applied", "0003:dirty"])
@@ -160,7 +166,7 @@ import Testing
     @Test func aDirtyMigrationWithChangedEarlierStatementsBlocksUntilResolved() throws {
         try migration("0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nSELECT nope;")
         try migration("0004", "later", up: "CREATE TABLE later (id integer);")
-        #expect(try mig("up").status == 1)
+        #expect(try mig("up", "--no-shadow").status == 1)
         try migration(
             "0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept_renamed (id integer);\nSELECT 1;")
         let blocked = try mig("up")
@@ -179,7 +185,7 @@ import Testing
 
     @Test func aDirtyMigrationResolvedAsNotAppliedRunsAgainFromTheStart() throws {
         try migration("0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id integer);\nSELECT nope;")
-        #expect(try mig("up").status == 1)
+        #expect(try mig("up", "--no-shadow").status == 1)
         // Repaired by hand: what ran is undone, and the migration rewritten.
         try database.query("DROP TABLE kept")
         try migration("0003", "outside", up: "-- mig:no-transaction\nCREATE TABLE kept (id bigint);\nSELECT 1;")
@@ -192,6 +198,55 @@ import Testing
             try database.query(
                 "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'kept'::regclass AND attname = 'id'"
             ) == ["bigint"])
+    }
+
+    @Test func singleTransactionRefusesANoTransactionMigrationAndAppliesAllOrNothing() throws {
+        try migration("0003", "index", up: "CREATE INDEX CONCURRENTLY users_email ON users (email);")
+        let refused = try mig("up", "--single-transaction")
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains(
+                "--single-transaction runs the whole plan in one transaction, but db/migrations/0003_index.sql runs outside a transaction"
+            ), "\(refused.stderr)")
+        #expect(try history().isEmpty && !exists("users"))
+        try FileManager.default.removeItem(at: scratch.url.appending(path: "db/migrations/0003_index.sql"))
+        try migration("0003", "broken", up: "CREATE TABLE a (id integer);\nINSERT INTO users (id) VALUES (1), (1);")
+        let failed = try mig("up", "--single-transaction", "--no-shadow")
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("the whole plan was rolled back; none of its migrations was applied"), "\(failed.stderr)")
+        #expect(try history().isEmpty && !exists("users"))
+    }
+
+    /// A migration behind a lock another session holds gives up after lock_timeout, is retried as
+    /// configured and announced, then stops saying what happened.
+    @Test func aMigrationBehindALockIsRetriedThenStops() throws {
+        try scratch.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\ndialect = \"postgres\"\n[database]\nlock_timeout = \"300ms\"\nlock_retries = 1\n")
+        #expect(try mig("up", "--no-shadow").status == 0)
+        try migration("0003", "column", up: "ALTER TABLE users ADD COLUMN name text;")
+        let holder = Process()
+        holder.executableURL = URL(
+            fileURLWithPath: (ProcessInfo.processInfo.environment["MIG_TEST_POSTGRES_BIN"] ?? "/usr/lib/postgresql/15/bin")
+                + "/psql")
+        holder.arguments = [
+            "-X", "-q", "-d", database.url, "-c", "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20);",
+        ]
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        defer { holder.terminate() }
+        while try database.query("SELECT count(*) FROM pg_locks WHERE relation = 'users'::regclass AND mode = 'AccessExclusiveLock' AND granted") != ["1"] {
+            usleep(50_000)
+        }
+        let started = Date()
+        let up = try mig("up", "--no-shadow")
+        let seconds = Date().timeIntervalSince(started)
+        #expect(up.status == 1)
+        #expect(up.stderr.contains("0003_column was rolled back: canceling statement due to lock timeout (55P03); retry 1 of 1"), "\(up.stderr)")
+        #expect(up.stderr.contains("its lock was not granted within [database] lock_timeout on any of 2 attempt(s)"))
+        #expect(up.stderr.contains("nothing of this migration was applied"))
+        #expect(seconds < 10, "\(seconds) s")
+        #expect(try history() == ["0001:applied", "0002:applied"])
     }
 
     @Test func aDryRunRehearsesAndChangesNothing() throws {
@@ -229,7 +284,7 @@ import Testing
             up: """
                 CREATE TABLE lands_here (id integer);
                 DO $$ BEGIN
-                    IF current_setting('lock_timeout') <> '10s' THEN RAISE EXCEPTION 'lock_timeout is %', current_setting('lock_timeout'); END IF;
+                    IF current_setting('lock_timeout') <> '5s' THEN RAISE EXCEPTION 'lock_timeout is %', current_setting('lock_timeout'); END IF;
                     IF to_regclass('pg_temp.scratch') IS NOT NULL THEN RAISE EXCEPTION 'the temporary table is still there'; END IF;
                 END $$;
                 """)
@@ -312,10 +367,20 @@ import Testing
     }
 
     @Test func theShadowUsesAGivenServerAndDropsItsDatabases() throws {
-        let before = try database.query("SELECT count(*) FROM pg_database WHERE datname LIKE 'mig_shadow_%'")
+        let shadows = { Set(try database.query("SELECT datname FROM pg_database WHERE datname LIKE 'mig_shadow_%'")) }
+        let before = try shadows()
         let result = try mig("shadow", "--shadow-url", try PostgresTestServer.url(database: "postgres"))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("every down reverts its up"))
-        #expect(try database.query("SELECT count(*) FROM pg_database WHERE datname LIKE 'mig_shadow_%'") == before)
+        // Other tests use the same server for their shadows at the same time: what this run made
+        // is gone when every shadow that appeared meanwhile goes, theirs within their own run.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(120)
+        var left = try shadows().subtracting(before)
+        while !left.isEmpty, clock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.5)
+            left = try shadows().subtracting(before)
+        }
+        #expect(left.isEmpty, "shadow databases left behind: \(left)")
     }
 }

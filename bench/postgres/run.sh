@@ -2,12 +2,13 @@
 # PostgreSQL benchmark, in one run against one local server (started here by scripts/postgres-server,
 # stopped at the end) on the same generated migrations (bench/sqlite/generate.py --postgres):
 #   1. `mig up` of N migrations against psql -v ON_ERROR_STOP=1 applying each file in its own
-#      transaction — one psql session (BEGIN; \i FILE; COMMIT per file), and one psql process per
-#      file (psql -1 -f FILE) as a deploy script would (target <= 1.3x);
+#      transaction — one psql session (BEGIN; \i FILE; COMMIT per file: the reference for the
+#      ratios), and one psql process per file (psql -1 -f FILE) as a deploy script would;
 #   2. against `psql -1` of every up concatenated (reported).
-# `mig up` runs with its default rehearsal (on PostgreSQL the whole plan in one transaction, committed
-# when every step ran) and with --no-shadow (one transaction per migration). Every timed run starts
-# from a fresh, empty database. Release build.
+# `mig up` runs with its default rehearsal (a copy of the database's schema made with pg_dump in a
+# private shadow cluster, which mig starts, then the plan on that copy; targets <= 1.5x the session)
+# and with --no-shadow (target <= 1.1x); both apply one transaction per migration. Every timed run
+# starts from a fresh, empty database. Release build (MIG_SCRATCH_PATH: its build folder).
 # Usage: bench/postgres/run.sh [MIGRATIONS] [RUNS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -41,8 +41,12 @@ public struct Configuration: Sendable, Equatable {
         public var historySchema: String?
         /// `advisory` (session lock) or `table` (a lease row, for transaction poolers).
         public var lock = "advisory"
-        /// PostgreSQL `lock_timeout` for migrations, e.g. `"5s"`.
-        public var lockTimeout: String? = "10s"
+        /// PostgreSQL `lock_timeout` for migrations, e.g. `"5s"`: a migration waits this long at most for
+        /// a lock, so the queries queued behind it wait no longer either.
+        public var lockTimeout: String? = "5s"
+        /// PostgreSQL: how many times a migration whose lock was not granted within `lockTimeout`
+        /// (SQLSTATE 55P03) is rolled back and tried again, after a growing pause (0: never).
+        public var lockRetries = 3
         /// PostgreSQL `statement_timeout` for migrations; `nil` leaves the server's.
         public var statementTimeout: String?
         /// How long a run waits for another run's migration lock before giving up, e.g. `"10min"`

@@ -116,10 +116,17 @@ private struct TableReader {
             case "lock_wait": value.lockWait = try duration(item, section, key)
             case "lock_lease": value.lockLease = try duration(item, section, key)
             case "connect_timeout": value.connectTimeout = try integer(item, section, key)
+            case "lock_retries":
+                let retries = try integer(item, section, key)
+                guard (0...100).contains(retries) else {
+                    throw failure(
+                        section: section, key: key, "`lock_retries` must be between 0 and 100, not \(retries)")
+                }
+                value.lockRetries = retries
             default:
                 throw unknown(section, key, known: [
                     "url", "history_table", "history_schema", "lock", "lock_timeout", "statement_timeout", "lock_wait",
-                    "lock_lease", "connect_timeout",
+                    "lock_lease", "connect_timeout", "lock_retries",
                 ])
             }
         }

@@ -67,14 +67,9 @@ public protocol DatabaseDriver: AnyObject {
 
     /// A throw-away database holding the same schema, data and history as this one, on which
     /// `mig up` rehearses its plan before touching this one (SQLite: a copy in a temporary file made with
-    /// the backup API). Dropping the returned driver discards the copy.
+    /// the backup API). Dropping the returned driver discards the copy. An engine that cannot copy
+    /// itself throws; its runs get their copy from a `RehearsalSource` (PostgreSQL: a shadow server).
     func makeShadowCopy() throws -> any DatabaseDriver
-    /// Whether statements can run here outside any transaction (not in a rehearsal that is itself
-    /// one transaction).
-    var canRunOutsideTransaction: Bool { get }
-    /// For a shadow copy that is the real database inside a transaction (PostgreSQL): commits it,
-    /// so what was rehearsed is applied, and returns `true`. Other copies return `false`.
-    func keepShadowCopy() throws -> Bool
 
     /// The database's whole content as bytes `restore(image:)` can load into a fresh shadow, so a
     /// replay can start from a cached prefix instead of from nothing (`ShadowSnapshotCache`);
@@ -100,10 +95,6 @@ extension DatabaseDriver {
     public func takeNotices() -> [String] { [] }
 
     public func beginTransaction(for script: Script) throws { try beginTransaction() }
-
-    public var canRunOutsideTransaction: Bool { true }
-
-    public func keepShadowCopy() throws -> Bool { false }
 
     public func image() throws -> Data? { nil }
 

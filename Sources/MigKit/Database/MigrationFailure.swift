@@ -15,6 +15,11 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
         case rolledBack
         /// It ran outside mig's transaction and part of it stays: the explanation says which part.
         case partlyApplied(String)
+        /// Its lock was not granted within `lock_timeout` on any of `attempts` tries, each rolled back;
+        /// the `earlier` migrations the run applied before it stay applied.
+        case lockNotGranted(attempts: Int, earlier: Int)
+        /// It ran inside the plan's single transaction (`--single-transaction`), which was rolled back whole.
+        case planRolledBack
     }
 
     public let migration: String
@@ -24,16 +29,30 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
     /// The database's own message.
     public let message: String
     public let consequence: Consequence
+    /// The database's code for the error (PostgreSQL's SQLSTATE), when it gave one.
+    public let databaseCode: String?
 
     public init(
-        migration: String, direction: Direction, location: SourceLocation?, message: String, consequence: Consequence
+        migration: String, direction: Direction, location: SourceLocation?, message: String, consequence: Consequence,
+        databaseCode: String? = nil
     ) {
         self.migration = migration
         self.direction = direction
         self.location = location
         self.message = message
         self.consequence = consequence
+        self.databaseCode = databaseCode
     }
+
+    /// The same failure with another consequence.
+    func with(_ consequence: Consequence) -> MigrationFailure {
+        MigrationFailure(
+            migration: migration, direction: direction, location: location, message: message,
+            consequence: consequence, databaseCode: databaseCode)
+    }
+
+    /// PostgreSQL's `lock_not_available`: a lock was not granted within `lock_timeout`.
+    public var isLockNotGranted: Bool { databaseCode == "55P03" }
 
     /// Whether it failed in a shadow rehearsal, before the real database was touched.
     public var inShadow: Bool { consequence == .shadow }
@@ -47,6 +66,13 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
             case .notRun: " (nothing was run: the database was not changed)"
             case .rolledBack: " (the database is as it was before this migration)"
             case .partlyApplied(let explanation): " (\(explanation))"
+            case .lockNotGranted(let attempts, let earlier):
+                " (its lock was not granted within [database] lock_timeout on any of \(attempts) attempt(s) "
+                    + "([database] lock_retries), each rolled back: nothing of this migration was applied"
+                    + (earlier > 0 ? "; the \(earlier) migration(s) this run applied before it stay applied" : "")
+                    + "; run mig up again when the database is quieter)"
+            case .planRolledBack:
+                " (--single-transaction: the whole plan was rolled back; none of its migrations was applied)"
             }
         return "\(place)migration \(migration) (\(direction.rawValue)) failed: \(message)\(outcome)"
     }

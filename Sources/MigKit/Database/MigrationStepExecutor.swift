@@ -79,17 +79,18 @@ struct MigrationStepExecutor {
         }
     }
 
-    /// Why this database cannot rehearse `repeatable` (as `reasonNotToRehearse(_:)` says for a step).
+    /// The mode `repeatable` runs in; a script the reader rejects fails here.
+    func transactionMode(of repeatable: RepeatableMigration) throws(MigrationFailure) -> TransactionMode {
+        try read(repeatable.script, of: repeatable.identifier, direction: .up).1
+    }
+
+    /// Why a rehearsal cannot run `repeatable` (as `reasonNotToRehearse(_:)` says for a step).
     func reasonNotToRehearse(_ repeatable: RepeatableMigration) throws(MigrationFailure) -> String? {
-        let (_, mode) = try read(repeatable.script, of: repeatable.identifier, direction: .up)
+        let mode = try transactionMode(of: repeatable)
         let path = RunContext.displayPath(of: repeatable.script.path, under: directoryPrefix)
-        switch mode {
-        case .wrapped: return nil
-        case .outsideTransaction where driver.canRunOutsideTransaction: return nil
-        default:
-            return "\(path) is a repeatable migration that does not run in one transaction, "
-                + "which this rehearsal cannot undo: it was not run"
-        }
+        guard mode.isSelfManaged else { return nil }
+        return "\(path) is a repeatable migration that manages its own transactions, "
+            + "which this rehearsal cannot undo: it was not run"
     }
 
     /// Runs a repeatable migration and, with a `context`, records it in the repeatables table;
@@ -148,21 +149,14 @@ struct MigrationStepExecutor {
         }
     }
 
-    /// Why this database cannot rehearse `step` when it is the rehearsal copy of a real run: a script
-    /// with its own transaction control could commit for real, and a copy inside a transaction
-    /// (PostgreSQL) cannot run what must run outside one. `nil` when it can.
+    /// Why a rehearsal (or dry run) cannot run `step`: a script with its own transaction control is
+    /// never run where it could commit. `nil` when it can.
     func reasonNotToRehearse(_ step: MigrationPlan.Step) throws(MigrationFailure) -> String? {
         let (script, _, mode) = try prepare(step)
+        guard case .selfManaged(let line) = mode else { return nil }
         let path = RunContext.displayPath(of: script.path, under: directoryPrefix)
-        switch mode {
-        case .selfManaged(let line):
-            return "\(path) manages its own transactions (line \(script.fileLine(forScriptLine: line))), "
-                + "so a rehearsal or dry run cannot undo it: it was not run"
-        case .outsideTransaction(let reason) where !driver.canRunOutsideTransaction:
-            return "\(path) runs outside a transaction (\(reason)), which this rehearsal cannot: it was not run"
-        default:
-            return nil
-        }
+        return "\(path) manages its own transactions (line \(script.fileLine(forScriptLine: line))), "
+            + "so a rehearsal or dry run cannot undo it: it was not run"
     }
 
     /// Runs `step` and returns its time in milliseconds.
@@ -308,7 +302,8 @@ struct MigrationStepExecutor {
         return MigrationFailure(
             migration: step.migration.identifier, direction: direction(of: step),
             location: SourceLocation(path: shown, line: database?.line),
-            message: database?.summary ?? String(describing: error), consequence: consequence)
+            message: database?.summary ?? String(describing: error), consequence: consequence,
+            databaseCode: database?.code)
     }
 
     /// What a failed run outside mig's transaction left behind, said exactly.

@@ -105,7 +105,7 @@ import Testing
 
     @Test func sessionTimeoutsComeFromConfiguration() throws {
         let defaults = try driver()
-        #expect(try defaults.connection.execute("SHOW lock_timeout", parameters: []).value(row: 0, column: 0) == "10s")
+        #expect(try defaults.connection.execute("SHOW lock_timeout", parameters: []).value(row: 0, column: 0) == "5s")
         let custom = try driver {
             $0.lockTimeout = "2min"
             $0.statementTimeout = "1s"

@@ -67,12 +67,12 @@ import Testing
         try fixture.add("0011", "tags", up: "CREATE TABLE tags (id integer);", down: "DROP TABLE tags;")
         try fixture.add("0009", "nine", up: "SELECT 9;", down: "SELECT 9;")
         try fixture.add("0010", "ten", up: "SELECT 10;", down: "SELECT 10;")
-        _ = try runner().run { try $0.upPlan(allowChanged: true) }
+        _ = try runner().run(.init(rehearse: false)) { try $0.upPlan(allowChanged: true) }
         #expect(
             try database.query(
                 "SELECT string_agg(version || ':' || applied_order, ',' ORDER BY applied_order) FROM mig_history")
                 == ["0002:1,0001:2,9:3,10:4,0011:5"])
-        let reverted = try runner().run { try $0.downPlan(steps: 3) }
+        let reverted = try runner().run(.init(rehearse: false)) { try $0.downPlan(steps: 3) }
         #expect(reverted.completed.map(\.step.migration.version.text) == ["0011", "0010", "0009"])
         #expect(
             try database.query("SELECT string_agg(event || ' ' || version, ',' ORDER BY id) FROM mig_history_events")
@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func theEventsRecordKeepsThePastAfterADownWithTheDatabaseUser() throws {
-        _ = try runner().run { try $0.upPlan() }
+        _ = try runner().run(.init(rehearse: false)) { try $0.upPlan() }
         _ = try runner().run(.init(rehearse: false)) { try $0.downPlan() }
         let events = try driver().historyEvents()
         #expect(

@@ -24,7 +24,10 @@ import Testing
 
     private func up() throws -> RunReport {
         let driver = try PostgresDriver(url: database.url, settings: Configuration.Database())
-        return try MigrationRunner(driver: driver, catalog: try fixture.catalog(), context: fixture.context).run {
+        return try MigrationRunner(
+            driver: driver, catalog: try fixture.catalog(), context: fixture.context,
+            rehearsalSource: try PostgresRehearsalSource.onTestServer()
+        ).run {
             try $0.upPlan()
         }
     }

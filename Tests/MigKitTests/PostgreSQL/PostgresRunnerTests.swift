@@ -4,8 +4,8 @@ import Testing
 
 @testable import MigKit
 
-/// The runner on PostgreSQL: the rehearsal is the real database in a transaction, kept when every
-/// step ran there (one pass, all or nothing), rolled back otherwise.
+/// The runner on PostgreSQL: the rehearsal runs on a copy of the database's schema in a shadow
+/// server (here the test server), then each migration is applied in a transaction of its own.
 @Suite(.postgres) struct PostgresRunnerTests {
     let fixture: MigrationFixture
     let database: PostgresTestDatabase
@@ -18,16 +18,17 @@ import Testing
 
     private func run(_ options: MigrationRunner.Options = .init()) throws -> RunReport {
         let driver = try PostgresDriver(url: database.url, settings: Configuration.Database())
-        return try MigrationRunner(driver: driver, catalog: try fixture.catalog(), context: fixture.context).run(
-            options
-        ) {
+        return try MigrationRunner(
+            driver: driver, catalog: try fixture.catalog(), context: fixture.context,
+            rehearsalSource: try PostgresRehearsalSource.onTestServer()
+        ).run(options) {
             try $0.upPlan()
         }
     }
 
-    @Test func aSuccessfulRehearsalIsKeptSoEachStepRunsOnce() throws {
+    @Test func theRehearsalRunsOnACopySoTheDatabaseRunsEachStepOnce() throws {
         _ = try run()
-        // nextval is not transactional: a rehearsal rolled back and run again would leave 2.
+        // nextval is not transactional: a rehearsal on the real database would leave 2.
         try fixture.add("0002", "bump", up: "SELECT nextval('counter');\nCREATE TABLE t (id integer);")
         let report = try run()
         #expect(report.completed.map(\.step.migration.version.text) == ["0002"])
@@ -51,13 +52,13 @@ import Testing
         try fixture.add("0003", "index", up: "-- mig:no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);")
         let report = try run()
         #expect(report.completed.count == 3)
-        #expect(report.unrehearsed.map(\.migration) == ["0003_index"])
+        #expect(report.unrehearsed.isEmpty)
         #expect(try database.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id'::regclass") == ["t"])
         let dryRun = try run(.init(dryRun: true))
         #expect(dryRun.plan.isEmpty)
     }
 
-    /// A dry run rehearses in a transaction like a real run, but never keeps (commits) it.
+    /// A dry run rehearses on a copy like a real run, and changes nothing.
     @Test func aDryRunRehearsesAndCommitsNothing() throws {
         try fixture.add("0002", "table", up: "CREATE TABLE t (id integer);")
         let report = try run(.init(dryRun: true))
@@ -102,12 +103,19 @@ import Testing
         try fixture.add(
             "0003", "index", up: "CREATE INDEX CONCURRENTLY t_id ON t (id);\nCREATE INDEX CONCURRENTLY t_id2 ON t (id);"
         )
-        let report = try run()
+        var outside: [String] = []
+        let driver = try PostgresDriver(url: database.url, settings: Configuration.Database())
+        let report = try MigrationRunner(
+            driver: driver, catalog: try fixture.catalog(), context: fixture.context,
+            rehearsalSource: try PostgresRehearsalSource.onTestServer()
+        ).run {
+            if case .outsideTransaction(_, let reason) = $0 { outside.append(reason) }
+        } plan: {
+            try $0.upPlan()
+        }
         #expect(report.completed.count == 3)
-        #expect(report.unrehearsed.map(\.migration) == ["0003_index"])
-        #expect(
-            report.unrehearsed.first?.reason.contains("CREATE INDEX CONCURRENTLY at line 2 cannot run in a transaction")
-                == true)
+        #expect(report.unrehearsed.isEmpty)
+        #expect(outside == ["CREATE INDEX CONCURRENTLY at line 2 cannot run in a transaction"])
         #expect(
             try database.query("SELECT count(*) FROM pg_index WHERE indisvalid AND indrelid = 't'::regclass") == ["2"])
     }
@@ -160,15 +168,78 @@ import Testing
         #expect(try database.query("SELECT to_regclass('counter') IS NULL") == ["t"])
     }
 
-    @Test func migrationsAfterAnUnrehearsableOneAreNotRehearsedWithoutIt() throws {
-        // 0003 builds on the table 0002 creates outside a transaction: rehearsing 0003 without 0002
-        // would fail and apply nothing.
+    @Test func migrationsBuildingOnANoTransactionOneAreRehearsedWithItAndApplied() throws {
+        // 0003 uses the index 0002 creates outside a transaction: the rehearsal runs both, in order.
         try fixture.add(
-            "0002", "events", up: "CREATE TABLE events (id int);\nCREATE INDEX CONCURRENTLY events_id ON events (id);")
-        try fixture.add("0003", "view", up: "CREATE VIEW recent AS SELECT id FROM events;")
+            "0002", "events",
+            up: "CREATE TABLE events (id int);\nCREATE UNIQUE INDEX CONCURRENTLY events_id ON events (id);")
+        try fixture.add("0003", "key", up: "ALTER TABLE events ADD CONSTRAINT events_key UNIQUE USING INDEX events_id;")
+        try fixture.add("0004", "view", up: "CREATE VIEW recent AS SELECT id FROM events;")
         let report = try run()
-        #expect(report.completed.map(\.step.migration.version.text) == ["0001", "0002", "0003"])
-        #expect(report.unrehearsed.map(\.migration) == ["0002_events", "0003_view"])
+        #expect(report.rehearsed && report.unrehearsed.isEmpty)
+        #expect(report.completed.map(\.step.migration.version.text) == ["0001", "0002", "0003", "0004"])
+        #expect(try database.query("SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass") == ["events_key"])
         #expect(try database.query("SELECT to_regclass('recent') IS NOT NULL") == ["t"])
+    }
+
+    /// The rehearsal fails on a migration after a no-transaction one (which the old rehearsal, a
+    /// transaction on the real database, could not run): nothing of the plan reaches the database.
+    @Test func aMigrationFailingInTheRehearsalLeavesTheDatabaseUntouched() throws {
+        try fixture.add("0002", "table", up: "CREATE TABLE t (id integer);")
+        _ = try run()
+        try fixture.add("0003", "index", up: "CREATE INDEX CONCURRENTLY t_id ON t (id);")
+        try fixture.add("0004", "broken", up: "ALTER TABLE t ADD COLUMN id integer;")
+        let failure = try #require(throws: MigrationFailure.self) { try run() }
+        #expect(failure.inShadow)
+        #expect(failure.migration == "0004_broken")
+        #expect(failure.message.contains("already exists (42701)"))
+        #expect(
+            try database.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM mig_history")
+                == ["0001:applied,0002:applied"])
+        #expect(try database.query("SELECT to_regclass('t_id') IS NULL") == ["t"])
+    }
+
+    /// The rehearsal copy has the schema but not the rows: a migration that fails only on the real rows
+    /// passes it, and fails for real; in a single transaction, that undoes the whole plan.
+    @Test func aSingleTransactionAppliesAllOrNothing() throws {
+        try fixture.add("0002", "table", up: "CREATE TABLE t (id integer);")
+        _ = try run()
+        try database.query("INSERT INTO t VALUES (1), (1)")
+        try fixture.add("0003", "other", up: "CREATE TABLE u (id integer);")
+        try fixture.add("0004", "unique", up: "CREATE UNIQUE INDEX t_id ON t (id);")
+        let failure = try #require(throws: MigrationFailure.self) { try run(.init(singleTransaction: true)) }
+        #expect(failure.consequence == .planRolledBack)
+        #expect(failure.migration == "0004_unique")
+        #expect(failure.description.contains("the whole plan was rolled back"))
+        #expect(try database.query("SELECT to_regclass('u') IS NULL") == ["t"])
+        try database.query("DELETE FROM t")
+        let report = try run(.init(singleTransaction: true))
+        #expect(report.completed.map(\.step.migration.version.text) == ["0003", "0004"])
+        #expect(
+            try database.query("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM mig_history")
+                == ["0001:applied,0002:applied,0003:applied,0004:applied"])
+    }
+
+    @Test func aSingleTransactionRefusesAPlanWithANoTransactionStep() throws {
+        try fixture.add("0002", "table", up: "CREATE TABLE t (id integer);")
+        try fixture.add("0003", "index", up: "CREATE INDEX CONCURRENTLY t_id ON t (id);")
+        let error = try #require(throws: SingleTransactionRefusal.self) { try run(.init(singleTransaction: true)) }
+        #expect(
+            error.reason.hasPrefix(
+                "--single-transaction runs the whole plan in one transaction, but db/migrations/0003_index.sql runs "
+                    + "outside a transaction (CREATE INDEX CONCURRENTLY at line 2 cannot run in a transaction): nothing was run"))
+        #expect(try database.query("SELECT to_regclass('counter') IS NULL, to_regclass('mig_history') IS NULL") == ["t|t"])
+    }
+}
+
+extension PostgresRehearsalSource {
+    /// Rehearsal copies on the test server (instead of a private cluster, which takes seconds to start).
+    static func onTestServer(settings: Configuration.Database = Configuration.Database()) throws
+        -> PostgresRehearsalSource
+    {
+        let url = try #require(PostgresTestServer.url)
+        return PostgresRehearsalSource(settings: settings) { majorVersion in
+            try PostgresShadowServer(url: url, settings: settings, majorVersion: majorVersion, announce: {})
+        }
     }
 }

@@ -114,6 +114,39 @@ struct PostgresConnectionString: Sendable {
             && !(after?.isNumber ?? false)
     }
 
+    // MARK: - Client programs
+
+    /// The environment that makes a libpq client program (`pg_dump`, `psql`) connect where this
+    /// string does, to `database` instead of its own when given: every option libpq read, in the
+    /// environment variable libpq reads it from (`PGHOST`, `PGSSLMODE`, …), over `inherited`. The
+    /// password is not among them: it is returned apart, for a password file, since a command line
+    /// is visible to every user of the machine and an environment variable outlives its use.
+    func clientEnvironment(database: String?, inherited: [String: String]) -> (
+        variables: [String: String], password: String?
+    ) {
+        var variables = inherited
+        let password = parts["password"].flatMap { $0.isEmpty ? nil : $0 }
+        if password != nil { variables["PGPASSWORD"] = nil }
+        for (keyword, value) in parts where keyword != "password" {
+            if let name = Self.environmentVariables[keyword] { variables[name] = value }
+        }
+        if let database { variables["PGDATABASE"] = database }
+        return (variables, password)
+    }
+
+    /// libpq's environment variable for each connection keyword (`PQconndefaults`).
+    private static let environmentVariables: [String: String] = {
+        guard let options = PQconndefaults() else { return [:] }
+        defer { PQconninfoFree(options) }
+        var names: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let name = option.pointee.envvar { names[String(cString: keyword)] = String(cString: name) }
+            option += 1
+        }
+        return names
+    }()
+
     // MARK: - Parsing
 
     private static func parse(_ text: String) throws(DatabaseError) -> [String: String] {

@@ -16,6 +16,11 @@ public final class PostgresDriver: DatabaseDriver {
     private let sessionSettings: [(String, String)]
     /// The script (path and first line) whose SQL ran last on this session.
     private var lastScript: String?
+    /// The connection string as libpq read it, for client programs that connect where this driver
+    /// does (`pg_dump` of the rehearsal copy).
+    let connectionString: PostgresConnectionString
+    /// The database connected to instead of the connection string's, when one was given.
+    let databaseOverride: String?
 
     /// Connects to `url` (to `database` on its server when given) and applies `settings`' timeouts to
     /// the session.
@@ -25,6 +30,8 @@ public final class PostgresDriver: DatabaseDriver {
     ) throws(DatabaseError) {
         connection = try PostgresConnection(
             url: url, database: database, connectTimeout: settings.connectTimeout, environment: environment)
+        connectionString = try PostgresConnectionString(url, environment: environment)
+        databaseOverride = database
         var session: [(String, String)] = []
         // A deployer killed mid-statement: the server checks every second that the client is still
         // there and, when not, cancels the statement and frees its locks (PostgreSQL 14 and later).
@@ -207,8 +214,19 @@ public final class PostgresDriver: DatabaseDriver {
         try PostgresSchemaReader(connection: connection, excluding: history.ownTables).snapshot()
     }
 
-    /// This database inside a transaction that is rolled back (see `PostgresRehearsal`).
+    /// The server's `server_version_num` (150018 for 15.18).
+    var serverVersion: Int { connection.serverVersion }
+
+    /// A PostgreSQL database cannot copy itself: its rehearsal copy is made in a shadow server
+    /// (`PostgresRehearsalSource`).
     public func makeShadowCopy() throws -> any DatabaseDriver {
-        try PostgresRehearsal(driver: self)
+        throw DatabaseError(
+            message: "a PostgreSQL database is rehearsed on a copy in a shadow server, and none was given",
+            hint: "pass --no-shadow to apply without a rehearsal")
+    }
+
+    /// This database inside one transaction that a whole plan runs in (`mig up --single-transaction`).
+    func beginSingleTransaction() throws -> PostgresSingleTransaction {
+        try PostgresSingleTransaction(driver: self)
     }
 }

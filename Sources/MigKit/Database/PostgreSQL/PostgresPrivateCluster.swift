@@ -3,9 +3,10 @@ import Foundation
 /// A PostgreSQL cluster of mig's own for shadow replays: `initdb` into a temporary folder, a server
 /// listening only on a private Unix socket there, stopped and removed in `deinit`.
 ///
-/// The server binaries are the installed ones (`MIG_POSTGRES_BIN`, else the newest
-/// `/usr/lib/postgresql/*/bin`, else the folder of `initdb` on the PATH). `initdb` refuses to run as
-/// root, so as root the cluster runs as the unprivileged `postgres` (or `nobody`) user. The server
+/// The server binaries are the installed ones (`MIG_POSTGRES_BIN`, else those of the major version
+/// asked for, else the newest `/usr/lib/postgresql/*/bin`, else the folder of `initdb` on the PATH).
+/// `initdb` refuses to run as root, so as root the cluster runs as the unprivileged `postgres` (or
+/// `nobody`) user. The server
 /// runs without fsync: a shadow is thrown away, so durability buys nothing. A watchdog in a session
 /// of its own stops and removes the cluster should mig end without `deinit` (Ctrl-C, SIGKILL).
 final class PostgresPrivateCluster {
@@ -16,8 +17,8 @@ final class PostgresPrivateCluster {
     /// that `GRANT … TO postgres` or `ALTER … OWNER TO postgres` run here too), trusted on the private socket.
     let url: String
 
-    init() throws {
-        binaries = try Self.findBinaries()
+    init(majorVersion: Int? = nil) throws {
+        binaries = try Self.findBinaries(majorVersion: majorVersion)
         user = getuid() == 0 ? try Self.unprivilegedUser() : nil
         directory = FileManager.default.temporaryDirectory.appending(path: "mig-shadow-\(UUID().uuidString.prefix(12))")
         let data = directory.appending(path: "data").path
@@ -142,12 +143,15 @@ final class PostgresPrivateCluster {
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    private static func findBinaries() throws -> URL {
+    private static func findBinaries(majorVersion: Int?) throws -> URL {
         let environment = ProcessInfo.processInfo.environment
         if let folder = environment["MIG_POSTGRES_BIN"] { return URL(fileURLWithPath: folder) }
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init)
-            .sorted()
+            .filter { FileManager.default.isExecutableFile(atPath: "\(root)/\($0)/bin/initdb") }.sorted()
+        if let majorVersion, versions.contains(majorVersion) {
+            return URL(fileURLWithPath: "\(root)/\(majorVersion)/bin")
+        }
         if let newest = versions.last { return URL(fileURLWithPath: "\(root)/\(newest)/bin") }
         for folder in (environment["PATH"] ?? "").split(separator: ":")
         where FileManager.default.isExecutableFile(atPath: "\(folder)/initdb") {

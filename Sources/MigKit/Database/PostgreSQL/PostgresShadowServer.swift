@@ -18,10 +18,11 @@ public final class PostgresShadowServer {
     private let extensions: [String]
 
     /// Connects to `url`'s server, or (without one) starts a private cluster, calling `announce`
-    /// first because that takes a couple of seconds.
+    /// first because that takes a couple of seconds; the private cluster runs the server binaries of
+    /// `majorVersion` when they are installed (those of a target database's server).
     public init(
         url: String?, settings: Configuration.Database, roles: [String] = [], extensions: [String] = [],
-        announce: () -> Void
+        majorVersion: Int? = nil, announce: () -> Void
     ) throws {
         self.extensions = extensions
         var settings = settings
@@ -36,7 +37,7 @@ public final class PostgresShadowServer {
             serverURL = url
         } else {
             announce()
-            let cluster = try PostgresPrivateCluster()
+            let cluster = try PostgresPrivateCluster(majorVersion: majorVersion)
             self.cluster = cluster
             serverURL = cluster.url
         }
@@ -90,6 +91,21 @@ public final class PostgresShadowServer {
                     code: error.code, hint: "install it on the machine of the shadow server (e.g. postgresql-contrib)")
             }
         }
+        return database
+    }
+
+    /// The server's `server_version_num` (150018 for 15.18).
+    var serverVersion: Int { admin.serverVersion }
+
+    /// A fresh database on the server holding what `dump` (a plain-SQL `pg_dump`) creates, restored
+    /// with `tools`' psql, stopping at the first error; connected.
+    func makeDatabase(restoring dump: URL, with tools: PostgresClientTools) throws -> any DatabaseDriver {
+        let database = try makeDatabase()
+        guard let name = created.last else { return database }
+        try tools.run(
+            "psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", dump.path],
+            connection: try PostgresConnectionString(serverURL, environment: [:]), database: name,
+            connectTimeout: settings.connectTimeout)
         return database
     }
 }

@@ -1,37 +1,31 @@
-/// The rehearsal "copy" of a PostgreSQL database: the real database itself, inside one transaction
-/// that is rolled back when the rehearsal is released.
+/// A PostgreSQL database inside one transaction that a whole plan runs in (`mig up
+/// --single-transaction`): all of it commits, or none of it.
 ///
-/// PostgreSQL's DDL is transactional, so running the plan in a transaction that never commits is an
-/// exact rehearsal against the real schema and data, without copying anything. The migrations'
-/// own transactions become savepoints. A script that must run outside a transaction
-/// (`CREATE INDEX CONCURRENTLY`) cannot run here (`canRunOutsideTransaction`): the runner ends the
-/// rehearsal before it.
-/// Locks taken by the rehearsal's DDL are held until the rollback, bounded by `lock_timeout`. When
-/// every step ran, the runner keeps the rehearsal (`keepShadowCopy()`): it commits instead, which
-/// applies the whole plan in one pass.
-final class PostgresRehearsal: DatabaseDriver {
+/// PostgreSQL's DDL is transactional, so the plan's migrations run as they would one by one, their
+/// own transactions becoming savepoints; `commit()` applies them together, and dropping this without
+/// it rolls everything back. Every lock a migration takes is held until then. A script that must run
+/// outside a transaction, or that manages its own, cannot run here: the runner refuses such a plan
+/// before anything runs.
+final class PostgresSingleTransaction: DatabaseDriver {
     let dialect = Dialect.postgres
     private let driver: PostgresDriver
     private var savepoint = 0
-    let canRunOutsideTransaction = false
+    /// Whether `commit()` ended the transaction.
+    private var committed = false
 
     init(driver: PostgresDriver) throws {
         self.driver = driver
         try driver.execute(sql: "BEGIN")
     }
 
-    /// Whether `keepShadowCopy()` committed the transaction.
-    private var kept = false
-
     deinit {
-        if !kept { try? driver.execute(sql: "ROLLBACK") }
+        if !committed { try? driver.execute(sql: "ROLLBACK") }
     }
 
-    /// Commits what was rehearsed: the plan is then applied, all of it in one transaction.
-    func keepShadowCopy() throws -> Bool {
+    /// Commits the plan: everything run here is applied at once.
+    func commit() throws {
         try driver.execute(sql: "COMMIT")
-        kept = true
-        return true
+        committed = true
     }
 
     func execute(_ script: Script) throws { try driver.execute(script) }
@@ -43,20 +37,20 @@ final class PostgresRehearsal: DatabaseDriver {
 
     func beginTransaction() throws {
         savepoint += 1
-        try driver.execute(sql: "SAVEPOINT mig_rehearsal_\(savepoint)")
+        try driver.execute(sql: "SAVEPOINT mig_migration_\(savepoint)")
     }
 
     func commitTransaction() throws {
-        try driver.execute(sql: "RELEASE SAVEPOINT mig_rehearsal_\(savepoint)")
+        try driver.execute(sql: "RELEASE SAVEPOINT mig_migration_\(savepoint)")
         savepoint -= 1
     }
 
     func rollbackTransaction() throws {
-        try driver.execute(sql: "ROLLBACK TO SAVEPOINT mig_rehearsal_\(savepoint)")
+        try driver.execute(sql: "ROLLBACK TO SAVEPOINT mig_migration_\(savepoint)")
         savepoint -= 1
     }
 
-    /// The real run holds the lock already.
+    /// The run holds the lock already, on the same session.
     func acquireMigrationLock() throws {}
     func releaseMigrationLock() throws {}
 
@@ -71,6 +65,6 @@ final class PostgresRehearsal: DatabaseDriver {
     func schemaSnapshot() throws -> SchemaSnapshot { try driver.schemaSnapshot() }
 
     func makeShadowCopy() throws -> any DatabaseDriver {
-        throw DatabaseError(message: "a rehearsal cannot be rehearsed")
+        throw DatabaseError(message: "a plan's single transaction has no copy")
     }
 }
