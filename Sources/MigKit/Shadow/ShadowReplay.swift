@@ -73,11 +73,10 @@ public struct ShadowReplay {
         progress: (ShadowStep) -> Void = { _ in }, afterFirstUp: ((any DatabaseDriver) throws -> Void)? = nil
     ) throws -> ShadowReport {
         var report = ShadowReport()
-        let database = try makeDatabase()
         // The roundtrip covers the migrations after the newest one without a down script…
         var firstTested = migrations.count
         while firstTested > 0, migrations[firstTested - 1].down != nil { firstTested -= 1 }
-        let keys = cache.map { _ in ShadowSnapshotCache.Keys(migrations, dialect: database.dialect) }
+        let keys = cache.map { ShadowSnapshotCache.Keys(migrations, dialect: $0.store.dialect) }
         // …and of those only the ones after the longest prefix whose roundtrip passed before.
         var roundtripStart = firstTested
         if roundtrip, let cache, let keys,
@@ -88,12 +87,15 @@ public struct ShadowReplay {
             report.roundtripFromCache = roundtripStart - firstTested
         }
         var start = 0
+        var restoredDatabase: (any DatabaseDriver)?
         if let cache, let keys {
             // The roundtrip needs the schema before each up it reverts, so the restore stops there.
             let restored = cache.restoreLongestPrefix(
-                keys, limit: roundtrip ? roundtripStart : migrations.count, into: database)
+                keys, limit: roundtrip ? roundtripStart : migrations.count, makeDatabase: makeDatabase)
             (start, report.restoredFromCache, report.cacheNotes) = (restored.count, restored.count, restored.notes)
+            restoredDatabase = restored.database
         }
+        let database = try restoredDatabase ?? makeDatabase()
         /// The hash of the schema before each up the roundtrip reverts, by index.
         var schemaBefore: [Int: Int] = [:]
         func perform(_ step: MigrationPlan.Step) throws(MigrationFailure) {

@@ -13,15 +13,18 @@ public final class PostgresShadowServer {
     private let settings: Configuration.Database
     /// Kept alive as long as the server is used; stopping it removes every shadow at once.
     private let cluster: PostgresPrivateCluster?
-    private let admin: PostgresConnection
+    let admin: PostgresConnection
+    /// Why a kept cluster was asked for and this run's is throw-away (`PostgresPrivateCluster.kept(in:)`).
+    let clusterNote: String?
     private var created: [String] = []
     private let extensions: [String]
 
     /// Connects to `url`'s server, or (without one) starts a private cluster, calling `announce`
-    /// first because that takes a couple of seconds.
+    /// first because that takes a couple of seconds; the cluster is kept in `keptClusterFolder`
+    /// between runs when given (and this run can have it).
     public init(
         url: String?, settings: Configuration.Database, roles: [String] = [], extensions: [String] = [],
-        announce: () -> Void
+        keptClusterFolder: URL? = nil, announce: () -> Void
     ) throws {
         self.extensions = extensions
         var settings = settings
@@ -33,15 +36,30 @@ public final class PostgresShadowServer {
                     message: "the shadow server must be given as a postgres:// URL or libpq key/value words")
             }
             cluster = nil
+            clusterNote = nil
             serverURL = url
         } else {
             announce()
-            let cluster = try PostgresPrivateCluster()
+            let (cluster, note) =
+                try keptClusterFolder.map { try PostgresPrivateCluster.kept(in: $0) } ?? (PostgresPrivateCluster(), nil)
             self.cluster = cluster
+            clusterNote = note
             serverURL = cluster.url
         }
         admin = try PostgresConnection(url: serverURL, connectTimeout: settings.connectTimeout)
+        if cluster?.isKept == true { try dropLeftovers() }
         try prepare(roles)
+    }
+
+    /// Drops the shadow databases a killed run left in the kept cluster, which this run alone uses.
+    private func dropLeftovers() throws {
+        let leftovers = try admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'mig\\_shadow\\_%' OR datname LIKE 'mig\\_snaptmp\\_%'",
+            parameters: [])
+        for row in 0..<leftovers.rowCount {
+            guard let name = leftovers.value(row: row, column: 0) else { continue }
+            try admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)", parameters: [])
+        }
     }
 
     /// Creates the missing `roles` in the private cluster; on a given server, a missing one is an error.
@@ -60,7 +78,8 @@ public final class PostgresShadowServer {
     }
 
     deinit {
-        guard cluster == nil else { return }
+        // A throw-away cluster goes as a whole; a kept one and a given server keep only the snapshots.
+        guard cluster?.isKept ?? true else { return }
         for name in created {
             _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
         }
@@ -68,11 +87,18 @@ public final class PostgresShadowServer {
 
     /// A fresh, empty database on the server, connected.
     public func makeDatabase() throws -> any DatabaseDriver {
+        try makeDatabase(copying: nil)
+    }
+
+    /// A new database on the server, connected: a copy of `template` (a kept snapshot, which has the
+    /// extensions already), or without one fresh and empty.
+    func makeDatabase(copying template: String?) throws -> PostgresDriver {
         let name =
             "mig_shadow_\(ProcessInfo.processInfo.processIdentifier)_\(created.count)_"
             + UUID().uuidString.prefix(8).lowercased()
         do {
-            try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
+            try admin.execute(
+                "CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE \(quoteIdentifier(template ?? "template0"))")
         } catch {
             throw DatabaseError(
                 message: "cannot create a shadow database on \(admin.redactedURL): \(error.error.message)",
@@ -80,6 +106,7 @@ public final class PostgresShadowServer {
         }
         created.append(name)
         let database = try PostgresDriver(url: serverURL, database: name, settings: settings)
+        guard template == nil else { return database }
         for name in extensions {
             do {
                 try database.execute(sql: "CREATE EXTENSION IF NOT EXISTS \(quoteIdentifier(name))")
