@@ -55,6 +55,10 @@ public protocol DatabaseDriver: AnyObject {
 
     /// The database's schema, normalised for comparison (the history table left out).
     func schemaSnapshot() throws -> SchemaSnapshot
+    /// A digest of the schema, valid in this process, cheaper than `schemaSnapshot()`: equal
+    /// digests mean equal snapshots; different ones may not (SQLite: the same schema in other text).
+    /// The roundtrip compares these after every step and snapshots only on a difference.
+    func schemaDigest() throws -> Int
 
     /// A throw-away database holding the same schema, data and history as this one, on which
     /// `mig up` rehearses its plan before touching this one (SQLite: a copy in a temporary file made with
@@ -95,6 +99,8 @@ extension DatabaseDriver {
     public var canRunOutsideTransaction: Bool { true }
 
     public func keepShadowCopy() throws -> Bool { false }
+
+    public func schemaDigest() throws -> Int { try schemaSnapshot().hashValue }
 
     public func image() throws -> Data? { nil }
 

@@ -39,9 +39,12 @@ public struct ShadowReport: Sendable, Codable {
 /// script limits the roundtrip to the migrations after it, and the report says so.
 ///
 /// Engine-neutral: it speaks `DatabaseDriver` only and gets its databases from `makeDatabase`.
-/// To name the down that does not revert, it remembers a hash of the schema before each up,
-/// not the schema itself, so a thousand migrations do not hold a thousand schemas in memory;
-/// on a mismatch it rebuilds the expected schema once to print the difference.
+/// To name the down that does not revert, it remembers a digest of the schema before each up
+/// (`schemaDigest()`, on SQLite a sum of one hash per `sqlite_schema` row, without reading any
+/// object through the pragmas), not the schema itself, so a thousand migrations do not hold a
+/// thousand schemas in memory and each step costs one scan of the schema's text. Only when two
+/// digests differ does it rebuild the expected schema and compare normalised snapshots: the same
+/// schema in other text passes, and a real difference is printed.
 ///
 /// With a `cache`, a replay starts from the snapshot of the longest prefix it holds, keeps new
 /// snapshots every `cache.interval` migrations and after the last, and round-trips only the
@@ -96,7 +99,7 @@ public struct ShadowReplay {
             restoredDatabase = restored.database
         }
         let database = try restoredDatabase ?? makeDatabase()
-        /// The hash of the schema before each up the roundtrip reverts, by index.
+        /// The digest of the schema before each up the roundtrip reverts, by index.
         var schemaBefore: [Int: Int] = [:]
         func perform(_ step: MigrationPlan.Step) throws(MigrationFailure) {
             let milliseconds = try executor(for: database).perform(step)
@@ -109,7 +112,7 @@ public struct ShadowReplay {
         }
         do {
             for index in migrations.indices.dropFirst(start) {
-                if roundtrip, index >= roundtripStart { schemaBefore[index] = try database.schemaSnapshot().hashValue }
+                if roundtrip, index >= roundtripStart { schemaBefore[index] = try database.schemaDigest() }
                 try perform(.apply(migrations[index]))
                 if let cache, let keys, cache.isCheckpoint(index + 1, of: migrations.count, extra: checkpoint),
                     !cache.hasSnapshot(keys.snapshot[index])
@@ -131,6 +134,7 @@ public struct ShadowReplay {
             return report
         }
         let firstUp = try database.schemaSnapshot()
+        let firstUpDigest = try database.schemaDigest()
         if capturingSchema { report.schema = firstUp }
         let tested = roundtripStart..<migrations.count
         guard repeatables.isEmpty || tested.isEmpty else {
@@ -154,22 +158,27 @@ public struct ShadowReplay {
             for index in tested.reversed() {
                 let migration = migrations[index]
                 try perform(.revert(migration))
-                let after = try database.schemaSnapshot()
-                guard after.hashValue == schemaBefore[index]! else {
-                    let expected = try schema(after: Array(migrations[..<index]))
-                    report.diagnostics.append(notReverting(migration, expected: expected, actual: after))
-                    return report
+                guard try database.schemaDigest() == schemaBefore[index]! else {
+                    let (expected, after) = (try schema(after: Array(migrations[..<index])), try database.schemaSnapshot())
+                    guard expected == after else {
+                        report.diagnostics.append(notReverting(migration, expected: expected, actual: after))
+                        return report
+                    }
+                    continue
                 }
             }
             for index in tested {
                 let migration = migrations[index]
                 try perform(.apply(migration))
-                let expected = index + 1 < migrations.count ? schemaBefore[index + 1]! : firstUp.hashValue
-                let after = try database.schemaSnapshot()
-                guard after.hashValue == expected else {
+                let expected = index + 1 < migrations.count ? schemaBefore[index + 1]! : firstUpDigest
+                guard try database.schemaDigest() == expected else {
                     let wanted = index + 1 < migrations.count ? try schema(after: Array(migrations[...index])) : firstUp
-                    report.diagnostics.append(secondUpDiffers(migration, expected: wanted, actual: after))
-                    return report
+                    let after = try database.schemaSnapshot()
+                    guard wanted == after else {
+                        report.diagnostics.append(secondUpDiffers(migration, expected: wanted, actual: after))
+                        return report
+                    }
+                    continue
                 }
             }
         } catch let failure as MigrationFailure {

@@ -25,12 +25,7 @@ final class SQLiteSchemaReader {
     }
 
     func snapshot() throws(DatabaseError) -> SchemaSnapshot {
-        let statement = try connection.prepare(
-            """
-            SELECT type, name, tbl_name, sql FROM sqlite_schema
-            WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN (?, ?)
-            """)
-        try statement.bind([.text(historyTable), .text(AppliedRepeatable.tableName(besides: historyTable))])
+        let statement = try schemaRows()
         let rows = try statement.rows {
             Row(kind: $0.text(0) ?? "", name: $0.text(1) ?? "", table: $0.text(2) ?? "", sql: $0.text(3) ?? "")
         }
@@ -58,6 +53,32 @@ final class SQLiteSchemaReader {
             objects.append(object)
         }
         return SchemaSnapshot(objects: objects)
+    }
+
+    /// The rows of `sqlite_schema` that make the schema: type, name, table and SQL text.
+    private func schemaRows() throws(DatabaseError) -> SQLiteStatement {
+        let statement = try connection.prepare(
+            """
+            SELECT type, name, tbl_name, sql FROM sqlite_schema
+            WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN (?, ?)
+            """)
+        try statement.bind([.text(historyTable), .text(AppliedRepeatable.tableName(besides: historyTable))])
+        return statement
+    }
+
+    /// A digest of the schema's rows, in this process, without reading any object through the
+    /// pragmas: a sum of one hash per object, so the order of `sqlite_schema` does not count. Equal
+    /// digests mean equal schemas; different ones may still be the same schema written differently
+    /// (a table rebuilt with other spacing), which only `snapshot()` can tell.
+    func digest() throws(DatabaseError) -> Int {
+        let statement = try schemaRows()
+        var digest = 0
+        while try statement.step() {
+            var hasher = Hasher()
+            for column in Int32(0)..<4 { statement.hash(column, into: &hasher) }
+            digest &+= hasher.finalize()
+        }
+        return digest
     }
 
     private func query<Result>(_ sql: String, _ argument: String, _ row: (SQLiteStatement) -> Result)
