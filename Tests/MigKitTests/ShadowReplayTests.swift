@@ -62,6 +62,8 @@ import Testing
         #expect(try digest(tables.joined()) == digest(tables.reversed().joined()))
         #expect(try digest(tables.joined()) != digest(tables.joined() + "CREATE INDEX b_id ON b (id);"))
         #expect(try digest(tables.joined()) != digest("CREATE TABLE a (id TEXT);" + tables[1]))
+        // The same schema in other text.
+        #expect(try digest(tables.joined()) == digest("create table a (\n  id integer\n);" + tables[1]))
         // The history table is not part of the schema.
         #expect(try digest(tables.joined()) == digest(tables.joined() + "CREATE TABLE mig_history (v TEXT);"))
     }
