@@ -55,9 +55,9 @@ public protocol DatabaseDriver: AnyObject {
 
     /// The database's schema, normalised for comparison (the history table left out).
     func schemaSnapshot() throws -> SchemaSnapshot
-    /// A digest of the schema, valid in this process, cheaper than `schemaSnapshot()`: equal
-    /// digests mean equal snapshots; different ones may not (SQLite: the same schema in other text).
-    /// The roundtrip compares these after every step and snapshots only on a difference.
+    /// A digest of `schemaSnapshot()`, valid in this process, that an engine may compute more
+    /// cheaply (SQLite: from per-object hashes remembered by their SQL text). The roundtrip
+    /// compares these after every step and reads whole snapshots only on a difference.
     func schemaDigest() throws -> Int
 
     /// A throw-away database holding the same schema, data and history as this one, on which

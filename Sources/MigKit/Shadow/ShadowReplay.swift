@@ -40,11 +40,11 @@ public struct ShadowReport: Sendable, Codable {
 ///
 /// Engine-neutral: it speaks `DatabaseDriver` only and gets its databases from `makeDatabase`.
 /// To name the down that does not revert, it remembers a digest of the schema before each up
-/// (`schemaDigest()`, on SQLite a sum of one hash per `sqlite_schema` row, without reading any
-/// object through the pragmas), not the schema itself, so a thousand migrations do not hold a
-/// thousand schemas in memory and each step costs one scan of the schema's text. Only when two
-/// digests differ does it rebuild the expected schema and compare normalised snapshots: the same
-/// schema in other text passes, and a real difference is printed.
+/// (`schemaDigest()`: on SQLite one scan of `sqlite_schema`, reading through the pragmas only
+/// objects whose text is new), not the schema itself, so a thousand migrations do not hold a
+/// thousand schemas in memory and a step does not cost a full schema read. Only when two digests
+/// differ does it rebuild the expected schema and compare the normalised snapshots, to print the
+/// difference (or, should two equal schemas ever hash apart, to let them pass).
 ///
 /// With a `cache`, a replay starts from the snapshot of the longest prefix it holds, keeps new
 /// snapshots every `cache.interval` migrations and after the last, and round-trips only the
