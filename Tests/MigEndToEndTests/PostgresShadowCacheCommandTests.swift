@@ -46,6 +46,10 @@ import Testing
         let again = try MigProcess.run(["shadow"], in: scratch.url)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(!again.stderr.contains("restored"))
+        // The same migrations again, with nothing asked of the database: nothing runs.
+        let same = try MigProcess.run(["shadow", "--no-roundtrip"], in: scratch.url)
+        #expect(same.status == 0, "\(same.stderr)")
+        #expect(same.stderr.contains("the replay of these 6 migration(s) passed before"), "\(same.stderr)")
     }
 
     @Test func runsAtTheSameTimeAllSucceedAndOneSaysItsClusterIsThrowAway() throws {
@@ -55,7 +59,7 @@ import Testing
         #expect(one.status == 0, "\(one.stderr)")
         #expect(others.allSatisfy { $0.terminationStatus == 0 })
         // Afterwards the kept cluster is free again and holds the snapshots one of them kept.
-        let after = try MigProcess.run(["shadow"], in: scratch.url)
+        let after = try MigProcess.run(["shadow", "--roundtrip"], in: scratch.url)
         #expect(after.status == 0, "\(after.stderr)")
         #expect(after.stderr.contains("restored the first 5 migration(s)"), "\(after.stderr)")
         #expect(!after.stderr.contains("another mig run"))

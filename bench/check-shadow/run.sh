@@ -8,9 +8,10 @@
 #     2. `mig shadow --roundtrip --no-cache` of the N+1 against the sqlite3 shell running all ups,
 #        all downs (newest first) and all ups again in one session (target <= 1.5x);
 #     3. the peak memory of both (target <= 300 MB).
-#   PostgreSQL (default 1,000; skipped with SQLITE_ONLY=1): `mig check --shadow` cold (--no-cache:
+#   PostgreSQL (default 1,000): `mig check --shadow` cold (--no-cache:
 #     a throw-away private cluster), first cached run (the kept cluster is made in
 #     .migrate/cache/postgres) and second cached run (target: second <= 0.1x cold).
+# ONLY=sqlite or ONLY=postgres runs one half.
 # Usage: bench/check-shadow/run.sh [SQLITE_MIGRATIONS] [POSTGRES_MIGRATIONS] [RUNS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +50,7 @@ cached_runs() {
     && median_seconds "$runs" "$mig" check --shadow --base main) | tr '\n' ' '
 }
 
+if [ "${ONLY:-sqlite}" = sqlite ]; then
 echo "SQLite, $sqlite_count migrations on main + 1 on the branch:"
 make_repository "$work/sqlite" "$sqlite_count" sqlite
 cd "$work/sqlite"
@@ -57,6 +59,8 @@ cold=$(median_seconds 1 "$mig" check --shadow --base main --no-cache)
 cold_memory=$(peak_megabytes "$mig" check --shadow --base main --no-cache)
 read -r first second <<< "$(cached_runs "$work/sqlite")"
 second_memory=$(peak_megabytes "$mig" check --shadow --base main)
+git_only=$(median_seconds "$runs" "$mig" check --base main)
+echo "  mig check (no --shadow)           ${git_only}s  (the Git checks alone)"
 echo "  mig check --shadow --no-cache     ${cold}s  peak ${cold_memory} MB"
 echo "  mig check --shadow, first run      ${first}s (fills .migrate/cache)"
 echo "  mig check --shadow, second run     ${second}s  ($(ratio "$second" "$cold")x of cold)  peak ${second_memory} MB"
@@ -70,7 +74,9 @@ roundtrip_memory=$(peak_megabytes "$mig" shadow --roundtrip --no-cache)
 echo "  sqlite3 :memory: ups, downs, ups   ${shell}s"
 echo "  mig shadow --roundtrip --no-cache  ${roundtrip}s  ($(ratio "$roundtrip" "$shell")x of sqlite3)  peak ${roundtrip_memory} MB"
 
-[ "${SQLITE_ONLY:-0}" = 1 ] && exit 0
+fi
+
+[ "${ONLY:-postgres}" = postgres ] || exit 0
 echo "PostgreSQL, $postgres_count migrations on main + 1 on the branch (mig's private cluster):"
 make_repository "$work/postgres" "$postgres_count" postgres --postgres
 cd "$work/postgres"

@@ -26,6 +26,10 @@ public struct ShadowReport: Sendable, Codable {
     public internal(set) var schema: SchemaSnapshot?
     /// How many of the first migrations were restored from a cached snapshot instead of replayed.
     public internal(set) var restoredFromCache = 0
+    /// Whether nothing ran at all: the cache holds a snapshot after exactly these migrations, so
+    /// their replay passed before, and nothing was asked that needs the database (schema,
+    /// roundtrip, repeatables, a kept file). `restoredFromCache` then counts them all.
+    public internal(set) var passedBefore = false
     /// How many of the first migrations were left out of the roundtrip because their roundtrip
     /// passed before with the same scripts (remembered in the cache).
     public internal(set) var roundtripFromCache = 0
@@ -46,7 +50,9 @@ public struct ShadowReport: Sendable, Codable {
 /// differ does it rebuild the expected schema and compare the normalised snapshots, to print the
 /// difference (or, should two equal schemas ever hash apart, to let them pass).
 ///
-/// With a `cache`, a replay starts from the snapshot of the longest prefix it holds, keeps new
+/// With a `cache`, a replay of exactly the migrations of a kept snapshot that needs nothing from
+/// the database runs nothing (the snapshot exists only because that replay passed); any other
+/// replay starts from the snapshot of the longest prefix it holds, keeps new
 /// snapshots every `cache.interval` migrations and after the last, and round-trips only the
 /// migrations after the longest prefix whose roundtrip passed before.
 public struct ShadowReplay {
@@ -88,6 +94,12 @@ public struct ShadowReplay {
         {
             roundtripStart = passed + 1
             report.roundtripFromCache = roundtripStart - firstTested
+        }
+        if let cache, let keys, let whole = keys.snapshot.last, !roundtrip, repeatables.isEmpty, !capturingSchema,
+            afterFirstUp == nil, cache.hasSnapshot(whole)
+        {
+            (report.passedBefore, report.restoredFromCache) = (true, migrations.count)
+            return report
         }
         var start = 0
         var restoredDatabase: (any DatabaseDriver)?

@@ -70,14 +70,12 @@ public final class PostgresSnapshotTemplates: ShadowSnapshotStore {
             let source = try? shadow.connection.execute("SELECT current_database()", parameters: [])
                 .value(row: 0, column: 0)
         else { return }
-        let temporary = quoteIdentifier(
-            "mig_snaptmp_\(ProcessInfo.processInfo.processIdentifier)_\(UUID().uuidString.prefix(8).lowercased())")
+        let copy = "mig_snaptmp_\(ProcessInfo.processInfo.processIdentifier)_\(UUID().uuidString.prefix(8).lowercased())"
+        let temporary = quoteIdentifier(copy)
         let admin = server.admin
         do {
             // PostgreSQL copies a database only while no one is connected to it.
-            try shadow.closingSession {
-                try admin.execute("CREATE DATABASE \(temporary) TEMPLATE \(quoteIdentifier(source))", parameters: [])
-            }
+            try shadow.closingSession { try server.createDatabase(copy, copying: source) }
             try admin.execute("COMMENT ON DATABASE \(temporary) IS \(quoteLiteral(Self.comment(digest)))", parameters: [])
             try admin.execute("ALTER DATABASE \(temporary) ALLOW_CONNECTIONS false", parameters: [])
             try admin.execute("ALTER DATABASE \(temporary) RENAME TO \(quoteIdentifier(name(key)))", parameters: [])
