@@ -73,17 +73,11 @@ func substitutingPlaceholders(in catalog: Catalog, of project: Project) throws -
 
 /// A shadow replay into throw-away databases of the project's dialect.
 /// `shadowURL` (else `[shadow] url`) names a PostgreSQL server for throw-away databases. Snapshots
-/// under `.migrate/cache` are used unless `noCache` or the project has no configuration file (as for history).
+/// (`.migrate/cache`) are used unless `noCache` or the project has no configuration file (as for history).
 func shadowReplay(for project: Project, shadowURL: String? = nil, noCache: Bool = false) throws -> ShadowReplay {
-    let connector = DatabaseConnector(root: project.root, configuration: project.configuration.database)
-    return ShadowReplay(
-        directoryPrefix: project.configuration.migrations.directory,
-        cache: noCache || !project.hasConfigurationFile ? nil : ShadowSnapshotCache(project: project),
-        makeDatabase: try connector.shadowFactory(
-            for: project.configuration.migrations.dialect,
-            shadowURL: shadowURL ?? project.configuration.shadow.url,
-            roles: project.configuration.shadow.roles, extensions: project.configuration.shadow.extensions,
-            announce: announcePrivateCluster))
+    try ShadowReplay.of(
+        project, shadowURL: shadowURL, cached: !noCache && project.hasConfigurationFile,
+        announce: announcePrivateCluster)
 }
 
 /// Says on a terminal why the first shadow of a PostgreSQL project takes a moment.

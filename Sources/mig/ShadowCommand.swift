@@ -107,7 +107,11 @@ struct Shadow: ParsableCommand {
                         : "deploy order against \(base ?? "base") gives the same schema as version order")
             }
             for note in report.cacheNotes { Console.note("note: " + note) }
-            if report.restoredFromCache > 0 {
+            if report.passedBefore {
+                Console.note(
+                    "the replay of these \(report.restoredFromCache) migration(s) passed before with the same scripts "
+                        + "(a snapshot in .migrate/cache): nothing ran")
+            } else if report.restoredFromCache > 0 {
                 Console.note("restored the first \(report.restoredFromCache) migration(s) from a snapshot in .migrate/cache")
             }
             if report.roundtripFromCache > 0 {

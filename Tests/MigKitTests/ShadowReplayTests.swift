@@ -35,6 +35,39 @@ import Testing
         #expect(!report.roundtripCompleted)
     }
 
+    /// The down rebuilds the table in other text, and the second up's `ADD COLUMN` then writes
+    /// other text again: the cheap digests differ, the normalised schemas do not.
+    @Test func aDownThatRebuildsATableInOtherTextStillReverts() throws {
+        try fixture.add(
+            "0002", "names", up: "ALTER TABLE users ADD COLUMN name TEXT;",
+            down: """
+                CREATE TABLE users_new (id   integer   PRIMARY KEY);
+                INSERT INTO users_new (id) SELECT id FROM users;
+                DROP TABLE users;
+                ALTER TABLE users_new RENAME TO users;
+                """)
+        try fixture.add("0003", "posts", up: "CREATE TABLE posts (id INTEGER);", down: "DROP TABLE posts;")
+        let report = try fixture.replay().run(try fixture.catalog().migrations, roundtrip: true)
+        #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+        #expect(report.roundtripCompleted)
+    }
+
+    @Test func theSchemaDigestIgnoresRowOrderAndSeesEveryChange() throws {
+        let digest = { (sql: String) in
+            let database = try SQLiteDriver.inMemory()
+            try database.execute(sql: sql)
+            return try database.schemaDigest()
+        }
+        let tables = ["CREATE TABLE a (id INTEGER);", "CREATE TABLE b (id INTEGER);"]
+        #expect(try digest(tables.joined()) == digest(tables.reversed().joined()))
+        #expect(try digest(tables.joined()) != digest(tables.joined() + "CREATE INDEX b_id ON b (id);"))
+        #expect(try digest(tables.joined()) != digest("CREATE TABLE a (id TEXT);" + tables[1]))
+        // The same schema in other text.
+        #expect(try digest(tables.joined()) == digest("create table a (\n  id integer\n);" + tables[1]))
+        // The history table is not part of the schema.
+        #expect(try digest(tables.joined()) == digest(tables.joined() + "CREATE TABLE mig_history (v TEXT);"))
+    }
+
     @Test func reportsAFailingUpWithFileAndLine() throws {
         try fixture.add(
             "0002", "bad",

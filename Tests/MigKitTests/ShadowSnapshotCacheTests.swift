@@ -62,6 +62,40 @@ import Testing
         #expect(try cached.run(migrations, roundtrip: false).restoredFromCache == 10)
     }
 
+    /// 1,000 cheap migrations with the default interval: an edit of the tenth changes every key
+    /// from the tenth on, so nothing kept matches, and the replay equals a cold one.
+    @Test func anEditOfMigrationTenOfAThousandInvalidatesEverythingFromTen() throws {
+        let large = try MigrationFixture()
+        let write = { (number: Int, column: String) in
+            try large.add(
+                String(format: "%05d", number), "t\(number)", up: "CREATE TABLE t\(number) (\(column) INTEGER);",
+                down: "DROP TABLE t\(number);")
+        }
+        for number in 1...1_000 { try write(number, "id") }
+        let cache = ShadowSnapshotCache(folder: large.scratch.url.appending(path: ".migrate/cache"), byteLimit: 1 << 30)
+        let replay = ShadowReplay(directoryPrefix: large.directory, cache: cache) { try SQLiteDriver.inMemory() }
+        let original = try large.catalog().migrations
+        #expect(try replay.run(original, roundtrip: false).restoredFromCache == 0)
+        #expect(try replay.run(original, roundtrip: false).restoredFromCache == 1_000)
+        try write(10, "edited")
+        let edited = try large.catalog().migrations
+        let (before, after) = (
+            ShadowSnapshotCache.Keys(original, dialect: .sqlite), ShadowSnapshotCache.Keys(edited, dialect: .sqlite)
+        )
+        #expect(before.snapshot.prefix(9) == after.snapshot.prefix(9))
+        #expect(zip(before.snapshot, after.snapshot).dropFirst(9).allSatisfy { $0 != $1 })
+        #expect(!after.snapshot.dropFirst(9).contains { cache.hasSnapshot($0) })
+        let report = try replay.run(edited, roundtrip: false, capturingSchema: true)
+        #expect(report.restoredFromCache == 0)
+        #expect(report.steps.count == 1_000)
+        let expected = try large.replay().run(edited, roundtrip: false, capturingSchema: true).schema
+        #expect(report.schema == expected)
+        #expect(report.schema?.objects.contains { $0.name == "t10" && $0.details.contains { $0.contains("edited") } } == true)
+        // An edit near the end keeps the snapshot before it.
+        try write(950, "late")
+        #expect(try replay.run(try large.catalog().migrations, roundtrip: false).restoredFromCache == 900)
+    }
+
     @Test func anInsertionOrReorderRestoresOnlyTheUnchangedPrefix() throws {
         _ = try cached.run(try fixture.catalog().migrations, roundtrip: false)
         // 0055 lands between t5 (0050) and t6 (0060): the snapshot after 4 still matches, the one after 8 does not.

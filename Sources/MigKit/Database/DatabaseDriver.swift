@@ -64,6 +64,10 @@ public protocol DatabaseDriver: AnyObject {
 
     /// The database's schema, normalised for comparison (the history table left out).
     func schemaSnapshot() throws -> SchemaSnapshot
+    /// A digest of `schemaSnapshot()`, valid in this process, that an engine may compute more
+    /// cheaply (SQLite: from per-object hashes remembered by their SQL text). The roundtrip
+    /// compares these after every step and reads whole snapshots only on a difference.
+    func schemaDigest() throws -> Int
 
     /// A throw-away database holding the same schema, data and history as this one, on which
     /// `mig up` rehearses its plan before touching this one (SQLite: a copy in a temporary file made with
@@ -95,6 +99,8 @@ extension DatabaseDriver {
     public func takeNotices() -> [String] { [] }
 
     public func beginTransaction(for script: Script) throws { try beginTransaction() }
+
+    public func schemaDigest() throws -> Int { try schemaSnapshot().hashValue }
 
     public func image() throws -> Data? { nil }
 

@@ -26,6 +26,10 @@ public struct ShadowReport: Sendable, Codable {
     public internal(set) var schema: SchemaSnapshot?
     /// How many of the first migrations were restored from a cached snapshot instead of replayed.
     public internal(set) var restoredFromCache = 0
+    /// Whether nothing ran at all: the cache holds a snapshot after exactly these migrations, so
+    /// their replay passed before, and nothing was asked that needs the database (schema,
+    /// roundtrip, repeatables, a kept file). `restoredFromCache` then counts them all.
+    public internal(set) var passedBefore = false
     /// How many of the first migrations were left out of the roundtrip because their roundtrip
     /// passed before with the same scripts (remembered in the cache).
     public internal(set) var roundtripFromCache = 0
@@ -39,11 +43,16 @@ public struct ShadowReport: Sendable, Codable {
 /// script limits the roundtrip to the migrations after it, and the report says so.
 ///
 /// Engine-neutral: it speaks `DatabaseDriver` only and gets its databases from `makeDatabase`.
-/// To name the down that does not revert, it remembers a hash of the schema before each up,
-/// not the schema itself, so a thousand migrations do not hold a thousand schemas in memory;
-/// on a mismatch it rebuilds the expected schema once to print the difference.
+/// To name the down that does not revert, it remembers a digest of the schema before each up
+/// (`schemaDigest()`: on SQLite one scan of `sqlite_schema`, reading through the pragmas only
+/// objects whose text is new), not the schema itself, so a thousand migrations do not hold a
+/// thousand schemas in memory and a step does not cost a full schema read. Only when two digests
+/// differ does it rebuild the expected schema and compare the normalised snapshots, to print the
+/// difference (or, should two equal schemas ever hash apart, to let them pass).
 ///
-/// With a `cache`, a replay starts from the snapshot of the longest prefix it holds, keeps new
+/// With a `cache`, a replay of exactly the migrations of a kept snapshot that needs nothing from
+/// the database runs nothing (the snapshot exists only because that replay passed); any other
+/// replay starts from the snapshot of the longest prefix it holds, keeps new
 /// snapshots every `cache.interval` migrations and after the last, and round-trips only the
 /// migrations after the longest prefix whose roundtrip passed before.
 public struct ShadowReplay {
@@ -73,11 +82,10 @@ public struct ShadowReplay {
         progress: (ShadowStep) -> Void = { _ in }, afterFirstUp: ((any DatabaseDriver) throws -> Void)? = nil
     ) throws -> ShadowReport {
         var report = ShadowReport()
-        let database = try makeDatabase()
         // The roundtrip covers the migrations after the newest one without a down script…
         var firstTested = migrations.count
         while firstTested > 0, migrations[firstTested - 1].down != nil { firstTested -= 1 }
-        let keys = cache.map { _ in ShadowSnapshotCache.Keys(migrations, dialect: database.dialect) }
+        let keys = cache.map { ShadowSnapshotCache.Keys(migrations, dialect: $0.store.dialect) }
         // …and of those only the ones after the longest prefix whose roundtrip passed before.
         var roundtripStart = firstTested
         if roundtrip, let cache, let keys,
@@ -87,14 +95,23 @@ public struct ShadowReplay {
             roundtripStart = passed + 1
             report.roundtripFromCache = roundtripStart - firstTested
         }
+        if let cache, let keys, let whole = keys.snapshot.last, !roundtrip, repeatables.isEmpty, !capturingSchema,
+            afterFirstUp == nil, cache.hasSnapshot(whole)
+        {
+            (report.passedBefore, report.restoredFromCache) = (true, migrations.count)
+            return report
+        }
         var start = 0
+        var restoredDatabase: (any DatabaseDriver)?
         if let cache, let keys {
             // The roundtrip needs the schema before each up it reverts, so the restore stops there.
             let restored = cache.restoreLongestPrefix(
-                keys, limit: roundtrip ? roundtripStart : migrations.count, into: database)
+                keys, limit: roundtrip ? roundtripStart : migrations.count, makeDatabase: makeDatabase)
             (start, report.restoredFromCache, report.cacheNotes) = (restored.count, restored.count, restored.notes)
+            restoredDatabase = restored.database
         }
-        /// The hash of the schema before each up the roundtrip reverts, by index.
+        let database = try restoredDatabase ?? makeDatabase()
+        /// The digest of the schema before each up the roundtrip reverts, by index.
         var schemaBefore: [Int: Int] = [:]
         func perform(_ step: MigrationPlan.Step) throws(MigrationFailure) {
             let milliseconds = try executor(for: database).perform(step)
@@ -107,7 +124,7 @@ public struct ShadowReplay {
         }
         do {
             for index in migrations.indices.dropFirst(start) {
-                if roundtrip, index >= roundtripStart { schemaBefore[index] = try database.schemaSnapshot().hashValue }
+                if roundtrip, index >= roundtripStart { schemaBefore[index] = try database.schemaDigest() }
                 try perform(.apply(migrations[index]))
                 if let cache, let keys, cache.isCheckpoint(index + 1, of: migrations.count, extra: checkpoint),
                     !cache.hasSnapshot(keys.snapshot[index])
@@ -129,6 +146,7 @@ public struct ShadowReplay {
             return report
         }
         let firstUp = try database.schemaSnapshot()
+        let firstUpDigest = try database.schemaDigest()
         if capturingSchema { report.schema = firstUp }
         let tested = roundtripStart..<migrations.count
         guard repeatables.isEmpty || tested.isEmpty else {
@@ -152,22 +170,27 @@ public struct ShadowReplay {
             for index in tested.reversed() {
                 let migration = migrations[index]
                 try perform(.revert(migration))
-                let after = try database.schemaSnapshot()
-                guard after.hashValue == schemaBefore[index]! else {
-                    let expected = try schema(after: Array(migrations[..<index]))
-                    report.diagnostics.append(notReverting(migration, expected: expected, actual: after))
-                    return report
+                guard try database.schemaDigest() == schemaBefore[index]! else {
+                    let (expected, after) = (try schema(after: Array(migrations[..<index])), try database.schemaSnapshot())
+                    guard expected == after else {
+                        report.diagnostics.append(notReverting(migration, expected: expected, actual: after))
+                        return report
+                    }
+                    continue
                 }
             }
             for index in tested {
                 let migration = migrations[index]
                 try perform(.apply(migration))
-                let expected = index + 1 < migrations.count ? schemaBefore[index + 1]! : firstUp.hashValue
-                let after = try database.schemaSnapshot()
-                guard after.hashValue == expected else {
+                let expected = index + 1 < migrations.count ? schemaBefore[index + 1]! : firstUpDigest
+                guard try database.schemaDigest() == expected else {
                     let wanted = index + 1 < migrations.count ? try schema(after: Array(migrations[...index])) : firstUp
-                    report.diagnostics.append(secondUpDiffers(migration, expected: wanted, actual: after))
-                    return report
+                    let after = try database.schemaSnapshot()
+                    guard wanted == after else {
+                        report.diagnostics.append(secondUpDiffers(migration, expected: wanted, actual: after))
+                        return report
+                    }
+                    continue
                 }
             }
         } catch let failure as MigrationFailure {

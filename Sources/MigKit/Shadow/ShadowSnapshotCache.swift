@@ -1,23 +1,22 @@
-import Crypto
 import Foundation
 
-/// Snapshots of shadow databases kept under `.migrate/cache/`, so a replay of 5,000 migrations of
-/// which one is new restores the first 4,999 instead of running them again.
+/// Snapshots of shadow databases, so a replay of 5,000 migrations of which one is new restores the
+/// first 4,999 instead of running them again.
 ///
 /// A snapshot is keyed by a chained checksum of the migrations replayed so far, in order: the key
 /// after migration `n` hashes the key after `n - 1` with migration `n`'s name and up script. An
 /// edit, an insertion or a reorder anywhere earlier changes every later key, so a snapshot can
 /// only be found for exactly the prefix it was taken after. A second chain that also covers the
-/// down scripts marks prefixes whose roundtrip passed, so only newer migrations go up, down and
-/// up again.
+/// down scripts marks prefixes whose roundtrip passed (files under `.migrate/cache/`), so only
+/// newer migrations go up, down and up again.
 ///
-/// Files are written to a temporary name and renamed, and each carries a SHA-256 of its content:
-/// a damaged or truncated file is noted, removed and replayed around, never restored. The folder
-/// ignores itself in Git, is safe to delete at any time and is bounded in size (oldest first out).
-public struct ShadowSnapshotCache: Sendable {
+/// The snapshots themselves live in a `ShadowSnapshotStore`: SQLite images in files under
+/// `.migrate/cache/` (`ShadowImageFiles`), PostgreSQL template databases (`PostgresSnapshotTemplates`).
+/// Either way a damaged snapshot is noted, removed and replayed around, never restored; the cache
+/// is safe to delete at any time and bounded (oldest first out).
+public struct ShadowSnapshotCache {
     /// Bumped whenever the key chain or the file layout changes, so old files are not read.
     static let format = 1
-    static let magic = Array("mig shadow snapshot \(format)\n".utf8)
     /// A snapshot every `interval` migrations (plus the last of a replay) keeps the cache small
     /// while a new migration still replays at most `interval - 1` older ones.
     public static let defaultInterval = 100
@@ -26,22 +25,30 @@ public struct ShadowSnapshotCache: Sendable {
     /// of megabytes to save a replay that an edit of an old migration needs anyway.
     static let recentIntervals = 5
 
+    /// Where the roundtrip marks (and SQLite's snapshot files) are kept.
     public let folder: URL
-    /// The most bytes the snapshots may take; the least recently used go first.
-    public let byteLimit: Int
+    public let store: any ShadowSnapshotStore
     public let interval: Int
 
+    /// A cache of SQLite snapshot files in `folder`, at most `byteLimit` bytes.
     public init(folder: URL, byteLimit: Int, interval: Int = Self.defaultInterval) {
+        self.init(folder: folder, store: ShadowImageFiles(folder: folder, byteLimit: byteLimit), interval: interval)
+    }
+
+    public init(folder: URL, store: any ShadowSnapshotStore, interval: Int = Self.defaultInterval) {
         self.folder = folder
-        self.byteLimit = byteLimit
+        self.store = store
         self.interval = interval
     }
 
-    /// The project's cache, sized by `[shadow] cache_size` (megabytes); `nil` when that is 0.
+    /// The project's cache folder, `.migrate/cache`.
+    public static func folder(of project: Project) -> URL { project.root.appending(path: ".migrate/cache") }
+
+    /// The project's SQLite cache, sized by `[shadow] cache_size` (megabytes); `nil` when that is 0.
     public init?(project: Project) {
         let megabytes = project.configuration.shadow.cacheSize
         guard megabytes > 0 else { return nil }
-        self.init(folder: project.root.appending(path: ".migrate/cache"), byteLimit: megabytes * 1_048_576)
+        self.init(folder: Self.folder(of: project), byteLimit: megabytes * 1_048_576)
     }
 
     /// The two key chains of a list of migrations: `snapshot[i]` covers the ups of `0...i`,
@@ -69,29 +76,29 @@ public struct ShadowSnapshotCache: Sendable {
     }
 
     /// What `restoreLongestPrefix` did.
-    public struct Restored: Sendable {
-        /// How many of the first migrations the database now holds (0: none, replay from nothing).
+    public struct Restored {
+        /// The database holding the restored prefix; `nil` when none was restored.
+        public var database: (any DatabaseDriver)?
+        /// How many of the first migrations the database holds (0: none, replay from nothing).
         public var count = 0
-        /// Damaged files that were ignored and removed.
+        /// Damaged snapshots that were ignored and removed, and the store's own notes.
         public var notes: [String] = []
     }
 
-    /// Loads into `database` (fresh) the snapshot of the longest prefix of at most `limit`
-    /// migrations that the cache holds, trying shorter prefixes when a file is damaged.
-    public func restoreLongestPrefix(_ keys: Keys, limit: Int, into database: any DatabaseDriver) -> Restored {
-        var restored = Restored()
+    /// Opens the snapshot of the longest prefix of at most `limit` migrations that the store holds,
+    /// trying shorter prefixes when one is damaged.
+    public func restoreLongestPrefix(_ keys: Keys, limit: Int, makeDatabase: ShadowDatabaseFactory) -> Restored {
+        var restored = Restored(notes: store.takeNotes())
         for count in stride(from: min(limit, keys.snapshot.count), to: 0, by: -1) {
-            let file = snapshotFile(keys.snapshot[count - 1])
-            guard let contents = FileManager.default.contents(atPath: file.path) else { continue }
-            guard let image = Self.payload(of: contents), (try? database.restore(image: image)) == true else {
-                restored.notes.append(
-                    "ignored a damaged shadow snapshot (\(file.lastPathComponent)); replaying those migrations instead")
-                try? FileManager.default.removeItem(at: file)
-                continue
+            do {
+                guard let database = try store.open(keys.snapshot[count - 1], makeDatabase: makeDatabase) else {
+                    continue
+                }
+                (restored.database, restored.count) = (database, count)
+                return restored
+            } catch {
+                restored.notes.append(error.message)
             }
-            touch(file)
-            restored.count = count
-            return restored
         }
         return restored
     }
@@ -104,20 +111,10 @@ public struct ShadowSnapshotCache: Sendable {
     }
 
     /// Whether a snapshot after the migrations `key` covers is already kept.
-    public func hasSnapshot(_ key: String) -> Bool {
-        FileManager.default.fileExists(atPath: snapshotFile(key).path)
-    }
+    public func hasSnapshot(_ key: String) -> Bool { store.contains(key) }
 
-    /// Keeps `database`'s content as the snapshot for `key`. A cache that cannot be written is
-    /// only a slower next run, so failures are ignored.
-    public func store(_ database: any DatabaseDriver, key: String) {
-        guard let image = try? database.image() else { return }
-        var contents = Data(Self.magic)
-        contents.append(contentsOf: SHA256.hash(data: image))
-        contents.append(image)
-        write(contents, to: snapshotFile(key))
-        prune()
-    }
+    /// Keeps `database`'s content as the snapshot for `key`.
+    public func store(_ database: any DatabaseDriver, key: String) { store.keep(database, as: key) }
 
     /// Whether the roundtrip of the migrations `key` covers passed before.
     public func roundtripPassed(_ key: String) -> Bool {
@@ -126,25 +123,15 @@ public struct ShadowSnapshotCache: Sendable {
 
     /// Remembers that the roundtrip of the migrations `key` covers passed.
     public func recordRoundtripPassed(_ key: String) {
-        write(Data("passed\n".utf8), to: passedFile(key))
+        Self.write(Data("passed\n".utf8), to: passedFile(key), in: folder)
     }
 
-    private func snapshotFile(_ key: String) -> URL { folder.appending(path: "shadow-v\(Self.format)-\(key).db") }
     private func passedFile(_ key: String) -> URL { folder.appending(path: "shadow-v\(Self.format)-\(key).passed") }
 
-    /// The image inside a snapshot file (the header, the image's SHA-256, the image), or `nil`
-    /// when the header or the digest does not match.
-    static func payload(of contents: Data) -> Data? {
-        let digestStart = contents.startIndex + magic.count
-        let imageStart = digestStart + SHA256.byteCount
-        guard contents.count > imageStart - contents.startIndex, contents.starts(with: magic) else { return nil }
-        let image = contents[imageStart...]
-        guard SHA256.hash(data: image).elementsEqual(contents[digestStart..<imageStart]) else { return nil }
-        return image
-    }
-
-    /// Writes to a temporary file beside `file` and renames it over, so a reader never sees half a file.
-    private func write(_ contents: Data, to file: URL) {
+    /// Writes `contents` to a temporary file beside `file` and renames it over, so a reader never
+    /// sees half a file; creates `folder` (ignoring itself in Git) first. A cache that cannot be
+    /// written is only a slower next run, so failures are ignored.
+    static func write(_ contents: Data, to file: URL, in folder: URL) {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let ignore = folder.appending(path: ".gitignore")
@@ -153,34 +140,9 @@ public struct ShadowSnapshotCache: Sendable {
             }
             let temporary = folder.appending(path: ".\(file.lastPathComponent).\(UUID().uuidString).tmp")
             try contents.write(to: temporary)
-            guard rename(temporary.path, file.path) == 0 else {
-                try? FileManager.default.removeItem(at: temporary)
-                return
-            }
+            if rename(temporary.path, file.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
         } catch {
             return
-        }
-    }
-
-    /// Marks a snapshot used now, so eviction removes the least recently used first.
-    private func touch(_ file: URL) {
-        try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: file.path)
-    }
-
-    /// Removes the least recently used shadow files until the snapshots fit in `byteLimit`.
-    private func prune() {
-        let keys: [URLResourceKey] = [.contentModificationDateKey, .fileSizeKey]
-        guard
-            let entries = try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: keys)
-        else { return }
-        let files = entries.filter { $0.lastPathComponent.hasPrefix("shadow-") }.map { url in
-            let values = try? url.resourceValues(forKeys: Set(keys))
-            return (url, values?.contentModificationDate ?? .distantPast, values?.fileSize ?? 0)
-        }
-        var total = files.reduce(0) { $0 + $1.2 }
-        for (url, _, size) in files.sorted(by: { $0.1 < $1.1 }) where total > byteLimit {
-            try? FileManager.default.removeItem(at: url)
-            total -= size
         }
     }
 }

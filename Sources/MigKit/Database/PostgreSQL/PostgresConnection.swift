@@ -7,8 +7,10 @@ import Foundation
 /// SQLSTATE, detail, hint and position apart, and removes the password from whatever libpq said.
 /// Notices the server sends (`RAISE NOTICE`, `IF NOT EXISTS … skipping`) are collected for the CLI.
 final class PostgresConnection {
-    private let connection: OpaquePointer
+    private var connection: OpaquePointer
     private let connectionString: PostgresConnectionString
+    /// The `PQconnectdbParams` keywords and values, kept to connect again (`closed(during:)`).
+    private let parameters: (keywords: [String], values: [String])
     private let noticeBox = NoticeBox()
     /// A `BEGIN` that goes out with the next query (see `beginLazily()`).
     private var pendingBegin = false
@@ -28,28 +30,58 @@ final class PostgresConnection {
             keywords.append("dbname")
             values.append(database)
         }
-        let connection = withCStrings(keywords) { keywordPointers in
-            withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
-        }
-        guard let connection else {
+        self.connectionString = connectionString
+        parameters = (keywords, values)
+        guard let connection = Self.start(keywords, values) else {
             throw DatabaseError(message: "cannot connect to PostgreSQL: out of memory")
         }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let message = connectionString.redact(String(cString: PQerrorMessage(connection)))
-            // libpq documents that a failed connection object must still be released with PQfinish.
-            PQfinish(connection)
-            throw DatabaseError(
-                message: "cannot connect to \(connectionString.redacted): \(message.trimmingWhitespace())",
-                hint: "check the URL, that the server runs and accepts connections, and the credentials")
-        }
         self.connection = connection
-        self.connectionString = connectionString
+        // libpq documents that a failed connection object must still be released with PQfinish:
+        // `deinit` does it, as it runs when a fully initialised object's initialiser throws.
+        if let failure = failure(connecting: connection) { throw failure }
+        receiveNotices()
+    }
+
+    private static func start(_ keywords: [String], _ values: [String]) -> OpaquePointer? {
+        withCStrings(keywords) { keywordPointers in
+            withCStrings(values) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
+        }
+    }
+
+    /// Why `connection` is not connected, or `nil` when it is.
+    private func failure(connecting connection: OpaquePointer) -> DatabaseError? {
+        guard PQstatus(connection) != CONNECTION_OK else { return nil }
+        let message = connectionString.redact(String(cString: PQerrorMessage(connection)))
+        return DatabaseError(
+            message: "cannot connect to \(connectionString.redacted): \(message.trimmingWhitespace())",
+            hint: "check the URL, that the server runs and accepts connections, and the credentials")
+    }
+
+    private func receiveNotices() {
         PQsetNoticeReceiver(
             connection,
             { argument, result in
                 guard let argument, let result else { return }
                 Unmanaged<NoticeBox>.fromOpaque(argument).takeUnretainedValue().receive(result)
             }, Unmanaged.passUnretained(noticeBox).toOpaque())
+    }
+
+    /// Ends the session, runs `body` (what needs no one connected to this database: `CREATE
+    /// DATABASE … TEMPLATE` of it), then connects again as before; the new session starts with the
+    /// server's defaults. Throws `body`'s error, or the new connection's failure (every later query
+    /// then fails too).
+    func closed(during body: () throws -> Void) throws {
+        PQfinish(connection)
+        pendingBegin = false
+        var bodyFailure: (any Error)?
+        do { try body() } catch { bodyFailure = error }
+        guard let fresh = Self.start(parameters.keywords, parameters.values) else {
+            preconditionFailure("libpq could not allocate a connection")
+        }
+        connection = fresh
+        if let failure = failure(connecting: fresh) { throw failure }
+        receiveNotices()
+        if let bodyFailure { throw bodyFailure }
     }
 
     deinit {

@@ -133,6 +133,16 @@ public final class PostgresDriver: DatabaseDriver {
         lastScript = key
     }
 
+    /// Ends the session while `body` runs (PostgreSQL copies a database only when no one is
+    /// connected to it), then connects again with mig's settings.
+    func closingSession(during body: () throws -> Void) throws {
+        try connection.closed(during: body)
+        lastScript = nil
+        for (name, value) in sessionSettings {
+            try connection.execute("SELECT set_config($1, $2, false)", parameters: [name, value])
+        }
+    }
+
     private static let sessionReset = """
         CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *;
         DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES;

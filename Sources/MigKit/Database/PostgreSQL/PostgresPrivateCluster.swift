@@ -1,54 +1,186 @@
 import Foundation
 
-/// A PostgreSQL cluster of mig's own for shadow replays: `initdb` into a temporary folder, a server
-/// listening only on a private Unix socket there, stopped and removed in `deinit`.
+/// A PostgreSQL cluster of mig's own for shadow replays: a server listening only on a private Unix
+/// socket in a temporary folder, stopped in `deinit`.
+///
+/// By default the cluster is throw-away: `initdb` into the temporary folder, removed with it.
+/// `kept(in:)` keeps the data directory in a folder (`.migrate/cache/postgres`, so that the snapshot
+/// cache's template databases outlive the run) and the next run starts the server on it again
+/// instead of running `initdb`. One run at a time uses a kept cluster: it holds an exclusive `flock`
+/// on the folder's `lock` file, shared with its watchdog, so the lock goes only once the server has
+/// stopped, even after a SIGKILL. A run that finds the lock taken, or cannot use the kept cluster,
+/// gets a throw-away one and a note saying why; nothing waits for another run.
 ///
 /// The server binaries are the installed ones (`MIG_POSTGRES_BIN`, else those of the major version
 /// asked for, else the newest `/usr/lib/postgresql/*/bin`, else the folder of `initdb` on the PATH).
 /// `initdb` refuses to run as root, so as root the cluster runs as the unprivileged `postgres` (or
-/// `nobody`) user. The server
-/// runs without fsync: a shadow is thrown away, so durability buys nothing. A watchdog in a session
-/// of its own stops and removes the cluster should mig end without `deinit` (Ctrl-C, SIGKILL).
+/// `nobody`) user. The server runs without fsync: a shadow can always be replayed again, so
+/// durability buys nothing. A watchdog in a session of its own stops the server and removes the
+/// temporary folder should mig end without `deinit` (Ctrl-C, SIGKILL).
 final class PostgresPrivateCluster {
+    /// The run's own folder: the socket, the logs, and a throw-away cluster's data.
     private let directory: URL
+    private let data: URL
     private let binaries: URL
     private let user: String?
+    /// The descriptor that holds a kept cluster's lock; `nil` for a throw-away cluster.
+    private let keptLock: Int32?
+    private var watchdog: pid_t = 0
     /// `postgresql:///postgres?host=…`: the superuser `postgres`, as on a real server (migrations
     /// that `GRANT … TO postgres` or `ALTER … OWNER TO postgres` run here too), trusted on the private socket.
     let url: String
 
-    init(majorVersion: Int? = nil) throws {
-        binaries = try Self.findBinaries(majorVersion: majorVersion)
-        user = getuid() == 0 ? try Self.unprivilegedUser() : nil
+    /// Whether the data directory outlives this run.
+    var isKept: Bool { keptLock != nil }
+
+    /// A throw-away cluster, running the server binaries of `majorVersion` when they are installed.
+    convenience init(majorVersion: Int? = nil) throws {
+        try self.init(keptIn: nil, lock: nil, tools: try Self.tools(majorVersion: majorVersion))
+    }
+
+    /// The server binaries (of `majorVersion` when installed) and the user to run them as.
+    private static func tools(majorVersion: Int?) throws -> (binaries: URL, user: String?) {
+        (try findBinaries(majorVersion: majorVersion), getuid() == 0 ? try unprivilegedUser() : nil)
+    }
+
+    /// The cluster kept in `folder` when this run can have it, else a throw-away one with a note
+    /// that says why.
+    static func kept(in folder: URL, majorVersion: Int? = nil) throws -> (cluster: PostgresPrivateCluster, note: String?) {
+        let shown = folder.path
+        let tools = try Self.tools(majorVersion: majorVersion)
+        let lock: Int32
+        switch Self.lock(folder) {
+        case .success(let descriptor): lock = descriptor
+        case .failure(let failure): return (try PostgresPrivateCluster(majorVersion: majorVersion), failure.message)
+        }
+        do {
+            return (try PostgresPrivateCluster(keptIn: folder, lock: lock, tools: tools), nil)
+        } catch {
+            let reason = (error as? DatabaseError)?.message ?? "\(error)"
+            return (
+                try PostgresPrivateCluster(majorVersion: majorVersion),
+                "the shadow cluster kept in \(shown) cannot be used (\(reason)); this run's cluster is throw-away"
+            )
+        }
+    }
+
+    /// On a throw, `deinit` stops what was started and releases `lock`.
+    private init(keptIn folder: URL?, lock: Int32?, tools: (binaries: URL, user: String?)) throws {
+        (binaries, user) = tools
         directory = FileManager.default.temporaryDirectory.appending(path: "mig-shadow-\(UUID().uuidString.prefix(12))")
-        let data = directory.appending(path: "data").path
+        data = folder?.appending(path: "data") ?? directory.appending(path: "data")
+        keptLock = lock
         let socket = directory.appending(path: "socket").path
         url = "postgresql:///postgres?host=\(socket)&user=postgres"
-        do {
-            try FileManager.default.createDirectory(atPath: socket, withIntermediateDirectories: true)
-            if let user { try Self.give(directory, to: user) }
-            try startWatchdog()
-            try run(
-                "initdb",
-                [
-                    "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
-                    "--no-instructions",
-                ])
-            try run(
-                "pg_ctl",
-                [
-                    "-D", data, "-l", directory.appending(path: "server.log").path, "-w", "-t", "60", "-o",
-                    "-k \(socket) -c listen_addresses= -F -c max_connections=30 -c full_page_writes=off", "start",
-                ])
-        } catch {
-            try? FileManager.default.removeItem(at: directory)
-            throw error
+        try FileManager.default.createDirectory(atPath: socket, withIntermediateDirectories: true)
+        if let user { try Self.give(directory, to: user) }
+        try startWatchdog()
+        if let folder {
+            try startKept(in: folder)
+        } else {
+            try initdb(data)
+            try start()
         }
     }
 
     deinit {
-        _ = try? run("pg_ctl", ["-D", directory.appending(path: "data").path, "-m", "immediate", "-w", "stop"])
+        if isKept {
+            // A clean shutdown, so that the next start has no WAL to replay.
+            _ = try? run("pg_ctl", ["-D", data.path, "-m", "fast", "-w", "stop"])
+            // The watchdog shares the lock: it goes now, not at the watchdog's next look.
+            if watchdog > 0 {
+                kill(watchdog, SIGKILL)
+                _ = Self.waitForExit(of: watchdog)
+            }
+        } else {
+            _ = try? run("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
+        }
         try? FileManager.default.removeItem(at: directory)
+        if let keptLock { close(keptLock) }
+    }
+
+    /// Why a kept cluster's lock could not be taken.
+    private struct LockFailure: Error {
+        let message: String
+    }
+
+    /// Takes the exclusive lock of the kept cluster in `folder` without waiting, creating the
+    /// folder (ignored by Git) first.
+    private static func lock(_ folder: URL) -> Result<Int32, LockFailure> {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let ignore = folder.appending(path: ".gitignore")
+            if !FileManager.default.fileExists(atPath: ignore.path) {
+                try Data("# mig's shadow cluster: safe to delete when no mig runs, never committed.\n*\n".utf8)
+                    .write(to: ignore)
+            }
+        } catch {
+            return .failure(LockFailure(message: "cannot create \(folder.path) for the shadow cluster: \(error)"))
+        }
+        let descriptor = open(folder.appending(path: "lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            return .failure(
+                LockFailure(message: "cannot open the lock of the shadow cluster in \(folder.path): "
+                    + String(cString: strerror(errno))))
+        }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return .failure(
+                LockFailure(
+                    message: "another mig run is using the shadow cluster kept in \(folder.path), "
+                        + "so this run's cluster is throw-away (no cached snapshots)"))
+        }
+        return .success(descriptor)
+    }
+
+    /// Starts the server on the kept data directory: stops one a killed run left behind, and makes
+    /// the directory anew (it is only a cache) when it is missing or will not start.
+    private func startKept(in folder: URL) throws {
+        if FileManager.default.fileExists(atPath: data.appending(path: "postmaster.pid").path) {
+            _ = try? run("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
+        }
+        if FileManager.default.fileExists(atPath: data.appending(path: "PG_VERSION").path) {
+            do {
+                try start()
+                return
+            } catch {}
+        }
+        // Leftovers of an initdb that was cut short, and a directory that would not start.
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where entry == "data" || entry.hasPrefix("data.new-") {
+            try FileManager.default.removeItem(at: folder.appending(path: entry))
+        }
+        // Made beside and renamed into place, so a killed initdb never leaves a half cluster as `data`.
+        let fresh = folder.appending(path: "data.new-\(UUID().uuidString.prefix(8))")
+        try initdb(fresh)
+        guard rename(fresh.path, data.path) == 0 else {
+            throw DatabaseError(message: "cannot rename \(fresh.path): \(String(cString: strerror(errno)))")
+        }
+        try start()
+    }
+
+    /// `initdb` into `folder`, created here (owned by the user who runs the server).
+    private func initdb(_ folder: URL) throws {
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if let user { try Self.give(folder, to: user) }
+        try run(
+            "initdb",
+            [
+                "-D", folder.path, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
+                "--no-instructions",
+            ])
+    }
+
+    private func start() throws {
+        try run(
+            "pg_ctl",
+            [
+                "-D", data.path, "-l", directory.appending(path: "server.log").path, "-w", "-t", "60", "-o",
+                "-k \(directory.appending(path: "socket").path) -c listen_addresses= -F -c max_connections=30 "
+                    + "-c full_page_writes=off",
+                "start",
+            ])
     }
 
     /// The command line that runs one of the server binaries (as the unprivileged user when there is one).
@@ -58,24 +190,25 @@ final class PostgresPrivateCluster {
     }
 
     /// Starts a shell that waits for this process to end, then stops the server and removes the
-    /// folder (nothing left to do after a normal `deinit`). Started before `initdb`, so a mig killed
-    /// at any point leaves nothing behind; it stops the server twice, two seconds apart, in case mig
-    /// died while `pg_ctl start` was still bringing it up. In a new session, so Ctrl-C on mig's
-    /// terminal does not reach it.
+    /// run's folder. Started before `initdb`, so a mig killed at any point leaves nothing behind; it
+    /// stops the server twice, two seconds apart, in case mig died while `pg_ctl start` was still
+    /// bringing it up. In a new session, so Ctrl-C on mig's terminal does not reach it. It holds a
+    /// kept cluster's lock (descriptor 3, closed for the commands it runs) until the server is down.
     private func startWatchdog() throws {
         let quoted = { (word: String) in "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let stop = command("pg_ctl", ["-D", directory.appending(path: "data").path, "-m", "immediate", "-w", "stop"])
+        let stop = command("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
         let script = """
             while kill -0 \(getpid()) 2>/dev/null && [ "$(cut -d' ' -f3 /proc/\(getpid())/stat 2>/dev/null)" != Z ]; do
-              sleep 1
+              sleep 1 3>&-
             done
             [ -d \(quoted(directory.path)) ] || exit 0
-            \(stop.map(quoted).joined(separator: " ")) >/dev/null 2>&1
-            sleep 2
-            \(stop.map(quoted).joined(separator: " ")) >/dev/null 2>&1
+            \(stop.map(quoted).joined(separator: " ")) >/dev/null 2>&1 3>&-
+            sleep 2 3>&-
+            \(stop.map(quoted).joined(separator: " ")) >/dev/null 2>&1 3>&-
             rm -rf \(quoted(directory.path))
             """
-        _ = try Self.spawn(["/bin/sh", "-c", script], output: "/dev/null", newSession: true)
+        watchdog = try Self.spawn(
+            ["/bin/sh", "-c", script], output: "/dev/null", newSession: true, sharing: keptLock)
     }
 
     /// Runs one of the server binaries and returns what it printed.
@@ -97,11 +230,18 @@ final class PostgresPrivateCluster {
     /// Foundation's `Process`: on Linux it learns of the child's exit through a descriptor the child
     /// inherits, which the daemon pg_ctl starts would inherit too and hold open, so waiting for
     /// pg_ctl would never end.
-    private static func spawn(_ command: [String], output: String, newSession: Bool = false) throws -> pid_t {
+    private static func spawn(
+        _ command: [String], output: String, newSession: Bool = false, sharing shared: Int32? = nil
+    ) throws -> pid_t {
         closeDescriptorsOnExec()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        // As descriptor 3 of the child, from a copy numbered above 3: dup2 onto another number
+        // clears close-on-exec. The copy shares the lock, so it is closed again below.
+        let spare = shared.map { fcntl($0, F_DUPFD_CLOEXEC, 10) } ?? -1
+        defer { if spare >= 0 { close(spare) } }
+        if spare >= 0 { posix_spawn_file_actions_adddup2(&actions, spare, 3) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)

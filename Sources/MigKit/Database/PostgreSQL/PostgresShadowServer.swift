@@ -13,16 +13,19 @@ public final class PostgresShadowServer {
     private let settings: Configuration.Database
     /// Kept alive as long as the server is used; stopping it removes every shadow at once.
     private let cluster: PostgresPrivateCluster?
-    private let admin: PostgresConnection
+    let admin: PostgresConnection
+    /// Why a kept cluster was asked for and this run's is throw-away (`PostgresPrivateCluster.kept(in:)`).
+    let clusterNote: String?
     private var created: [String] = []
     private let extensions: [String]
 
     /// Connects to `url`'s server, or (without one) starts a private cluster, calling `announce`
     /// first because that takes a couple of seconds; the private cluster runs the server binaries of
-    /// `majorVersion` when they are installed (those of a target database's server).
+    /// `majorVersion` when they are installed (those of a target database's server), and is kept in
+    /// `keptClusterFolder` between runs when given (and this run can have it).
     public init(
         url: String?, settings: Configuration.Database, roles: [String] = [], extensions: [String] = [],
-        majorVersion: Int? = nil, announce: () -> Void
+        majorVersion: Int? = nil, keptClusterFolder: URL? = nil, announce: () -> Void
     ) throws {
         self.extensions = extensions
         var settings = settings
@@ -34,15 +37,31 @@ public final class PostgresShadowServer {
                     message: "the shadow server must be given as a postgres:// URL or libpq key/value words")
             }
             cluster = nil
+            clusterNote = nil
             serverURL = url
         } else {
             announce()
-            let cluster = try PostgresPrivateCluster(majorVersion: majorVersion)
+            let (cluster, note) =
+                try keptClusterFolder.map { try PostgresPrivateCluster.kept(in: $0, majorVersion: majorVersion) }
+                ?? (PostgresPrivateCluster(majorVersion: majorVersion), nil)
             self.cluster = cluster
+            clusterNote = note
             serverURL = cluster.url
         }
         admin = try PostgresConnection(url: serverURL, connectTimeout: settings.connectTimeout)
+        if cluster?.isKept == true { try dropLeftovers() }
         try prepare(roles)
+    }
+
+    /// Drops the shadow databases a killed run left in the kept cluster, which this run alone uses.
+    private func dropLeftovers() throws {
+        let leftovers = try admin.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'mig\\_shadow\\_%' OR datname LIKE 'mig\\_snaptmp\\_%'",
+            parameters: [])
+        for row in 0..<leftovers.rowCount {
+            guard let name = leftovers.value(row: row, column: 0) else { continue }
+            try admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)", parameters: [])
+        }
     }
 
     /// Creates the missing `roles` in the private cluster; on a given server, a missing one is an error.
@@ -61,19 +80,35 @@ public final class PostgresShadowServer {
     }
 
     deinit {
-        guard cluster == nil else { return }
+        // A throw-away cluster goes as a whole; a kept one and a given server keep only the snapshots.
+        guard cluster?.isKept ?? true else { return }
         for name in created {
             _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
         }
     }
 
+    /// `CREATE DATABASE name TEMPLATE template`. In the private cluster it copies the files
+    /// (PostgreSQL 15 and later would otherwise write every block of the copy to the WAL: seconds
+    /// for a snapshot of a large schema); on a given server it keeps the server's default, which
+    /// does not force the checkpoints a file copy needs.
+    func createDatabase(_ name: String, copying template: String) throws(PostgresFailure) {
+        let strategy = cluster != nil && admin.serverVersion >= 150000 ? " STRATEGY FILE_COPY" : ""
+        try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE \(quoteIdentifier(template))\(strategy)")
+    }
+
     /// A fresh, empty database on the server, connected.
     public func makeDatabase() throws -> any DatabaseDriver {
+        try makeDatabase(copying: nil)
+    }
+
+    /// A new database on the server, connected: a copy of `template` (a kept snapshot, which has the
+    /// extensions already), or without one fresh and empty.
+    func makeDatabase(copying template: String?) throws -> PostgresDriver {
         let name =
             "mig_shadow_\(ProcessInfo.processInfo.processIdentifier)_\(created.count)_"
             + UUID().uuidString.prefix(8).lowercased()
         do {
-            try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE template0")
+            try createDatabase(name, copying: template ?? "template0")
         } catch {
             throw DatabaseError(
                 message: "cannot create a shadow database on \(admin.redactedURL): \(error.error.message)",
@@ -81,6 +116,7 @@ public final class PostgresShadowServer {
         }
         created.append(name)
         let database = try PostgresDriver(url: serverURL, database: name, settings: settings)
+        guard template == nil else { return database }
         for name in extensions {
             do {
                 try database.execute(sql: "CREATE EXTENSION IF NOT EXISTS \(quoteIdentifier(name))")

@@ -149,6 +149,14 @@ final class SQLiteStatement {
 
     func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
+    /// Feeds the column's text (no copy into a `String`) and its length to `hasher`.
+    func hash(_ column: Int32, into hasher: inout Hasher) {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        hasher.combine(count)
+        guard let text = sqlite3_column_text(handle, column) else { return }
+        hasher.combine(bytes: UnsafeRawBufferPointer(start: text, count: count))
+    }
+
     /// Every row, each read by `row`.
     func rows<Row>(_ row: (SQLiteStatement) -> Row) throws(DatabaseError) -> [Row] {
         var rows: [Row] = []

@@ -330,6 +330,10 @@ public final class SQLiteDriver: DatabaseDriver {
         try schemaReader.snapshot()
     }
 
+    public func schemaDigest() throws -> Int {
+        try schemaReader.digest()
+    }
+
     /// A copy of this database (schema, data and history) in a file of a new temporary folder,
     /// made with the backup API: memory stays bounded whatever the database's size, and the copy
     /// reads what other connections committed, WAL content included. The folder — copy, journal,

@@ -11,6 +11,8 @@ final class SQLiteSchemaReader {
     let historyTable: String
     /// Objects already read, by their kind, name and SQL text (and their table's, for an index).
     private var cache: [String: SchemaSnapshot.Object] = [:]
+    /// The same objects' hashes for `digest()`, by a hash of that text.
+    private var objectHashes: [Int: Int] = [:]
 
     init(connection: SQLiteConnection, historyTable: String) {
         self.connection = connection
@@ -25,16 +27,7 @@ final class SQLiteSchemaReader {
     }
 
     func snapshot() throws(DatabaseError) -> SchemaSnapshot {
-        let statement = try connection.prepare(
-            """
-            SELECT type, name, tbl_name, sql FROM sqlite_schema
-            WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN (?, ?, ?)
-            """)
-        // mig's own tables: the history, the repeatables' runs and the history's events.
-        try statement.bind([
-            .text(historyTable), .text(AppliedRepeatable.tableName(besides: historyTable)),
-            .text(HistoryEvent.tableName(besides: historyTable)),
-        ])
+        let statement = try schemaRows()
         let rows = try statement.rows {
             Row(kind: $0.text(0) ?? "", name: $0.text(1) ?? "", table: $0.text(2) ?? "", sql: $0.text(3) ?? "")
         }
@@ -49,19 +42,81 @@ final class SQLiteSchemaReader {
                 objects.append(known)
                 continue
             }
-            let object: SchemaSnapshot.Object
-            switch row.kind {
-            case "table": object = try table(row.name)
-            case "index": object = try index(row)
-            case "trigger":
-                object = .init(
-                    kind: "trigger", name: row.name, details: ["on \(row.table)", SQLNormalizer.normalize(row.sql)])
-            default: object = .init(kind: row.kind, name: row.name, details: [SQLNormalizer.normalize(row.sql)])
-            }
+            let object = try self.object(row)
             cache[key] = object
             objects.append(object)
         }
         return SchemaSnapshot(objects: objects)
+    }
+
+    /// The object of one `sqlite_schema` row, read through the pragmas.
+    private func object(_ row: Row) throws(DatabaseError) -> SchemaSnapshot.Object {
+        switch row.kind {
+        case "table": try table(row.name)
+        case "index": try index(row)
+        case "trigger":
+            .init(kind: "trigger", name: row.name, details: ["on \(row.table)", SQLNormalizer.normalize(row.sql)])
+        default: .init(kind: row.kind, name: row.name, details: [SQLNormalizer.normalize(row.sql)])
+        }
+    }
+
+    /// The rows of `sqlite_schema` that make the schema (or the one of object `name`): type,
+    /// name, table and SQL text.
+    private func schemaRows(named name: String? = nil) throws(DatabaseError) -> SQLiteStatement {
+        let statement = try connection.prepare(
+            """
+            SELECT type, name, tbl_name, sql FROM sqlite_schema
+            WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN (?, ?, ?)
+            """ + (name == nil ? "" : " AND name = ?"))
+        // mig's own tables: the history, the repeatables' runs and the history's events.
+        let own: [SQLiteValue] = [
+            .text(historyTable), .text(AppliedRepeatable.tableName(besides: historyTable)),
+            .text(HistoryEvent.tableName(besides: historyTable)),
+        ]
+        try statement.bind(own + (name.map { [.text($0)] } ?? []))
+        return statement
+    }
+
+    /// A digest of the schema, in this process: the sum of one hash per object of the snapshot,
+    /// so equal snapshots give equal digests whatever the order or spelling of `sqlite_schema`.
+    /// Each object's hash is remembered under a hash of its row's text (and its table's, for an
+    /// index), so a step of a roundtrip costs one scan of `sqlite_schema` and reads through the
+    /// pragmas only the objects whose text is new.
+    func digest() throws(DatabaseError) -> Int {
+        let statement = try schemaRows()
+        var rows: [(kind: String, name: String, table: String, text: Int)] = []
+        var tableTexts: [String: Int] = [:]
+        while try statement.step() {
+            var hasher = Hasher()
+            for column in Int32(0)..<4 { statement.hash(column, into: &hasher) }
+            let row = (kind: statement.text(0) ?? "", name: statement.text(1) ?? "", table: statement.text(2) ?? "",
+                text: hasher.finalize())
+            if row.kind == "table" { tableTexts[row.name] = row.text }
+            rows.append(row)
+        }
+        var digest = 0
+        for row in rows {
+            let key = row.kind == "index" ? Self.combined(row.text, tableTexts[row.table] ?? 0) : row.text
+            if let known = objectHashes[key] {
+                digest &+= known
+                continue
+            }
+            let read = try schemaRows(named: row.name).rows {
+                Row(kind: $0.text(0) ?? "", name: $0.text(1) ?? "", table: $0.text(2) ?? "", sql: $0.text(3) ?? "")
+            }
+            guard let found = read.first else { continue }
+            let hash = try object(found).hashValue
+            objectHashes[key] = hash
+            digest &+= hash
+        }
+        return digest
+    }
+
+    private static func combined(_ first: Int, _ second: Int) -> Int {
+        var hasher = Hasher()
+        hasher.combine(first)
+        hasher.combine(second)
+        return hasher.finalize()
     }
 
     private func query<Result>(_ sql: String, _ argument: String, _ row: (SQLiteStatement) -> Result)
