@@ -64,6 +64,9 @@ public protocol DatabaseDriver: AnyObject {
 
     /// The database's schema, normalised for comparison (the history table left out).
     func schemaSnapshot() throws -> SchemaSnapshot
+    /// Runs `body`, which only reads, in one read-only transaction, so that what it reads (the
+    /// history, then the schema) is one moment of the database even while others write to it.
+    func readingConsistently<T>(_ body: () throws -> T) throws -> T
 
     /// A throw-away database holding the same schema, data and history as this one, on which
     /// `mig up` rehearses its plan before touching this one (SQLite: a copy in a temporary file made with
@@ -85,6 +88,9 @@ public protocol DatabaseDriver: AnyObject {
 }
 
 extension DatabaseDriver {
+    /// A database nobody else writes to (a shadow, a rehearsal) reads consistently as it is.
+    public func readingConsistently<T>(_ body: () throws -> T) throws -> T { try body() }
+
     public func execute(_ statement: SQLStatement, of script: Script) throws {
         try execute(
             Script(

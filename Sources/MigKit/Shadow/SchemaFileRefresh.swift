@@ -35,7 +35,9 @@ public struct SchemaFileRefresh {
         case notKept
         case unchanged
         case written
-        /// The migration directory has files mig cannot use, or the replay failed: the file is left as it was.
+        /// The migration directory has files mig cannot use (their errors): the file is left as it was.
+        case unusableFiles([Diagnostic])
+        /// The migrations failed in the shadow (the findings): the file is left as it was.
         case failed([Diagnostic])
     }
 
@@ -43,9 +45,9 @@ public struct SchemaFileRefresh {
     public func run(_ catalog: Catalog, in replay: ShadowReplay) throws -> Outcome {
         guard isKept else { return .notKept }
         guard !catalog.diagnostics.hasErrors else {
-            return .failed(catalog.diagnostics.filter { $0.severity == .error })
+            return .unusableFiles(catalog.diagnostics.filter { $0.severity == .error })
         }
-        var cacheUse = ShadowCacheUse()
+        var cacheUse = ShadowCacheUse()  // what the cache gave is not reported here
         switch try file.produce(catalog, in: replay, cacheUse: &cacheUse) {
         case .failed(let diagnostics): return .failed(diagnostics)
         case .text(let text): return try file.write(text) ? .written : .unchanged

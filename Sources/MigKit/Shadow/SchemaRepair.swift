@@ -105,17 +105,18 @@ struct RepairSQL {
             switch difference.change {
             case .onlyInDatabase:
                 guard let created = try create(kind, name, from: database) else { return noDefinition(kind) }
-                return Step(up: created, down: [drop(kind, name)])
-            case .onlyInMigrations where kind == "table":
+                return Step(up: created, down: [drop(kind, name, as: difference.database)])
+            case .onlyInMigrations where kind == "table" || kind == "sequence":
                 let recreate = try create(kind, name, from: migrations) ?? []
+                let loses = kind == "table" ? "the table loses its rows" : "the sequence loses its counter"
                 return Step(
-                    up: [drop(kind, name)], down: recreate,
+                    up: [drop(kind, name, as: difference.migrations)], down: recreate,
                     todo:
-                        "dropping the table loses its rows wherever the migrations made it; drop it by hand if intended"
+                        "dropping \(loses) wherever the migrations made it; drop it by hand if intended"
                 )
             case .onlyInMigrations:
                 guard let created = try create(kind, name, from: migrations) else { return noDefinition(kind) }
-                return Step(up: [drop(kind, name)], down: created)
+                return Step(up: [drop(kind, name, as: difference.migrations)], down: created)
             case .changed where dialect == .postgres && kind == "enum":
                 return Step(
                     todo: "a type's values cannot be replaced while columns use it: add the new ones with "
@@ -135,10 +136,13 @@ struct RepairSQL {
                     }
                     return Step(up: alter(wanted), down: alter(had))
                 default:
-                    let replace = { (statements: [String]) in
-                        statements.first == drop(kind, name) ? statements : [drop(kind, name)] + statements
+                    // Up drops what the migrations made, down what the database has.
+                    let replace = { (statements: [String], dropping: String?) in
+                        let drop = drop(kind, name, as: dropping)
+                        return statements.first == drop ? statements : [drop] + statements
                     }
-                    return Step(up: replace(wanted), down: replace(had))
+                    return Step(
+                        up: replace(wanted, difference.migrations), down: replace(had, difference.database))
                 }
             }
         }
@@ -250,15 +254,20 @@ struct RepairSQL {
         return String(match.output.1) + "IF NOT EXISTS " + definition[match.range.upperBound...]
     }
 
-    private func drop(_ kind: String, _ name: String) -> String {
+    /// The statement that drops `kind` `name`, whose snapshot detail is `detail` (when known): a
+    /// view's says whether it is materialized, a function's whether it is a procedure.
+    private func drop(_ kind: String, _ name: String, as detail: String? = nil) -> String {
         switch (dialect, kind) {
+        case (.postgres, "view") where detail?.hasPrefix("materialized ") == true:
+            return "DROP MATERIALIZED VIEW IF EXISTS \(quoted(name));"
         case (.postgres, "trigger"):
             let parts = name.split(separator: ".").map(String.init)
             let table = parts.dropLast().map(quotedIdentifier).joined(separator: ".")
             return "DROP TRIGGER IF EXISTS \(quotedIdentifier(parts.last ?? name)) ON \(table);"
         case (.postgres, "function"):
             let head = name.prefix { $0 != "(" }
-            return "DROP FUNCTION IF EXISTS \(quoted(String(head)))\(name.dropFirst(head.count));"
+            let routine = detail?.hasPrefix("CREATE OR REPLACE PROCEDURE ") == true ? "PROCEDURE" : "FUNCTION"
+            return "DROP \(routine) IF EXISTS \(quoted(String(head)))\(name.dropFirst(head.count));"
         case (.postgres, "enum"):
             return "DROP TYPE IF EXISTS \(quoted(name));"
         default:

@@ -19,6 +19,13 @@ struct PostgresSchemaReader {
         "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '\(catalog)'::regclass AND d.objid = \(column) AND d.deptype = 'e')"
     }
 
+    /// Leaves out the sequence behind a `GENERATED … AS IDENTITY` column (an internal dependency):
+    /// the column's `generated … as identity` already says it, and `CREATE TABLE` makes it.
+    /// A `serial` column's sequence stays an object: its default names it, so it must exist first.
+    private static func notOwnedByIdentity(_ column: String) -> String {
+        "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = \(column) AND d.deptype = 'i')"
+    }
+
     func snapshot() throws -> SchemaSnapshot {
         var objects: [SchemaSnapshot.Object] = []
         objects += try tables()
@@ -62,6 +69,7 @@ struct PostgresSchemaReader {
             FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE \(Self.userSchemas)
               AND \(Self.notFromExtension("c.oid", catalog: "pg_class"))
+              AND \(Self.notOwnedByIdentity("c.oid"))
             """)
         objects += try query(
             kind: "enum", excludingTables: false,
