@@ -23,7 +23,8 @@ public struct SchemaRepair: Sendable, Equatable {
     public let todos: [String]
 
     /// The order objects are made in (and dropped in reverse): types and sequences before the
-    /// tables that use them, tables before what reads them.
+    /// tables that use them, tables before what reads them; within a kind, whole objects before
+    /// the parts of existing ones, then in path order.
     static let kindOrder = ["enum", "sequence", "table", "function", "view", "index", "trigger"]
 
     /// Builds the repair of `differences` (from `SchemaDifference.between`), reading definitions
@@ -34,9 +35,12 @@ public struct SchemaRepair: Sendable, Equatable {
     ) throws -> SchemaRepair {
         let sql = RepairSQL(dialect: dialect)
         let rank = { (kind: String) in kindOrder.firstIndex(of: kind) ?? kindOrder.count }
-        let ordered = differences.enumerated().sorted {
-            (rank($0.element.kind), $0.offset) < (rank($1.element.kind), $1.offset)
+        // Whole objects of a kind before parts of existing ones: a foreign key added to an existing
+        // table comes after the new table it references.
+        let key = { (item: (offset: Int, element: SchemaDifference)) in
+            (rank(item.element.kind), item.element.part == nil ? 0 : 1, item.offset)
         }
+        let ordered = differences.enumerated().sorted { key($0) < key($1) }
         var up: [String] = []
         var down: [String] = []
         var todos: [String] = []

@@ -201,6 +201,45 @@ import Testing
         try revert()
     }
 
+    @Test func objectsThatBelongToAnExtensionAreLeftOut() throws {
+        let driver = try migrated()
+        // Made by hand, then made members of an extension, as an extension's script makes them.
+        try database.query(
+            """
+            CREATE TYPE ext_mood AS ENUM ('calm');
+            CREATE TABLE ext_items (id integer PRIMARY KEY, mood ext_mood);
+            CREATE INDEX ext_items_mood ON ext_items (mood);
+            CREATE TRIGGER ext_items_touch BEFORE INSERT ON ext_items FOR EACH ROW EXECUTE FUNCTION touch();
+            CREATE EXTENSION citext;
+            ALTER EXTENSION citext ADD TYPE ext_mood;
+            ALTER EXTENSION citext ADD TABLE ext_items;
+            """)
+        #expect(try compare(driver).0.differences.map(\.description) == [])
+    }
+
+    @Test func aForeignKeyToANewTableIsAddedAfterThatTable() throws {
+        let driver = try migrated()
+        try database.query(
+            """
+            CREATE TABLE zones (id integer PRIMARY KEY);
+            ALTER TABLE users ADD COLUMN zone_id integer REFERENCES zones (id);
+            """)
+        let repair = try #require(try compare(driver).1)
+        let (left, revert) = try drift(after: repair, against: driver)
+        #expect(left.isEmpty, "\(left.map(\.description))\n\(repair.up)")
+        try revert()
+    }
+
+    @Test func namesAreDeparsedTheSameWhateverTheSessionsSearchPath() throws {
+        try fixture.add(
+            "0003", "app",
+            up: "CREATE SCHEMA app;\nCREATE TABLE app.items (id integer);\nCREATE VIEW app.item_ids AS SELECT id FROM app.items;")
+        _ = try migrated()
+        try database.query("ALTER DATABASE \(database.name) SET search_path = public, app;")
+        let driver = try PostgresDriver(url: database.url, settings: Configuration.Database())
+        #expect(try compare(driver).0.differences.map(\.description) == [])
+    }
+
     @Test func aTypeChangeAndADroppedColumnAreTodos() throws {
         let driver = try migrated()
         try database.query(

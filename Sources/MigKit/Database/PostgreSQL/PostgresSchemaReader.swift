@@ -14,7 +14,8 @@ struct PostgresSchemaReader {
         n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' \
         AND n.nspname NOT LIKE 'pg\\_temp%'
         """
-    /// Leaves out objects that belong to an extension (they come with `CREATE EXTENSION`).
+    /// Leaves out objects that belong to an extension (they come with `CREATE EXTENSION`); for an
+    /// index, a trigger or a constraint, `column` is its table, which belongs to the extension.
     private static func notFromExtension(_ column: String, catalog: String) -> String {
         "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '\(catalog)'::regclass AND d.objid = \(column) AND d.deptype = 'e')"
     }
@@ -26,7 +27,19 @@ struct PostgresSchemaReader {
         "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = \(column) AND d.deptype = 'i')"
     }
 
+    /// The search path the definitions are deparsed under, so that how a name is written (with or
+    /// without its schema) depends on neither session: the live database's nor the shadow's.
+    static let searchPath = "pg_catalog, public"
+
     func snapshot() throws -> SchemaSnapshot {
+        let previous = try connection.execute("SELECT current_setting('search_path')", parameters: []).rows.first?
+            .first ?? nil
+        _ = try connection.execute("SELECT set_config('search_path', $1, false)", parameters: [Self.searchPath])
+        defer { _ = try? connection.execute("SELECT set_config('search_path', $1, false)", parameters: [previous]) }
+        return try readObjects()
+    }
+
+    private func readObjects() throws -> SchemaSnapshot {
         var objects: [SchemaSnapshot.Object] = []
         objects += try tables()
         objects += try query(
@@ -36,6 +49,7 @@ struct PostgresSchemaReader {
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_class t ON t.oid = i.indrelid
             WHERE c.relkind IN ('i', 'I') AND \(Self.userSchemas) AND t.relname <> ALL($1::text[])
+              AND \(Self.notFromExtension("t.oid", catalog: "pg_class"))
             """)
         objects += try query(
             kind: "view",
@@ -59,6 +73,7 @@ struct PostgresSchemaReader {
             SELECT n.nspname, c.relname || '.' || t.tgname, pg_get_triggerdef(t.oid)
             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE NOT t.tgisinternal AND \(Self.userSchemas) AND c.relname <> ALL($1::text[])
+              AND \(Self.notFromExtension("c.oid", catalog: "pg_class"))
             """)
         objects += try query(
             kind: "sequence", excludingTables: false,
@@ -76,7 +91,7 @@ struct PostgresSchemaReader {
             """
             SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
-            WHERE \(Self.userSchemas)
+            WHERE \(Self.userSchemas) AND \(Self.notFromExtension("t.oid", catalog: "pg_type"))
             GROUP BY n.nspname, t.typname
             """)
         return SchemaSnapshot(objects: objects)
@@ -100,6 +115,7 @@ struct PostgresSchemaReader {
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
             WHERE c.relkind IN ('r', 'p') AND \(Self.userSchemas) AND c.relname <> ALL($1::text[])
+              AND \(Self.notFromExtension("c.oid", catalog: "pg_class"))
             ORDER BY n.nspname, c.relname, a.attnum
             """, parameters: [excludedArray])
         let constraints = try connection.execute(
@@ -107,6 +123,7 @@ struct PostgresSchemaReader {
             SELECT n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid)
             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE \(Self.userSchemas) AND c.relname <> ALL($1::text[])
+              AND \(Self.notFromExtension("c.oid", catalog: "pg_class"))
             ORDER BY 1, 2, 3
             """, parameters: [excludedArray])
         var details: [String: [String]] = [:]
