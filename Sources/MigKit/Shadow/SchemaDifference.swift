@@ -190,14 +190,54 @@ extension SchemaSnapshot.Object {
 }
 
 /// How a table's detail line names the part it describes: `column email …` → `column email`,
-/// `constraint users_pkey …` → `constraint users_pkey`; any other line is a part of its own.
+/// `constraint users_pkey …` → `constraint users_pkey`, `column "first name" …` → `column "first name"`;
+/// any other line is a part of its own.
 enum TablePart {
+    static let prefixes = ["column ", "constraint "]
+
     static func key(of line: String) -> String {
-        for prefix in ["column ", "constraint "] where line.hasPrefix(prefix) {
-            let rest = line.dropFirst(prefix.count)
-            return prefix + (rest.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "")
+        for prefix in prefixes where line.hasPrefix(prefix) {
+            let name = DetailName.read(line.dropFirst(prefix.count)).name
+            return prefix + DetailName.spelled(name)
         }
         return line
+    }
+
+    /// The column's or constraint's own name in a part key (`column "first name"` → `first name`).
+    static func name(in part: String) -> String {
+        let prefix = prefixes.first { part.hasPrefix($0) } ?? ""
+        return DetailName.read(part.dropFirst(prefix.count)).name
+    }
+}
+
+/// How a snapshot line writes a column's or constraint's name so that it can be read back: as it
+/// is, or in double quotes (`""` for a quote) when it holds white space or a double quote.
+enum DetailName {
+    static func spelled(_ name: String) -> String {
+        guard name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "\"" }) else { return name }
+        return "\"" + name.replacing("\"", with: "\"\"") + "\""
+    }
+
+    /// The name `text` starts with, and what follows the space after it.
+    static func read(_ text: Substring) -> (name: String, rest: Substring) {
+        guard text.first == "\"" else {
+            let end = text.firstIndex(of: " ") ?? text.endIndex
+            return (String(text[..<end]), text[end...].dropFirst())
+        }
+        var name = ""
+        var index = text.index(after: text.startIndex)
+        while index < text.endIndex {
+            let next = text.index(after: index)
+            if text[index] == "\"" {
+                guard next < text.endIndex, text[next] == "\"" else { return (name, text[next...].dropFirst()) }
+                name.append("\"")
+                index = text.index(after: next)
+            } else {
+                name.append(text[index])
+                index = next
+            }
+        }
+        return (name, "")
     }
 }
 
@@ -213,13 +253,9 @@ struct ColumnFacts: Equatable {
 
     init?(line: String) {
         guard line.hasPrefix("column ") else { return nil }
-        let afterPrefix = line.dropFirst("column ".count)
-        guard let space = afterPrefix.firstIndex(of: " ") else {
-            (name, type, notNull, defaultValue, generated, primaryKey) = (String(afterPrefix), "", false, nil, nil, nil)
-            return
-        }
-        name = String(afterPrefix[..<space])
-        var rest = String(afterPrefix[space...])
+        let (name, afterName) = DetailName.read(line.dropFirst("column ".count))
+        self.name = name
+        var rest = " " + afterName
         var generated: String?
         if rest.hasSuffix(" generated") {  // SQLite: a generated (hidden) column
             generated = "generated"
@@ -231,20 +267,22 @@ struct ColumnFacts: Equatable {
         } else {
             primaryKey = nil
         }
-        if let range = rest.range(of: " generated ") {  // PostgreSQL: identity or stored expression
-            generated = String(rest[range.lowerBound...].dropFirst())
-            rest.removeSubrange(range.lowerBound...)
-        }
-        if let range = rest.range(of: " default ") {
-            defaultValue = String(rest[range.upperBound...])
-            rest.removeSubrange(range.lowerBound...)
+        // The type ends at the first clause: no type holds one, and a default or a generated
+        // expression (which may hold any text) comes after `not null`.
+        let boundary =
+            [" not null", " default ", " generated "].compactMap { rest.range(of: $0)?.lowerBound }.min()
+            ?? rest.endIndex
+        type = rest[..<boundary].trimmingWhitespace()
+        var clauses = rest[boundary...]
+        notNull = clauses.hasPrefix(" not null")
+        if notNull { clauses = clauses.dropFirst(" not null".count) }
+        if clauses.hasPrefix(" default ") {
+            defaultValue = String(clauses.dropFirst(" default ".count))
         } else {
             defaultValue = nil
+            if clauses.hasPrefix(" generated ") { generated = String(clauses.dropFirst()) }  // PostgreSQL
         }
-        notNull = rest.hasSuffix(" not null")
-        if notNull { rest.removeLast(" not null".count) }
         self.generated = generated
-        type = rest.trimmingWhitespace()
     }
 
     /// Each aspect with its value (`nil`: none), in the order a person reads a column.

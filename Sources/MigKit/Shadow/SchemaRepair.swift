@@ -4,6 +4,10 @@ public protocol SchemaDefinitionReading {
     /// The `CREATE` statement of the object `kind` `name` (named as `SchemaSnapshot` names it),
     /// or `nil` when there is no such object or the engine has no definition for that kind.
     func definition(kind: String, name: String) throws -> String?
+    /// The facts of table `name` written as its snapshot's lines, with any white space the snapshot
+    /// collapses kept, so a repair copies a default or a constraint exactly; `nil` when the
+    /// snapshot's lines are already exact.
+    func tableDetails(_ name: String) throws -> [String]?
 }
 
 /// A migration written from drift (`mig diff --write`): its up makes the schema the migrations
@@ -81,7 +85,7 @@ public struct SchemaRepair: Sendable, Equatable {
                 ?? (difference.database ?? difference.migrations ?? "")
                 .components(separatedBy: "; ")
             for line in lines where line.hasPrefix("constraint ") {
-                names.insert(schema + TablePart.key(of: line).dropFirst("constraint ".count))
+                names.insert(schema + TablePart.name(in: TablePart.key(of: line)))
             }
         }
         return names
@@ -150,7 +154,13 @@ struct RepairSQL {
                 }
             }
         }
-        return tablePart(difference, table: name, part: part)
+        // The part's line as each side writes it exactly (a literal's white space kept), when the
+        // engine's snapshot collapses it.
+        let exact = { (source: any SchemaDefinitionReading) in
+            try source.tableDetails(name)?.first { TablePart.key(of: $0) == part }
+        }
+        return tablePart(
+            difference, table: name, part: part, database: try exact(database), migrations: try exact(migrations))
     }
 
     private func noDefinition(_ kind: String) -> Step {
@@ -159,35 +169,47 @@ struct RepairSQL {
 
     // MARK: - Table parts
 
-    private func tablePart(_ difference: SchemaDifference, table: String, part: String) -> Step {
+    /// The step for a part of a table; `database` and `migrations` are the part's exact lines,
+    /// when the engine has them (else the difference's own text is used).
+    private func tablePart(
+        _ difference: SchemaDifference, table: String, part: String, database: String?, migrations: String?
+    ) -> Step {
+        let inDatabase = database ?? difference.database
+        let inMigrations = migrations ?? difference.migrations
         let target = quoted(table)
         let rebuild =
             "SQLite cannot change this in place: rebuild the table (https://www.sqlite.org/lang_altertable.html#otheralter)"
         if part.hasPrefix("column ") {
-            let column = String(part.dropFirst("column ".count))
+            let column = TablePart.name(in: part)
             let add = { (line: String?) in line.flatMap(ColumnFacts.init(line:)).flatMap { addColumn($0, to: target) } }
-            let dropColumn = "ALTER TABLE \(target) DROP COLUMN\(ifExists) \(quoted(column));"
+            let dropColumn = "ALTER TABLE \(target) DROP COLUMN\(ifExists) \(quotedIdentifier(column));"
             switch difference.change {
             case .onlyInDatabase:
-                guard let statement = add(difference.database) else {
+                guard let statement = add(inDatabase) else {
                     return Step(todo: "a primary-key or generated column cannot be added with ALTER TABLE; \(rebuild)")
                 }
                 return Step(up: [statement], down: [dropColumn])
             case .onlyInMigrations:
                 return Step(
-                    up: [dropColumn], down: add(difference.migrations).map { [$0] } ?? [],
+                    up: [dropColumn], down: add(inMigrations).map { [$0] } ?? [],
                     todo:
                         "dropping the column loses its data wherever the migrations made it; drop it by hand if intended"
                 )
             case .changed:
                 guard dialect == .postgres else { return Step(todo: rebuild) }
-                let alter = "ALTER TABLE \(target) ALTER COLUMN \(quoted(column))"
+                let alter = "ALTER TABLE \(target) ALTER COLUMN \(quotedIdentifier(column))"
                 switch difference.aspect {
                 case .default:
                     let set = { (value: String?) in
                         value.map { "\(alter) SET DEFAULT \($0);" } ?? "\(alter) DROP DEFAULT;"
                     }
-                    return Step(up: [set(difference.database)], down: [set(difference.migrations)])
+                    // From the exact line when there is one: the compared value has collapsed white space.
+                    let value = { (line: String?, compared: String?) in
+                        line.flatMap(ColumnFacts.init(line:)).map(\.defaultValue) ?? compared
+                    }
+                    return Step(
+                        up: [set(value(database, difference.database))],
+                        down: [set(value(migrations, difference.migrations))])
                 case .nullability:
                     let set = { (value: String?) in "\(alter) \(value == nil ? "DROP" : "SET") NOT NULL;" }
                     return Step(up: [set(difference.database)], down: [set(difference.migrations)])
@@ -203,16 +225,16 @@ struct RepairSQL {
             }
         }
         if part.hasPrefix("constraint "), dialect == .postgres {
-            let name = String(part.dropFirst("constraint ".count))
+            let name = TablePart.name(in: part)
             let definition = { (line: String?) in line.map { String($0.dropFirst(part.count + 1)) } }
             let add = { (line: String?) in
-                definition(line).map { ["ALTER TABLE \(target) ADD CONSTRAINT \(quoted(name)) \($0);"] } ?? []
+                definition(line).map { ["ALTER TABLE \(target) ADD CONSTRAINT \(quotedIdentifier(name)) \($0);"] } ?? []
             }
-            let drop = "ALTER TABLE \(target) DROP CONSTRAINT IF EXISTS \(quoted(name));"
+            let drop = "ALTER TABLE \(target) DROP CONSTRAINT IF EXISTS \(quotedIdentifier(name));"
             switch difference.change {
-            case .onlyInDatabase: return Step(up: add(difference.database), down: [drop])
-            case .onlyInMigrations: return Step(up: [drop], down: add(difference.migrations))
-            case .changed: return Step(up: [drop] + add(difference.database), down: [drop] + add(difference.migrations))
+            case .onlyInDatabase: return Step(up: add(inDatabase), down: [drop])
+            case .onlyInMigrations: return Step(up: [drop], down: add(inMigrations))
+            case .changed: return Step(up: [drop] + add(inDatabase), down: [drop] + add(inMigrations))
             }
         }
         return Step(todo: dialect == .sqlite ? rebuild : "write this part by hand")
@@ -221,7 +243,7 @@ struct RepairSQL {
     /// `ALTER TABLE … ADD COLUMN` for `facts`, or `nil` when such a column cannot be added that way.
     private func addColumn(_ facts: ColumnFacts, to table: String) -> String? {
         guard facts.primaryKey == nil, dialect == .postgres || facts.generated == nil else { return nil }
-        var definition = "\(quoted(facts.name)) \(facts.type)"
+        var definition = "\(quotedIdentifier(facts.name)) \(facts.type)"
         if let generated = facts.generated { definition += " \(generated)" }
         if let value = facts.defaultValue { definition += " DEFAULT \(value)" }
         if facts.notNull { definition += " NOT NULL" }

@@ -73,6 +73,13 @@ extension PostgresDriver: SchemaDefinitionReading {
         return result.rows.first?.first ?? nil
     }
 
+    /// The table's facts from `pg_get_expr` and `pg_get_constraintdef` as the server writes them:
+    /// a literal's white space is kept (`'a  b'`), which the snapshot collapses.
+    public func tableDetails(_ name: String) throws -> [String]? {
+        let (schema, table) = Self.split(kind: "table", name)
+        return try PostgresSchemaReader(connection: connection, excluding: []).rawDetails(schema: schema, table: table)
+    }
+
     /// `schema.name` → (`schema`, `name`); a name without a schema is in `public`. A trigger is
     /// `table.trigger` (`schema.table.trigger` outside `public`); a function's arguments may hold dots.
     static func split(kind: String, _ name: String) -> (schema: String, name: String) {
