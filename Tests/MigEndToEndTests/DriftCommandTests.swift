@@ -249,3 +249,14 @@ extension DriftCommandTests {
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
     }
 }
+
+extension DriftCommandTests {
+    @Test func statusRejectsFlagsThatDoNotApplyWithOrWithoutDrift() throws {
+        let noCache = try mig("status", "--no-cache")
+        #expect(noCache.status == 2, "\(noCache.stderr)")
+        #expect(noCache.stderr.contains("--no-cache only applies with --drift"), "\(noCache.stderr)")
+        let exitCode = try mig("status", "--drift", "--exit-code")
+        #expect(exitCode.status == 2, "\(exitCode.stderr)")
+        #expect(exitCode.stderr.contains("--exit-code does not apply with --drift"), "\(exitCode.stderr)")
+    }
+}
