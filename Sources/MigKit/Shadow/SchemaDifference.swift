@@ -17,10 +17,15 @@ public struct SchemaDifference: Sendable, Hashable, Codable, CustomStringConvert
 
     /// What differs about a part both sides have.
     public enum Aspect: String, Sendable, Codable {
+        /// The column's type (`format_type` on PostgreSQL, the declared type on SQLite).
         case type
+        /// `not null`, or nullable.
         case nullability
+        /// The column's default expression.
         case `default`
+        /// The column's position in the table's primary key (SQLite).
         case primaryKey
+        /// An identity or stored generated expression (PostgreSQL), a generated column (SQLite).
         case generated
         /// The whole definition (a view's query, an index's columns, a constraint's text).
         case definition
@@ -28,16 +33,19 @@ public struct SchemaDifference: Sendable, Hashable, Codable, CustomStringConvert
 
     /// The object's kind (`table`, `index`, `view`, `trigger`, `function`, `sequence`, `enum`) and name.
     public let kind: String
+    /// The object's name as `SchemaSnapshot` writes it (`schema.name` outside PostgreSQL's `public`).
     public let name: String
     /// The part of a table that differs (`column email`, `constraint users_pkey`, `unique (email)`);
     /// `nil` when the difference is about the object as a whole.
     public let part: String?
+    /// Which side has the object or part, or that both have it differently.
     public let change: Change
     /// For `changed`: what differs.
     public let aspect: Aspect?
     /// What the migrations give for `aspect`, and what the database has (`nil`: none); for a part
     /// or object only one side has, that side's facts (`column email text not null`).
     public let migrations: String?
+    /// See `migrations`: the database's side.
     public let database: String?
 
     public init(

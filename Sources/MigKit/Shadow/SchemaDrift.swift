@@ -8,8 +8,10 @@
 /// Both sides leave out mig's own tables. Nothing is written to the database: its history, schema
 /// and definitions are read in one read-only transaction (`DatabaseDriver.readingConsistently`).
 public struct SchemaDrift {
+    /// Where the expected schema is built: shadows of the project's dialect, with its snapshot cache.
     public let replay: ShadowReplay
 
+    /// A comparison that builds the expected schema with `replay`.
     public init(replay: ShadowReplay) {
         self.replay = replay
     }
@@ -33,6 +35,7 @@ public struct SchemaDrift {
         /// or dirty, or a repeatable changed since it ran (`notes` says which).
         public let isApproximate: Bool
 
+        /// Whether the database differs from the schema its migrations give.
         public var hasDrift: Bool { !differences.isEmpty }
 
         /// Why a repair must not be written from this comparison, or `nil` when it may. A repair
@@ -56,12 +59,15 @@ public struct SchemaDrift {
 
     /// The result: a comparison, or the findings of a replay that failed (then nothing can be compared).
     public enum Outcome {
+        /// The replay ran: what the comparison found.
         case compared(Report)
+        /// The applied migrations fail in the shadow: their findings.
         case replayFailed([Diagnostic])
     }
 
     /// Why the expected schema cannot be built at all.
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// Applied migrations (`VERSION_name`) without a file in the migration directory.
         case missingFiles([String])
 
         public var description: String {

@@ -21,7 +21,9 @@ public protocol SchemaDefinitionReading {
 /// column's data, change a column's type, or needs SQLite's table rebuild — becomes a `-- TODO`
 /// naming it (with the statement to consider, commented out), in both scripts, and is listed.
 public struct SchemaRepair: Sendable, Equatable {
+    /// The up script: a header comment, then one statement (or TODO) per difference.
     public let up: String
+    /// The down script: the reverse of each step, in the reverse order.
     public let down: String
     /// The differences left as TODOs, each with why.
     public let todos: [String]
