@@ -276,6 +276,24 @@ import Testing
         try revert()
     }
 
+    @Test func aPartitionedTableAndItsPartitionAreMadeAsSuch() throws {
+        let driver = try migrated()
+        try database.query(
+            """
+            CREATE TABLE events (id integer, at date NOT NULL) PARTITION BY RANGE (at);
+            CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+            """)
+        let repair = try #require(try compare(driver).1)
+        #expect(repair.up.contains("\n) PARTITION BY RANGE (at);"), "\(repair.up)")
+        #expect(
+            repair.up.contains(
+                "CREATE TABLE IF NOT EXISTS events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+            ), "\(repair.up)")
+        let (left, revert) = try drift(after: repair, against: driver)
+        #expect(left.isEmpty, "\(left.map(\.description))\n\(repair.up)")
+        try revert()
+    }
+
     @Test func aTypeChangeAndADroppedColumnAreTodos() throws {
         let driver = try migrated()
         try database.query(
