@@ -60,13 +60,20 @@ func catalogForRunning(_ project: Project) throws -> Catalog {
 
 /// `catalog` with its placeholders replaced (`Placeholders`): `[placeholders]`, the environment, and
 /// the Flyway built-ins mig knows from the configuration. An undefined one stops the command (exit 1)
-/// with its file and line, before any database is opened.
-func substitutingPlaceholders(in catalog: Catalog, of project: Project) throws -> Catalog {
+/// with its file and line, before any database is opened; with `json`, the `ErrorReport` of the first
+/// goes to stdout too.
+func substitutingPlaceholders(in catalog: Catalog, of project: Project, json: Bool = false) throws -> Catalog {
     let placeholders = Placeholders(project: project, environment: ProcessInfo.processInfo.environment)
     do {
         return try placeholders.substitute(in: catalog)
     } catch {
-        Console.error(error.description(under: project.configuration.migrations.directory))
+        let message = error.description(under: project.configuration.migrations.directory)
+        Console.error(message)
+        if json {
+            let first = error.diagnostics(under: project.configuration.migrations.directory).first?.location
+            try? Console.printJSON(
+                ErrorReport(code: "placeholder", message: message, file: first?.path, line: first?.line).document)
+        }
         throw ExitCode(1)
     }
 }

@@ -15,8 +15,10 @@ struct Diff: ParsableCommand {
             version, never over a file) whose up makes the migrations' schema match the database and \
             whose down reverts it; what cannot be expressed safely (dropping a table's or column's data, \
             a type change, a SQLite table rebuild) becomes a commented TODO, and is listed. Exit status: \
-            0 no drift (or the migration was written), 1 drift or a file in the migration directory mig \
-            cannot use, 2 when the comparison cannot run.
+            0 no drift (or the migration was written without TODOs), 1 drift or a file in the migration directory mig \
+            cannot use (or the written migration has TODOs), 2 when the comparison cannot run or \
+            --write is refused: the database has pending or out-of-order migrations (apply them first, \
+            mig up, then run diff again), or a changed or dirty one makes the expected schema approximate.
             """
     )
 
@@ -44,14 +46,22 @@ struct DriftComparison {
 
     func run() throws {
         var document: DriftDocument?
+        var refusal: String?
         try runReportingErrors(json: format == .json) {
             let project = try currentProject()
-            let catalog = try substitutingPlaceholders(in: try project.loadCatalog(), of: project)
+            let catalog = try substitutingPlaceholders(
+                in: try project.loadCatalog(), of: project, json: format == .json)
             Console.printDiagnostics(catalog.diagnostics)
             if catalog.diagnostics.hasErrors {
-                Console.error(
+                let message =
                     "the migration directory has the problems above: the schema the migrations give cannot be "
-                        + "rebuilt until they are fixed")
+                    + "rebuilt until they are fixed"
+                Console.error(message)
+                if format == .json {
+                    let first = catalog.diagnostics.first { $0.severity == .error }?.location
+                    try Console.printJSON(
+                        ErrorReport(code: "catalog", message: message, file: first?.path, line: first?.line).document)
+                }
                 throw ExitCode(1)
             }
             let (url, driver) = try database.open(project, readOnly: true)
@@ -69,11 +79,14 @@ struct DriftComparison {
                 throw DriftFailure()
             case .compared(let report):
                 var written: DriftDocument.Written?
-                if let write, let repair {
+                if write != nil, report.hasDrift, let reason = report.reasonNotToWriteRepair {
+                    refusal = reason
+                } else if let write, let repair {
                     let scaffolder = Scaffolder(project: project)
                     let plan = try scaffolder.plan(
                         .init(description: write, body: MigrationText(up: repair.up, down: repair.down)))
                     try scaffolder.write(plan)
+                    refreshSchemaFile(of: project)
                     written = .init(version: plan.version.text, files: plan.files.map(\.path), todos: repair.todos)
                 }
                 document = DriftDocument(
@@ -87,7 +100,13 @@ struct DriftComparison {
         case .json: try Console.printJSON(document)
         case .text: printText(document)
         }
-        if document.drift && document.written == nil { throw ExitCode(1) }
+        if let refusal {
+            Console.error("no migration written: " + refusal)
+            throw ExitCode(2)
+        }
+        // A repair with TODOs leaves drift behind until they are done by hand.
+        let settled = document.written.map { $0.todos.isEmpty } ?? false
+        if document.drift && !settled { throw ExitCode(1) }
     }
 
     private func printText(_ document: DriftDocument) {

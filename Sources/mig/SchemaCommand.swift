@@ -69,6 +69,11 @@ func refreshSchemaFile(of project: Project) {
         switch try refresh.run(catalog, in: try shadowReplay(for: project)) {
         case .notKept, .unchanged: break
         case .written: Console.note("refreshed \(path)")
+        case .unusableFiles(let diagnostics):
+            Console.printDiagnostics(diagnostics)
+            Console.warning(
+                "\(path) not refreshed: the migration directory has files mig cannot use (above); "
+                    + "run `mig schema` once they are fixed")
         case .failed(let diagnostics):
             Console.printDiagnostics(diagnostics)
             Console.warning(

@@ -35,6 +35,13 @@ struct Status: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if noCache && !drift { throw ValidationError("--no-cache only applies with --drift") }
+        if exitCode && drift {
+            throw ValidationError("--exit-code does not apply with --drift, which already exits 1 on drift")
+        }
+    }
+
     func run() throws {
         if drift {
             try DriftComparison(database: database, format: output.format, noCache: noCache).run()

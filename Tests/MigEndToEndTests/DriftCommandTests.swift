@@ -105,10 +105,18 @@ import Testing
             contentsOf: scratch.url.appending(path: "db/migrations/0003_adopt_hand_changes.sql"), encoding: .utf8)
         #expect(text.contains("CREATE INDEX IF NOT EXISTS users_email_idx ON users (email);"), "\(text)")
         #expect(text.contains("-- mig:down\n"))
-        // A second write never replaces the first: it takes the next version.
+        // While 0003 is pending, another write is refused: recording it would record 0003 unrun.
         let again = try mig("diff", "--write", "adopt hand changes")
-        #expect(again.stdout.contains("created db/migrations/0004_adopt_hand_changes.sql"), "\(again.stdout)")
-        try FileManager.default.removeItem(at: scratch.url.appending(path: "db/migrations/0004_adopt_hand_changes.sql"))
+        #expect(again.status == 2, "\(again.stderr)")
+        #expect(
+            again.stderr.contains(
+                "error: no migration written: the database has not applied 0003_adopt_hand_changes: recording a "
+                    + "repair (`mig baseline`) would record it as applied without running it; apply it first "
+                    + "(mig up), then run diff again"),
+            "\(again.stderr)")
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: scratch.url.appending(path: "db/migrations/0004_adopt_hand_changes.sql").path))
 
         // Recorded as applied without running, the migrations now give exactly the database's schema…
         #expect(try mig("baseline", "0003").status == 0)
@@ -133,12 +141,30 @@ import Testing
             ALTER TABLE users_new RENAME TO users;
             """)
         let written = try mig("diff", "--write", "email default")
-        #expect(written.status == 0)
+        // The TODO leaves drift behind: exit 1, as for drift not written.
+        #expect(written.status == 1)
         #expect(
             written.stderr.contains(
                 "warning: TODO in the migration: table users / column email: default 'x' in the migrations, no default in the database: SQLite cannot change this in place"
             ),
             "\(written.stderr)")
+    }
+}
+
+extension DriftCommandTests {
+    @Test func diffRefusesToWriteFromAnApproximateSchema() throws {
+        #expect(try mig("up").status == 0)
+        try sqlite("CREATE INDEX users_email_idx ON users (email);")
+        try scratch.write(
+            "db/migrations/0002_posts.sql",
+            "-- mig:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT, body TEXT);\n-- mig:down\nDROP TABLE posts;\n"
+        )
+        let refused = try mig("diff", "--write", "hand changes")
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("error: no migration written: the schema the migrations give is only approximate"),
+            "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.appending(path: "db/migrations/0003_hand_changes.sql").path))
     }
 }
 
@@ -191,5 +217,46 @@ import Testing
         #expect(try mig("baseline", "0002").status == 0)
         let after = try mig("status", "--drift")
         #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+    }
+}
+
+extension DriftCommandTests {
+    @Test func aMigrationDirectoryThatCannotBeReplayedIsAJSONErrorWithFormatJSON() throws {
+        #expect(try mig("up").status == 0)
+        try scratch.write("db/migrations/0002_again.sql", "-- mig:up\nCREATE TABLE again (id INTEGER);\n")
+        for command in [["diff"], ["status", "--drift"]] {
+            let result = try MigProcess.run(
+                command + ["--format", "json"], in: scratch.url, environment: environment)
+            #expect(result.status == 1, "\(result.stderr)")
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+            let error = try #require(document["error"] as? [String: Any])
+            #expect(error["code"] as? String == "catalog")
+            #expect((error["file"] as? String)?.hasPrefix("db/migrations/0002_") == true, "\(error)")
+        }
+    }
+}
+
+extension DriftCommandTests {
+    @Test func diffWriteRefreshesAKeptSchemaFile() throws {
+        #expect(try mig("schema").status == 0)
+        #expect(try mig("up").status == 0)
+        try sqlite("CREATE INDEX users_email_idx ON users (email);")
+        let written = try mig("diff", "--write", "email index")
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(written.stderr.contains("refreshed .migrate/schema.sql"), "\(written.stderr)")
+        let check = try mig("schema", "--check")
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+}
+
+extension DriftCommandTests {
+    @Test func statusRejectsFlagsThatDoNotApplyWithOrWithoutDrift() throws {
+        let noCache = try mig("status", "--no-cache")
+        #expect(noCache.status == 2, "\(noCache.stderr)")
+        #expect(noCache.stderr.contains("--no-cache only applies with --drift"), "\(noCache.stderr)")
+        let exitCode = try mig("status", "--drift", "--exit-code")
+        #expect(exitCode.status == 2, "\(exitCode.stderr)")
+        #expect(exitCode.stderr.contains("--exit-code does not apply with --drift"), "\(exitCode.stderr)")
     }
 }

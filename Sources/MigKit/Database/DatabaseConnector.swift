@@ -23,7 +23,7 @@ public struct DatabaseConnector: Sendable {
                 path: path, historyTable: configuration.historyTable, access: readOnly ? .readOnly : .readWrite,
                 lockWait: DurationSetting.duration(configuration.lockWait) ?? .seconds(600))
         case .postgres(let url):
-            return try PostgresDriver(url: url, settings: configuration)
+            return try PostgresDriver(url: url, settings: configuration, readOnly: readOnly)
         }
     }
 

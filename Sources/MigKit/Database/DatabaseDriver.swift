@@ -68,6 +68,9 @@ public protocol DatabaseDriver: AnyObject {
     /// cheaply (SQLite: from per-object hashes remembered by their SQL text). The roundtrip
     /// compares these after every step and reads whole snapshots only on a difference.
     func schemaDigest() throws -> Int
+    /// Runs `body`, which only reads, in one read-only transaction, so that what it reads (the
+    /// history, then the schema) is one moment of the database even while others write to it.
+    func readingConsistently<T>(_ body: () throws -> T) throws -> T
 
     /// A throw-away database holding the same schema, data and history as this one, on which
     /// `mig up` rehearses its plan before touching this one (SQLite: a copy in a temporary file made with
@@ -84,6 +87,9 @@ public protocol DatabaseDriver: AnyObject {
 }
 
 extension DatabaseDriver {
+    /// A database nobody else writes to (a shadow, a rehearsal) reads consistently as it is.
+    public func readingConsistently<T>(_ body: () throws -> T) throws -> T { try body() }
+
     public func execute(_ statement: SQLStatement, of script: Script) throws {
         try execute(
             Script(

@@ -17,10 +17,15 @@ public struct SchemaDifference: Sendable, Hashable, Codable, CustomStringConvert
 
     /// What differs about a part both sides have.
     public enum Aspect: String, Sendable, Codable {
+        /// The column's type (`format_type` on PostgreSQL, the declared type on SQLite).
         case type
+        /// `not null`, or nullable.
         case nullability
+        /// The column's default expression.
         case `default`
+        /// The column's position in the table's primary key (SQLite).
         case primaryKey
+        /// An identity or stored generated expression (PostgreSQL), a generated column (SQLite).
         case generated
         /// The whole definition (a view's query, an index's columns, a constraint's text).
         case definition
@@ -28,16 +33,19 @@ public struct SchemaDifference: Sendable, Hashable, Codable, CustomStringConvert
 
     /// The object's kind (`table`, `index`, `view`, `trigger`, `function`, `sequence`, `enum`) and name.
     public let kind: String
+    /// The object's name as `SchemaSnapshot` writes it (`schema.name` outside PostgreSQL's `public`).
     public let name: String
     /// The part of a table that differs (`column email`, `constraint users_pkey`, `unique (email)`);
     /// `nil` when the difference is about the object as a whole.
     public let part: String?
+    /// Which side has the object or part, or that both have it differently.
     public let change: Change
     /// For `changed`: what differs.
     public let aspect: Aspect?
     /// What the migrations give for `aspect`, and what the database has (`nil`: none); for a part
     /// or object only one side has, that side's facts (`column email text not null`).
     public let migrations: String?
+    /// See `migrations`: the database's side.
     public let database: String?
 
     public init(
@@ -190,14 +198,54 @@ extension SchemaSnapshot.Object {
 }
 
 /// How a table's detail line names the part it describes: `column email …` → `column email`,
-/// `constraint users_pkey …` → `constraint users_pkey`; any other line is a part of its own.
+/// `constraint users_pkey …` → `constraint users_pkey`, `column "first name" …` → `column "first name"`;
+/// any other line is a part of its own.
 enum TablePart {
+    static let prefixes = ["column ", "constraint "]
+
     static func key(of line: String) -> String {
-        for prefix in ["column ", "constraint "] where line.hasPrefix(prefix) {
-            let rest = line.dropFirst(prefix.count)
-            return prefix + (rest.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "")
+        for prefix in prefixes where line.hasPrefix(prefix) {
+            let name = DetailName.read(line.dropFirst(prefix.count)).name
+            return prefix + DetailName.spelled(name)
         }
         return line
+    }
+
+    /// The column's or constraint's own name in a part key (`column "first name"` → `first name`).
+    static func name(in part: String) -> String {
+        let prefix = prefixes.first { part.hasPrefix($0) } ?? ""
+        return DetailName.read(part.dropFirst(prefix.count)).name
+    }
+}
+
+/// How a snapshot line writes a column's or constraint's name so that it can be read back: as it
+/// is, or in double quotes (`""` for a quote) when it holds white space or a double quote.
+enum DetailName {
+    static func spelled(_ name: String) -> String {
+        guard name.isEmpty || name.contains(where: { $0.isWhitespace || $0 == "\"" }) else { return name }
+        return "\"" + name.replacing("\"", with: "\"\"") + "\""
+    }
+
+    /// The name `text` starts with, and what follows the space after it.
+    static func read(_ text: Substring) -> (name: String, rest: Substring) {
+        guard text.first == "\"" else {
+            let end = text.firstIndex(of: " ") ?? text.endIndex
+            return (String(text[..<end]), text[end...].dropFirst())
+        }
+        var name = ""
+        var index = text.index(after: text.startIndex)
+        while index < text.endIndex {
+            let next = text.index(after: index)
+            if text[index] == "\"" {
+                guard next < text.endIndex, text[next] == "\"" else { return (name, text[next...].dropFirst()) }
+                name.append("\"")
+                index = text.index(after: next)
+            } else {
+                name.append(text[index])
+                index = next
+            }
+        }
+        return (name, "")
     }
 }
 
@@ -213,13 +261,9 @@ struct ColumnFacts: Equatable {
 
     init?(line: String) {
         guard line.hasPrefix("column ") else { return nil }
-        let afterPrefix = line.dropFirst("column ".count)
-        guard let space = afterPrefix.firstIndex(of: " ") else {
-            (name, type, notNull, defaultValue, generated, primaryKey) = (String(afterPrefix), "", false, nil, nil, nil)
-            return
-        }
-        name = String(afterPrefix[..<space])
-        var rest = String(afterPrefix[space...])
+        let (name, afterName) = DetailName.read(line.dropFirst("column ".count))
+        self.name = name
+        var rest = " " + afterName
         var generated: String?
         if rest.hasSuffix(" generated") {  // SQLite: a generated (hidden) column
             generated = "generated"
@@ -231,20 +275,22 @@ struct ColumnFacts: Equatable {
         } else {
             primaryKey = nil
         }
-        if let range = rest.range(of: " generated ") {  // PostgreSQL: identity or stored expression
-            generated = String(rest[range.lowerBound...].dropFirst())
-            rest.removeSubrange(range.lowerBound...)
-        }
-        if let range = rest.range(of: " default ") {
-            defaultValue = String(rest[range.upperBound...])
-            rest.removeSubrange(range.lowerBound...)
+        // The type ends at the first clause: no type holds one, and a default or a generated
+        // expression (which may hold any text) comes after `not null`.
+        let boundary =
+            [" not null", " default ", " generated "].compactMap { rest.range(of: $0)?.lowerBound }.min()
+            ?? rest.endIndex
+        type = rest[..<boundary].trimmingWhitespace()
+        var clauses = rest[boundary...]
+        notNull = clauses.hasPrefix(" not null")
+        if notNull { clauses = clauses.dropFirst(" not null".count) }
+        if clauses.hasPrefix(" default ") {
+            defaultValue = String(clauses.dropFirst(" default ".count))
         } else {
             defaultValue = nil
+            if clauses.hasPrefix(" generated ") { generated = String(clauses.dropFirst()) }  // PostgreSQL
         }
-        notNull = rest.hasSuffix(" not null")
-        if notNull { rest.removeLast(" not null".count) }
         self.generated = generated
-        type = rest.trimmingWhitespace()
     }
 
     /// Each aspect with its value (`nil`: none), in the order a person reads a column.

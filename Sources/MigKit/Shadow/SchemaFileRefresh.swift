@@ -10,10 +10,12 @@ import Foundation
 /// `--database`, `MIG_DATABASE_URL`, `DATABASE_URL` or an `env:` reference, which is how a
 /// deployment points mig at another database: a deployment's checkout is never written to.
 public struct SchemaFileRefresh {
+    /// The schema file the project keeps (or would keep).
     public let file: SchemaFile
     /// Whether the project keeps the file (it exists, or config.toml names it).
     public let isKept: Bool
 
+    /// The refresh of `project`'s schema file.
     public init(project: Project) {
         file = SchemaFile(project: project)
         isKept =
@@ -33,9 +35,13 @@ public struct SchemaFileRefresh {
     public enum Outcome: Equatable {
         /// The project keeps no schema file.
         case notKept
+        /// The file already matched the migrations.
         case unchanged
+        /// The file was rewritten.
         case written
-        /// The migration directory has files mig cannot use, or the replay failed: the file is left as it was.
+        /// The migration directory has files mig cannot use (their errors): the file is left as it was.
+        case unusableFiles([Diagnostic])
+        /// The migrations failed in the shadow (the findings): the file is left as it was.
         case failed([Diagnostic])
     }
 
@@ -43,9 +49,9 @@ public struct SchemaFileRefresh {
     public func run(_ catalog: Catalog, in replay: ShadowReplay) throws -> Outcome {
         guard isKept else { return .notKept }
         guard !catalog.diagnostics.hasErrors else {
-            return .failed(catalog.diagnostics.filter { $0.severity == .error })
+            return .unusableFiles(catalog.diagnostics.filter { $0.severity == .error })
         }
-        var cacheUse = ShadowCacheUse()
+        var cacheUse = ShadowCacheUse()  // what the cache gave is not reported here
         switch try file.produce(catalog, in: replay, cacheUse: &cacheUse) {
         case .failed(let diagnostics): return .failed(diagnostics)
         case .text(let text): return try file.write(text) ? .written : .unchanged

@@ -4,6 +4,10 @@ public protocol SchemaDefinitionReading {
     /// The `CREATE` statement of the object `kind` `name` (named as `SchemaSnapshot` names it),
     /// or `nil` when there is no such object or the engine has no definition for that kind.
     func definition(kind: String, name: String) throws -> String?
+    /// The facts of table `name` written as its snapshot's lines, with any white space the snapshot
+    /// collapses kept, so a repair copies a default or a constraint exactly; `nil` when the
+    /// snapshot's lines are already exact.
+    func tableDetails(_ name: String) throws -> [String]?
 }
 
 /// A migration written from drift (`mig diff --write`): its up makes the schema the migrations
@@ -17,13 +21,16 @@ public protocol SchemaDefinitionReading {
 /// column's data, change a column's type, or needs SQLite's table rebuild — becomes a `-- TODO`
 /// naming it (with the statement to consider, commented out), in both scripts, and is listed.
 public struct SchemaRepair: Sendable, Equatable {
+    /// The up script: a header comment, then one statement (or TODO) per difference.
     public let up: String
+    /// The down script: the reverse of each step, in the reverse order.
     public let down: String
     /// The differences left as TODOs, each with why.
     public let todos: [String]
 
     /// The order objects are made in (and dropped in reverse): types and sequences before the
-    /// tables that use them, tables before what reads them.
+    /// tables that use them, tables before what reads them; within a kind, whole objects before
+    /// the parts of existing ones, then in path order.
     static let kindOrder = ["enum", "sequence", "table", "function", "view", "index", "trigger"]
 
     /// Builds the repair of `differences` (from `SchemaDifference.between`), reading definitions
@@ -34,9 +41,12 @@ public struct SchemaRepair: Sendable, Equatable {
     ) throws -> SchemaRepair {
         let sql = RepairSQL(dialect: dialect)
         let rank = { (kind: String) in kindOrder.firstIndex(of: kind) ?? kindOrder.count }
-        let ordered = differences.enumerated().sorted {
-            (rank($0.element.kind), $0.offset) < (rank($1.element.kind), $1.offset)
+        // Whole objects of a kind before parts of existing ones: a foreign key added to an existing
+        // table comes after the new table it references.
+        let key = { (item: (offset: Int, element: SchemaDifference)) in
+            (rank(item.element.kind), item.element.part == nil ? 0 : 1, item.offset)
         }
+        let ordered = differences.enumerated().sorted { key($0) < key($1) }
         var up: [String] = []
         var down: [String] = []
         var todos: [String] = []
@@ -77,7 +87,7 @@ public struct SchemaRepair: Sendable, Equatable {
                 ?? (difference.database ?? difference.migrations ?? "")
                 .components(separatedBy: "; ")
             for line in lines where line.hasPrefix("constraint ") {
-                names.insert(schema + TablePart.key(of: line).dropFirst("constraint ".count))
+                names.insert(schema + TablePart.name(in: TablePart.key(of: line)))
             }
         }
         return names
@@ -105,17 +115,18 @@ struct RepairSQL {
             switch difference.change {
             case .onlyInDatabase:
                 guard let created = try create(kind, name, from: database) else { return noDefinition(kind) }
-                return Step(up: created, down: [drop(kind, name)])
-            case .onlyInMigrations where kind == "table":
+                return Step(up: created, down: [drop(kind, name, as: difference.database)])
+            case .onlyInMigrations where kind == "table" || kind == "sequence":
                 let recreate = try create(kind, name, from: migrations) ?? []
+                let loses = kind == "table" ? "the table loses its rows" : "the sequence loses its counter"
                 return Step(
-                    up: [drop(kind, name)], down: recreate,
+                    up: [drop(kind, name, as: difference.migrations)], down: recreate,
                     todo:
-                        "dropping the table loses its rows wherever the migrations made it; drop it by hand if intended"
+                        "dropping \(loses) wherever the migrations made it; drop it by hand if intended"
                 )
             case .onlyInMigrations:
                 guard let created = try create(kind, name, from: migrations) else { return noDefinition(kind) }
-                return Step(up: [drop(kind, name)], down: created)
+                return Step(up: [drop(kind, name, as: difference.migrations)], down: created)
             case .changed where dialect == .postgres && kind == "enum":
                 return Step(
                     todo: "a type's values cannot be replaced while columns use it: add the new ones with "
@@ -135,14 +146,23 @@ struct RepairSQL {
                     }
                     return Step(up: alter(wanted), down: alter(had))
                 default:
-                    let replace = { (statements: [String]) in
-                        statements.first == drop(kind, name) ? statements : [drop(kind, name)] + statements
+                    // Up drops what the migrations made, down what the database has.
+                    let replace = { (statements: [String], dropping: String?) in
+                        let drop = drop(kind, name, as: dropping)
+                        return statements.first == drop ? statements : [drop] + statements
                     }
-                    return Step(up: replace(wanted), down: replace(had))
+                    return Step(
+                        up: replace(wanted, difference.migrations), down: replace(had, difference.database))
                 }
             }
         }
-        return tablePart(difference, table: name, part: part)
+        // The part's line as each side writes it exactly (a literal's white space kept), when the
+        // engine's snapshot collapses it.
+        let exact = { (source: any SchemaDefinitionReading) in
+            try source.tableDetails(name)?.first { TablePart.key(of: $0) == part }
+        }
+        return tablePart(
+            difference, table: name, part: part, database: try exact(database), migrations: try exact(migrations))
     }
 
     private func noDefinition(_ kind: String) -> Step {
@@ -151,35 +171,47 @@ struct RepairSQL {
 
     // MARK: - Table parts
 
-    private func tablePart(_ difference: SchemaDifference, table: String, part: String) -> Step {
+    /// The step for a part of a table; `database` and `migrations` are the part's exact lines,
+    /// when the engine has them (else the difference's own text is used).
+    private func tablePart(
+        _ difference: SchemaDifference, table: String, part: String, database: String?, migrations: String?
+    ) -> Step {
+        let inDatabase = database ?? difference.database
+        let inMigrations = migrations ?? difference.migrations
         let target = quoted(table)
         let rebuild =
             "SQLite cannot change this in place: rebuild the table (https://www.sqlite.org/lang_altertable.html#otheralter)"
         if part.hasPrefix("column ") {
-            let column = String(part.dropFirst("column ".count))
+            let column = TablePart.name(in: part)
             let add = { (line: String?) in line.flatMap(ColumnFacts.init(line:)).flatMap { addColumn($0, to: target) } }
-            let dropColumn = "ALTER TABLE \(target) DROP COLUMN\(ifExists) \(quoted(column));"
+            let dropColumn = "ALTER TABLE \(target) DROP COLUMN\(ifExists) \(quotedIdentifier(column));"
             switch difference.change {
             case .onlyInDatabase:
-                guard let statement = add(difference.database) else {
+                guard let statement = add(inDatabase) else {
                     return Step(todo: "a primary-key or generated column cannot be added with ALTER TABLE; \(rebuild)")
                 }
                 return Step(up: [statement], down: [dropColumn])
             case .onlyInMigrations:
                 return Step(
-                    up: [dropColumn], down: add(difference.migrations).map { [$0] } ?? [],
+                    up: [dropColumn], down: add(inMigrations).map { [$0] } ?? [],
                     todo:
                         "dropping the column loses its data wherever the migrations made it; drop it by hand if intended"
                 )
             case .changed:
                 guard dialect == .postgres else { return Step(todo: rebuild) }
-                let alter = "ALTER TABLE \(target) ALTER COLUMN \(quoted(column))"
+                let alter = "ALTER TABLE \(target) ALTER COLUMN \(quotedIdentifier(column))"
                 switch difference.aspect {
                 case .default:
                     let set = { (value: String?) in
                         value.map { "\(alter) SET DEFAULT \($0);" } ?? "\(alter) DROP DEFAULT;"
                     }
-                    return Step(up: [set(difference.database)], down: [set(difference.migrations)])
+                    // From the exact line when there is one: the compared value has collapsed white space.
+                    let value = { (line: String?, compared: String?) in
+                        line.flatMap(ColumnFacts.init(line:)).map(\.defaultValue) ?? compared
+                    }
+                    return Step(
+                        up: [set(value(database, difference.database))],
+                        down: [set(value(migrations, difference.migrations))])
                 case .nullability:
                     let set = { (value: String?) in "\(alter) \(value == nil ? "DROP" : "SET") NOT NULL;" }
                     return Step(up: [set(difference.database)], down: [set(difference.migrations)])
@@ -195,16 +227,16 @@ struct RepairSQL {
             }
         }
         if part.hasPrefix("constraint "), dialect == .postgres {
-            let name = String(part.dropFirst("constraint ".count))
+            let name = TablePart.name(in: part)
             let definition = { (line: String?) in line.map { String($0.dropFirst(part.count + 1)) } }
             let add = { (line: String?) in
-                definition(line).map { ["ALTER TABLE \(target) ADD CONSTRAINT \(quoted(name)) \($0);"] } ?? []
+                definition(line).map { ["ALTER TABLE \(target) ADD CONSTRAINT \(quotedIdentifier(name)) \($0);"] } ?? []
             }
-            let drop = "ALTER TABLE \(target) DROP CONSTRAINT IF EXISTS \(quoted(name));"
+            let drop = "ALTER TABLE \(target) DROP CONSTRAINT IF EXISTS \(quotedIdentifier(name));"
             switch difference.change {
-            case .onlyInDatabase: return Step(up: add(difference.database), down: [drop])
-            case .onlyInMigrations: return Step(up: [drop], down: add(difference.migrations))
-            case .changed: return Step(up: [drop] + add(difference.database), down: [drop] + add(difference.migrations))
+            case .onlyInDatabase: return Step(up: add(inDatabase), down: [drop])
+            case .onlyInMigrations: return Step(up: [drop], down: add(inMigrations))
+            case .changed: return Step(up: [drop] + add(inDatabase), down: [drop] + add(inMigrations))
             }
         }
         return Step(todo: dialect == .sqlite ? rebuild : "write this part by hand")
@@ -213,7 +245,7 @@ struct RepairSQL {
     /// `ALTER TABLE … ADD COLUMN` for `facts`, or `nil` when such a column cannot be added that way.
     private func addColumn(_ facts: ColumnFacts, to table: String) -> String? {
         guard facts.primaryKey == nil, dialect == .postgres || facts.generated == nil else { return nil }
-        var definition = "\(quoted(facts.name)) \(facts.type)"
+        var definition = "\(quotedIdentifier(facts.name)) \(facts.type)"
         if let generated = facts.generated { definition += " \(generated)" }
         if let value = facts.defaultValue { definition += " DEFAULT \(value)" }
         if facts.notNull { definition += " NOT NULL" }
@@ -250,15 +282,20 @@ struct RepairSQL {
         return String(match.output.1) + "IF NOT EXISTS " + definition[match.range.upperBound...]
     }
 
-    private func drop(_ kind: String, _ name: String) -> String {
+    /// The statement that drops `kind` `name`, whose snapshot detail is `detail` (when known): a
+    /// view's says whether it is materialized, a function's whether it is a procedure.
+    private func drop(_ kind: String, _ name: String, as detail: String? = nil) -> String {
         switch (dialect, kind) {
+        case (.postgres, "view") where detail?.hasPrefix("materialized ") == true:
+            return "DROP MATERIALIZED VIEW IF EXISTS \(quoted(name));"
         case (.postgres, "trigger"):
             let parts = name.split(separator: ".").map(String.init)
             let table = parts.dropLast().map(quotedIdentifier).joined(separator: ".")
             return "DROP TRIGGER IF EXISTS \(quotedIdentifier(parts.last ?? name)) ON \(table);"
         case (.postgres, "function"):
             let head = name.prefix { $0 != "(" }
-            return "DROP FUNCTION IF EXISTS \(quoted(String(head)))\(name.dropFirst(head.count));"
+            let routine = detail?.hasPrefix("CREATE OR REPLACE PROCEDURE ") == true ? "PROCEDURE" : "FUNCTION"
+            return "DROP \(routine) IF EXISTS \(quoted(String(head)))\(name.dropFirst(head.count));"
         case (.postgres, "enum"):
             return "DROP TYPE IF EXISTS \(quoted(name));"
         default:

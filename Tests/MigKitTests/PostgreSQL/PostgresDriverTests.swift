@@ -174,7 +174,7 @@ import Testing
         let names = Set(snapshot.objects.map { "\($0.kind) \($0.name)" })
         #expect(
             names == [
-                "enum mood", "sequence counter", "sequence people_id_seq", "table people", "index people_name",
+                "enum mood", "sequence counter", "table people", "index people_name",
                 "index people_pkey", "view names", "function touch()", "trigger people.people_touch",
             ])
         let people = try #require(snapshot.objects.first { $0.name == "people" })

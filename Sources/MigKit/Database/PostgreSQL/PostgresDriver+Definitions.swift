@@ -2,14 +2,20 @@ extension PostgresDriver: SchemaDefinitionReading {
     /// The server's own deparsers give each object's definition: `pg_get_indexdef`,
     /// `pg_get_viewdef`, `pg_get_functiondef`, `pg_get_triggerdef`; a table is assembled from its
     /// columns (`format_type`, `pg_get_expr`) and constraints (`pg_get_constraintdef`) in column
-    /// order. `name` is spelt as `SchemaSnapshot` spells it (`schema.name` outside `public`).
+    /// order, with `PARTITION BY` for a partitioned table; a partition is `PARTITION OF` its parent
+    /// with its bounds (its columns and constraints come from the parent). `name` is spelt as
+    /// `SchemaSnapshot` spells it (`schema.name` outside `public`).
     public func definition(kind: String, name: String) throws -> String? {
         let (schema, rest) = Self.split(kind: kind, name)
         let sql: String
         switch kind {
         case "table":
             sql = """
-                SELECT 'CREATE TABLE IF NOT EXISTS ' || c.oid::regclass::text || E' (\\n    '
+                SELECT CASE WHEN c.relispartition THEN
+                    'CREATE TABLE IF NOT EXISTS ' || c.oid::regclass::text || ' PARTITION OF '
+                    || (SELECT i.inhparent::regclass::text FROM pg_inherits i WHERE i.inhrelid = c.oid) || ' '
+                    || pg_get_expr(c.relpartbound, c.oid)
+                ELSE 'CREATE TABLE IF NOT EXISTS ' || c.oid::regclass::text || E' (\\n    '
                     || concat_ws(E',\\n    ',
                         (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
                             || CASE WHEN a.attidentity = 'a' THEN ' GENERATED ALWAYS AS IDENTITY'
@@ -24,6 +30,8 @@ extension PostgresDriver: SchemaDefinitionReading {
                                            E',\\n    ' ORDER BY k.contype DESC, k.conname)
                          FROM pg_constraint k WHERE k.conrelid = c.oid))
                     || E'\\n)'
+                    || CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(c.oid) ELSE '' END
+                END
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.relkind IN ('r', 'p') AND n.nspname = $1 AND c.relname = $2
                 """
@@ -71,6 +79,13 @@ extension PostgresDriver: SchemaDefinitionReading {
         }
         let result = try connection.execute(sql, parameters: [schema, rest])
         return result.rows.first?.first ?? nil
+    }
+
+    /// The table's facts from `pg_get_expr` and `pg_get_constraintdef` as the server writes them:
+    /// a literal's white space is kept (`'a  b'`), which the snapshot collapses.
+    public func tableDetails(_ name: String) throws -> [String]? {
+        let (schema, table) = Self.split(kind: "table", name)
+        return try PostgresSchemaReader(connection: connection, excluding: []).rawDetails(schema: schema, table: table)
     }
 
     /// `schema.name` → (`schema`, `name`); a name without a schema is in `public`. A trigger is

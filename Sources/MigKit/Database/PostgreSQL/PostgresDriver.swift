@@ -23,9 +23,10 @@ public final class PostgresDriver: DatabaseDriver {
     let databaseOverride: String?
 
     /// Connects to `url` (to `database` on its server when given) and applies `settings`' timeouts to
-    /// the session.
+    /// the session; with `readOnly`, every transaction of the session is read-only
+    /// (`default_transaction_read_only`), so nothing it runs can change the database.
     public init(
-        url: String, database: String? = nil, settings: Configuration.Database,
+        url: String, database: String? = nil, settings: Configuration.Database, readOnly: Bool = false,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(DatabaseError) {
         connection = try PostgresConnection(
@@ -38,6 +39,7 @@ public final class PostgresDriver: DatabaseDriver {
         if connection.serverVersion >= 140000 { session.append(("client_connection_check_interval", "1s")) }
         if let value = settings.lockTimeout { session.append(("lock_timeout", value)) }
         if let value = settings.statementTimeout { session.append(("statement_timeout", value)) }
+        if readOnly { session.append(("default_transaction_read_only", "on")) }
         for (name, value) in session {
             do {
                 try connection.execute("SELECT set_config($1, $2, false)", parameters: [name, value])

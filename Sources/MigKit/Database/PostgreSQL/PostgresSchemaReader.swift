@@ -14,12 +14,42 @@ struct PostgresSchemaReader {
         n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' \
         AND n.nspname NOT LIKE 'pg\\_temp%'
         """
-    /// Leaves out objects that belong to an extension (they come with `CREATE EXTENSION`).
+    /// Leaves out objects that belong to an extension (they come with `CREATE EXTENSION`); for an
+    /// index, a trigger or a constraint, `column` is its table, which belongs to the extension.
     private static func notFromExtension(_ column: String, catalog: String) -> String {
         "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '\(catalog)'::regclass AND d.objid = \(column) AND d.deptype = 'e')"
     }
 
+    /// Leaves out the sequence behind a `GENERATED … AS IDENTITY` column (an internal dependency):
+    /// the column's `generated … as identity` already says it, and `CREATE TABLE` makes it.
+    /// A `serial` column's sequence stays an object: its default names it, so it must exist first.
+    private static func notOwnedByIdentity(_ column: String) -> String {
+        "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = \(column) AND d.deptype = 'i')"
+    }
+
+    /// The search path the definitions are deparsed under, so that how a name is written (with or
+    /// without its schema) depends on neither session: the live database's nor the shadow's.
+    static let searchPath = "pg_catalog, public"
+
     func snapshot() throws -> SchemaSnapshot {
+        try pinningSearchPath { try readObjects() }
+    }
+
+    /// The facts of the table `name` in `schema` as the server deparses them, white space kept.
+    func rawDetails(schema: String, table name: String) throws -> [String]? {
+        try pinningSearchPath { try tables(only: (schema, name), normalising: false).first?.details }
+    }
+
+    /// Runs `body` with the session's search path set to `searchPath`, then puts the session's back.
+    private func pinningSearchPath<T>(_ body: () throws -> T) throws -> T {
+        let previous = try connection.execute("SELECT current_setting('search_path')", parameters: []).rows.first?
+            .first ?? nil
+        _ = try connection.execute("SELECT set_config('search_path', $1, false)", parameters: [Self.searchPath])
+        defer { _ = try? connection.execute("SELECT set_config('search_path', $1, false)", parameters: [previous]) }
+        return try body()
+    }
+
+    private func readObjects() throws -> SchemaSnapshot {
         var objects: [SchemaSnapshot.Object] = []
         objects += try tables()
         objects += try query(
@@ -29,6 +59,7 @@ struct PostgresSchemaReader {
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_class t ON t.oid = i.indrelid
             WHERE c.relkind IN ('i', 'I') AND \(Self.userSchemas) AND t.relname <> ALL($1::text[])
+              AND \(Self.notFromExtension("t.oid", catalog: "pg_class"))
             """)
         objects += try query(
             kind: "view",
@@ -52,6 +83,7 @@ struct PostgresSchemaReader {
             SELECT n.nspname, c.relname || '.' || t.tgname, pg_get_triggerdef(t.oid)
             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE NOT t.tgisinternal AND \(Self.userSchemas) AND c.relname <> ALL($1::text[])
+              AND \(Self.notFromExtension("c.oid", catalog: "pg_class"))
             """)
         objects += try query(
             kind: "sequence", excludingTables: false,
@@ -62,13 +94,14 @@ struct PostgresSchemaReader {
             FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE \(Self.userSchemas)
               AND \(Self.notFromExtension("c.oid", catalog: "pg_class"))
+              AND \(Self.notOwnedByIdentity("c.oid"))
             """)
         objects += try query(
             kind: "enum", excludingTables: false,
             """
             SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
-            WHERE \(Self.userSchemas)
+            WHERE \(Self.userSchemas) AND \(Self.notFromExtension("t.oid", catalog: "pg_type"))
             GROUP BY n.nspname, t.typname
             """)
         return SchemaSnapshot(objects: objects)
@@ -83,7 +116,14 @@ struct PostgresSchemaReader {
         }
     }
 
-    private func tables() throws -> [SchemaSnapshot.Object] {
+    /// Every table with its columns and constraints; with `table` (schema and name) only that one.
+    /// `normalising` collapses white space, for comparison; without it the facts are as the server
+    /// deparses them, for a repair to copy (`'a  b'` keeps both spaces).
+    func tables(only table: (schema: String, name: String)? = nil, normalising: Bool = true) throws
+        -> [SchemaSnapshot.Object]
+    {
+        let parameters = [excludedArray, table?.schema, table?.name]
+        let onlyTable = "($2::text IS NULL OR (n.nspname = $2 AND c.relname = $3))"
         let columns = try connection.execute(
             """
             SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -92,21 +132,24 @@ struct PostgresSchemaReader {
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
             WHERE c.relkind IN ('r', 'p') AND \(Self.userSchemas) AND c.relname <> ALL($1::text[])
+              AND \(Self.notFromExtension("c.oid", catalog: "pg_class")) AND \(onlyTable)
             ORDER BY n.nspname, c.relname, a.attnum
-            """, parameters: [excludedArray])
+            """, parameters: parameters)
         let constraints = try connection.execute(
             """
             SELECT n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid)
             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE \(Self.userSchemas) AND c.relname <> ALL($1::text[])
+              AND \(Self.notFromExtension("c.oid", catalog: "pg_class")) AND \(onlyTable)
             ORDER BY 1, 2, 3
-            """, parameters: [excludedArray])
+            """, parameters: parameters)
+        let finish = normalising ? Self.normalise : { $0 }
         var details: [String: [String]] = [:]
         var order: [String] = []
         for row in columns.rows {
             let name = Self.name(schema: row[0], row[1])
             if details[name] == nil { order.append(name) }
-            var line = "column \(row[2] ?? "") \(row[3] ?? "")"
+            var line = "column \(DetailName.spelled(row[2] ?? "")) \(row[3] ?? "")"
             if row[4] == "t" { line += " not null" }
             switch (row[6], row[7]) {
             case ("a", _): line += " generated always as identity"
@@ -114,11 +157,12 @@ struct PostgresSchemaReader {
             case (_, "s"): line += " generated always as (\(row[5] ?? "")) stored"
             default: if let expression = row[5] { line += " default \(expression)" }
             }
-            details[name, default: []].append(Self.normalise(line))
+            details[name, default: []].append(finish(line))
         }
         for row in constraints.rows {
             let name = Self.name(schema: row[0], row[1])
-            details[name, default: []].append(Self.normalise("constraint \(row[2] ?? "") \(row[3] ?? "")"))
+            details[name, default: []].append(
+                finish("constraint \(DetailName.spelled(row[2] ?? "")) \(row[3] ?? "")"))
         }
         return order.map { SchemaSnapshot.Object(kind: "table", name: $0, details: details[$0] ?? []) }
     }

@@ -15,7 +15,8 @@ final class PostgresSingleTransaction: DatabaseDriver {
 
     init(driver: PostgresDriver) throws {
         self.driver = driver
-        try driver.execute(sql: "BEGIN")
+        // READ WRITE: a dry run's session is read-only by default (`default_transaction_read_only`).
+        try driver.execute(sql: "BEGIN READ WRITE")
     }
 
     deinit {

@@ -1,4 +1,7 @@
 extension SQLiteDriver: SchemaDefinitionReading {
+    /// The snapshot's lines are exact: `SQLNormalizer` leaves string literals as written.
+    public func tableDetails(_ name: String) throws -> [String]? { nil }
+
     /// SQLite keeps each object's `CREATE` statement as written (with later `ALTER TABLE … ADD
     /// COLUMN`s spliced in) in `sqlite_schema`: that text is the definition.
     public func definition(kind: String, name: String) throws -> String? {

@@ -133,7 +133,7 @@ final class SQLiteSchemaReader {
         let columns = try query(
             "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?)", name
         ) { row in
-            var line = "column \(row.text(0) ?? "") \(SQLNormalizer.normalize(row.text(1) ?? ""))"
+            var line = "column \(DetailName.spelled(row.text(0) ?? "")) \(SQLNormalizer.normalize(row.text(1) ?? ""))"
             if row.integer(2) != 0 { line += " not null" }
             if let value = row.text(3) { line += " default \(SQLNormalizer.normalize(value))" }
             if row.integer(4) != 0 { line += " primary key \(row.integer(4))" }
