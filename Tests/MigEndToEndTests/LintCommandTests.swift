@@ -210,6 +210,31 @@ import Testing
             "\(json.stdout)")
     }
 
+    /// When no existing table can be filled, the first line says so rather than "0 generated rows
+    /// in each of 0 existing table(s)".
+    @Test func noFilledTableIsSaidInWords() throws {
+        let repo = try BranchRepository()
+        let shadowURL = try PostgresTestServer.url(database: "postgres")
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
+        )
+        try repo.git.write(
+            BranchRepository.path("0001_places"),
+            "-- mig:up\nCREATE TABLE places (id bigint, at point NOT NULL);\n-- mig:down\nDROP TABLE places;\n")
+        try repo.git.commit("places")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            BranchRepository.path("0002_index"), "-- mig:up\nCREATE INDEX places_id_idx ON places (id);\n-- mig:down\nSELECT 1;\n")
+        try repo.git.commit("index")
+
+        let lint = try repo.mig(["lint", "--measure"])
+        #expect(
+            lint.stdout.hasPrefix(
+                "measured in a shadow; no existing table could be filled with generated rows; "
+                    + "left empty: places (no value can be made for at (point))\n"), "\(lint.stdout)\(lint.stderr)")
+    }
+
     /// The measurement runs the SQL `mig up` runs: placeholders replaced, and each migration in
     /// its transaction, so `SET LOCAL` and a temporary table dropped at COMMIT work as they will.
     @Test func theMeasurementRunsMigrationsAsTheRealRunDoes() throws {
