@@ -63,7 +63,8 @@ struct Check: ParsableCommand {
         if let summary = report.shadow?.summary { Console.note(summary) }
         let compared = "head \(report.headCommit.short) against \(report.base) \(report.baseCommit.short) "
             + "(merge base \(report.mergeBase.short))"
-        Console.printMeasurements(report.measurements, generatedRows: report.generatedRows)
+        Console.printMeasurements(
+            report.measurements, generatedRows: report.generatedRows, skipped: report.measurementSkipped)
         guard !report.findings.isEmpty else {
             Console.print("ok: no problems found comparing \(compared)")
             return

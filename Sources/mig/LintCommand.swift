@@ -73,7 +73,8 @@ struct Lint: ParsableCommand {
     private func printText(_ report: LintReport) {
         let against = report.base.map { " against \($0)" } ?? ""
         let what = "\(report.files.count) migration(s)\(against)"
-        Console.printMeasurements(report.measurements, generatedRows: report.generatedRows)
+        Console.printMeasurements(
+            report.measurements, generatedRows: report.generatedRows, skipped: report.measurementSkipped)
         guard !report.findings.isEmpty else {
             Console.print("ok: no problems found in \(what)")
             return
@@ -81,26 +82,5 @@ struct Lint: ParsableCommand {
         Console.print(Console.describe(report.findings.map(\.diagnostic)))
         let errors = report.findings.filter { $0.diagnostic.severity == .error }.count
         Console.print("\(errors) error(s), \(report.findings.count - errors) warning(s) in \(what)")
-    }
-}
-
-extension Console {
-    /// `--measure`'s evidence in text: the rows generated first, then each statement that locked
-    /// or rewrote a table existing before the branch, or failed in the shadow.
-    static func printMeasurements(_ statements: [MeasuredStatement]?, generatedRows: [GeneratedRows]?) {
-        guard let statements else { return }
-        let filled = (generatedRows ?? []).filter { $0.skipped == nil }
-        let empty = (generatedRows ?? []).filter { $0.skipped != nil }
-        var rows =
-            filled.isEmpty && empty.isEmpty
-            ? "measured in a shadow; no table existed before the branch's migrations"
-            : "measured in a shadow with \(filled.first?.rows ?? 0) generated rows in each of \(filled.count) existing table(s)"
-        if !empty.isEmpty {
-            rows += "; left empty: " + empty.map { "\($0.table) (\($0.skipped ?? ""))" }.joined(separator: ", ")
-        }
-        print(rows)
-        for statement in statements where statement.affectsExistingTable {
-            print("\(statement.location): measured: \(statement.summary)")
-        }
     }
 }

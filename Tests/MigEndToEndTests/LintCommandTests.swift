@@ -201,5 +201,61 @@ import Testing
         #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("[shadow-failed]"), "\(check.stdout)")
         #expect(!check.stdout.contains("measured"))
+        #expect(
+            check.stdout.contains("note: measurement skipped: a migration failed in the shadow (see shadow-failed)"),
+            "\(check.stdout)")
+        let json = try repo.mig(["check", "--shadow", "--base", "main", "--format", "json"])
+        #expect(
+            json.stdout.contains("\"measurementSkipped\" : \"a migration failed in the shadow (see shadow-failed)\""),
+            "\(json.stdout)")
+    }
+
+    /// When no existing table can be filled, the first line says so rather than "0 generated rows
+    /// in each of 0 existing table(s)".
+    @Test func noFilledTableIsSaidInWords() throws {
+        let repo = try BranchRepository()
+        let shadowURL = try PostgresTestServer.url(database: "postgres")
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
+        )
+        try repo.git.write(
+            BranchRepository.path("0001_places"),
+            "-- mig:up\nCREATE TABLE places (id bigint, at point NOT NULL);\n-- mig:down\nDROP TABLE places;\n")
+        try repo.git.commit("places")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            BranchRepository.path("0002_index"), "-- mig:up\nCREATE INDEX places_id_idx ON places (id);\n-- mig:down\nSELECT 1;\n")
+        try repo.git.commit("index")
+
+        let lint = try repo.mig(["lint", "--measure"])
+        #expect(
+            lint.stdout.hasPrefix(
+                "measured in a shadow; no existing table could be filled with generated rows; "
+                    + "left empty: places (no value can be made for at (point))\n"), "\(lint.stdout)\(lint.stderr)")
+    }
+
+    /// The measurement runs the SQL `mig up` runs: placeholders replaced, and each migration in
+    /// its transaction, so `SET LOCAL` and a temporary table dropped at COMMIT work as they will.
+    @Test func theMeasurementRunsMigrationsAsTheRealRunDoes() throws {
+        let repo = try BranchRepository()
+        let shadowURL = try PostgresTestServer.url(database: "postgres")
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"sql\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n\n"
+                + "[placeholders]\ntable = \"people\"\n")
+        try repo.git.write("sql/V1__people.sql", "CREATE TABLE ${table} (id bigint);\n")
+        try repo.git.commit("people")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write(
+            "sql/V2__index.sql",
+            "SET LOCAL lock_timeout = '1s';\nCREATE TEMP TABLE staging (id bigint) ON COMMIT DROP;\n"
+                + "INSERT INTO staging SELECT id FROM ${table};\nCREATE INDEX people_id_idx ON ${table} (id);\n")
+        try repo.git.commit("index")
+
+        let check = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(check.status != 2, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("sql/V2__index.sql:4: measured: SHARE on people (existing table)"), "\(check.stdout)")
+        #expect(!check.stdout.contains("failed in the shadow"), "\(check.stdout)")
     }
 }

@@ -10,9 +10,10 @@ count=${1:-1000}
 runs=${2:-5}
 root=$(cd "$here/../.." && pwd)
 venv="$root/bench/work/squawk-venv"
-if [ ! -x "$venv/bin/squawk" ]; then
+squawk_version=2.70.0  # the version bench/lint/README.md's figures come from
+if [ ! -x "$venv/bin/squawk" ] || [ "$("$venv/bin/squawk" --version | awk '{print $2}')" != "$squawk_version" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet squawk-cli
+  "$venv/bin/pip" install --quiet "squawk-cli==$squawk_version"
 fi
 squawk="$venv/bin/squawk"
 work=$(mktemp -d)

@@ -29,6 +29,8 @@ public struct CheckReport: Sendable, Codable {
     public var measurements: [MeasuredStatement]?
     /// The rows generated before measuring, or why a table stayed empty.
     public var generatedRows: [GeneratedRows]?
+    /// With `--shadow` on PostgreSQL: why nothing was measured, when nothing was.
+    public var measurementSkipped: String?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
 }
@@ -116,17 +118,26 @@ public struct BranchChecker {
         }
         // Measured last, once the replays passed: a migration that fails there is a finding, not a stop.
         var measurement: LockMeasurement?
-        if let measure, configuration.migrations.dialect == .postgres, !catalogs.head.diagnostics.hasErrors,
-            !findings.contains(where: { $0.diagnostic.code == .shadowFailed }), lintTargets.contains(where: \.isLinted)
-        {
-            measurement = try LintRun.measure(lintTargets, head: catalogs.head, in: measure)
+        if let measure, configuration.migrations.dialect == .postgres {
+            if catalogs.head.diagnostics.hasErrors {
+                measurement = .skipped("the migrations have errors (see the findings)")
+            } else if findings.contains(where: { $0.diagnostic.code == .shadowFailed }) {
+                measurement = .skipped("a migration failed in the shadow (see shadow-failed)")
+            } else if !lintTargets.contains(where: \.isLinted) {
+                measurement = .skipped("the branch adds or changes no migration")
+            } else {
+                measurement = try LintRun.measure(
+                    lintTargets, head: catalogs.head, placeholders: placeholders, in: measure)
+            }
         }
         findings.sort { Self.order($0) < Self.order($1) }
         return CheckReport(
             base: context.baseName, baseCommit: context.base, headCommit: context.head, mergeBase: context.mergeBase,
             pathPrefix: context.projectPathInRepository, findings: findings,
-            shadow: cacheUse.replays > 0 ? cacheUse : nil, measurements: measurement?.statements,
-            generatedRows: measurement?.generatedRows)
+            shadow: cacheUse.replays > 0 ? cacheUse : nil,
+            measurements: measurement.flatMap { $0.skipped == nil ? $0.statements : nil },
+            generatedRows: measurement.flatMap { $0.skipped == nil ? $0.generatedRows : nil },
+            measurementSkipped: measurement?.skipped)
     }
 
     /// `order-drift` and `stale-schema`, from the shadow replays of base and head.

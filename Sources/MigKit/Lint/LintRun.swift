@@ -22,6 +22,8 @@ public struct LintReport: Sendable, Codable, DiagnosticReport {
     public let measurements: [MeasuredStatement]?
     /// With `--measure`: the rows generated in each existing table first, or why not.
     public let generatedRows: [GeneratedRows]?
+    /// With `--measure`: why nothing was measured, when nothing was.
+    public let measurementSkipped: String?
 
     public var hasErrors: Bool { findings.map(\.diagnostic).hasErrors }
     public var tool: String { "mig lint" }
@@ -33,9 +35,10 @@ public struct LintReport: Sendable, Codable, DiagnosticReport {
 public enum LintRun {
     /// Lints the scope's migrations; given a shadow, also measures the branch's migrations in it
     /// (PostgreSQL, branch scope only).
-    public static func run(project: Project, scope: LintScope, measureIn shadow: ShadowDatabaseFactory? = nil) throws
-        -> LintReport
-    {
+    public static func run(
+        project: Project, scope: LintScope, measureIn shadow: ShadowDatabaseFactory? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> LintReport {
         let linter = MigrationLinter(configuration: project.configuration)
         let directory = project.configuration.migrations.directory
         let context: BranchContext? =
@@ -72,22 +75,40 @@ public enum LintRun {
             guard project.configuration.migrations.dialect == .postgres, case .branch = scope, let context else {
                 throw LintSetupError.measureNeedsPostgresBranch
             }
-            measurement = try measure(targets, head: try context.workingCatalog(), in: shadow)
+            measurement = try measure(
+                targets, head: try context.workingCatalog(),
+                placeholders: Placeholders(project: project, environment: environment), in: shadow)
         }
         return LintReport(
             base: context?.baseName, pathPrefix: pathPrefix, files: targets.filter(\.isLinted).map(\.path),
-            findings: findings, measurements: measurement?.statements, generatedRows: measurement?.generatedRows)
+            findings: findings, measurements: measurement.flatMap { $0.skipped == nil ? $0.statements : nil },
+            generatedRows: measurement.flatMap { $0.skipped == nil ? $0.generatedRows : nil },
+            measurementSkipped: measurement?.skipped)
     }
 
     /// Replays head's migrations before the branch's in a PostgreSQL shadow, then measures the
-    /// branch's: `mig lint --measure` and `mig check --shadow`.
-    public static func measure(_ targets: [LintTarget], head: Catalog, in shadow: @escaping ShadowDatabaseFactory)
-        throws -> LockMeasurement
-    {
-        let branchTargets = targets.filter { $0.isLinted || $0.isNewOnBranch }
-        let onBranch = Set(branchTargets.map(\.script.path))
-        let before = head.migrations.filter { !onBranch.contains($0.up.path) }.map(\.up)
-        return try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: branchTargets)
+    /// branch's: `mig lint --measure` and `mig check --shadow`. The SQL is what `mig up` runs
+    /// (placeholders replaced); a migration or placeholder that fails there makes a measurement
+    /// skipped with the reason, not a stop, so the findings are still reported.
+    public static func measure(
+        _ targets: [LintTarget], head: Catalog, placeholders: Placeholders, in shadow: @escaping ShadowDatabaseFactory
+    ) throws -> LockMeasurement {
+        do {
+            let head = try placeholders.substitute(in: head)
+            let substituted = Dictionary(head.migrations.map { ($0.up.path, $0.up) }, uniquingKeysWith: { first, _ in first })
+            let branchTargets = targets.filter { $0.isLinted || $0.isNewOnBranch }.map {
+                LintTarget(
+                    script: substituted[$0.script.path] ?? $0.script, path: $0.path, isLinted: $0.isLinted,
+                    isNewOnBranch: $0.isNewOnBranch)
+            }
+            let onBranch = Set(branchTargets.map(\.script.path))
+            let before = head.migrations.filter { !onBranch.contains($0.up.path) }.map(\.up)
+            return try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: branchTargets)
+        } catch let error as PlaceholderError {
+            return .skipped(error.description)
+        } catch let error as DatabaseError {
+            return .skipped(error.description)
+        }
     }
 
     /// The branch comparison, or nil outside a Git repository.

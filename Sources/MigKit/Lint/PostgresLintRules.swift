@@ -460,17 +460,26 @@ private struct Walk {
 
 extension String.UTF8View {
     /// Whether `word` (ASCII letters) occurs, in any case: a byte scan, no copy of a large script.
+    /// Knuth–Morris–Pratt, so that a failed partial match resumes at the longest prefix of the
+    /// word that is still matched (`aab` in `aaab`).
     func containsCaseInsensitive(_ word: String) -> Bool {
         let needle = Array(word.lowercased().utf8)
-        guard let first = needle.first else { return true }
+        guard !needle.isEmpty else { return true }
+        // fallback[i]: the length of the longest proper prefix of needle[0...i] that is also its suffix.
+        var fallback = [Int](repeating: 0, count: needle.count)
+        var length = 0
+        for index in needle.indices.dropFirst() {
+            while length > 0, needle[index] != needle[length] { length = fallback[length - 1] }
+            if needle[index] == needle[length] { length += 1 }
+            fallback[index] = length
+        }
         var matched = 0
         for byte in self {
             let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            while matched > 0, lower != needle[matched] { matched = fallback[matched - 1] }
             if lower == needle[matched] {
                 matched += 1
                 if matched == needle.count { return true }
-            } else {
-                matched = lower == first ? 1 : 0
             }
         }
         return false

@@ -1,22 +1,30 @@
-/// What one statement did in the shadow: the table locks it held and the tables it rewrote.
+/// What one statement did in the shadow: the table locks it took and the tables it rewrote or
+/// emptied.
 public struct MeasuredStatement: Sendable, Codable, Equatable {
-    /// A lock on a table, as `pg_locks` names its mode (`ShareLock`, `AccessExclusiveLock`…).
+    /// A lock on a table, a view or a materialized view, as `pg_locks` names its mode
+    /// (`ShareLock`, `AccessExclusiveLock`…).
     public struct TableLock: Sendable, Codable, Equatable {
+        /// `table`, or `schema.table` outside `public`.
         public let table: String
         public let mode: String
         /// Whether the table existed before the branch's migrations.
         public let existing: Bool
     }
 
+    /// The file and line of the statement.
     public let location: SourceLocation
+    /// The locks the statement added to its migration's transaction, the strongest on each table
+    /// (a lock the transaction already held is not repeated).
     public let locks: [TableLock]
     /// Existing tables whose `relfilenode` changed: their data was rewritten.
     public let rewritten: [String]
+    /// Existing tables `TRUNCATE` gave new, empty storage (a new `relfilenode` too, no rewrite).
+    public let emptied: [String]
     /// False for statements that run outside a transaction: their locks end with them, before
     /// `pg_locks` can be read; rewrites are still seen.
     public let locksMeasured: Bool
     /// The database's message when the statement failed in the shadow (on the generated rows,
-    /// say); its transaction was rolled back and the next statements still ran.
+    /// say); its migration's transaction was rolled back and its later statements did not run.
     public let failure: String?
 
     /// "SHARE on users (existing table); users rewritten", the evidence beside a rule.
@@ -28,13 +36,14 @@ public struct MeasuredStatement: Sendable, Codable, Equatable {
         }
         if !locksMeasured { parts.append("locks not measured (runs outside a transaction)") }
         parts += rewritten.map { "\($0) rewritten" }
+        parts += emptied.map { "\($0) emptied (new storage)" }
         if let failure { parts.append("failed in the shadow: \(failure)") }
         return parts.joined(separator: "; ")
     }
 
     /// Whether the statement touched a table that existed before the branch, or failed.
     public var affectsExistingTable: Bool {
-        !rewritten.isEmpty || locks.contains(where: \.existing) || failure != nil
+        !rewritten.isEmpty || !emptied.isEmpty || locks.contains(where: \.existing) || failure != nil
     }
 }
 
@@ -42,15 +51,32 @@ public struct MeasuredStatement: Sendable, Codable, Equatable {
 public struct LockMeasurement: Sendable, Codable, Equatable {
     public let statements: [MeasuredStatement]
     public let generatedRows: [GeneratedRows]
+    /// Why nothing was measured (a merged migration failing in the shadow, say): a measurement
+    /// left out is said to be, never silently missing.
+    public let skipped: String?
+
+    init(statements: [MeasuredStatement], generatedRows: [GeneratedRows], skipped: String? = nil) {
+        self.statements = statements
+        self.generatedRows = generatedRows
+        self.skipped = skipped
+    }
+
+    /// A measurement not made, and why.
+    static func skipped(_ reason: String) -> LockMeasurement {
+        LockMeasurement(statements: [], generatedRows: [], skipped: reason)
+    }
 }
 
 /// Replays migrations in a PostgreSQL shadow and measures what each statement of the linted ones
-/// held: its own backend's relation locks from `pg_locks`, read inside the statement's transaction
-/// (locks last until it ends), and rewrites from each table's `relfilenode` before and after.
+/// held: its own backend's relation locks from `pg_locks`, read after the statement inside its
+/// migration's transaction (locks last until it ends), and rewrites from each table's
+/// `relfilenode` before and after.
 ///
-/// The migrations before the branch's are applied first, so "existing table" means what it means
-/// in production, and their tables get generated rows, so that rewrites, index builds and
-/// validations work through data. Measured, not guessed: no rule decides what PostgreSQL locks here.
+/// Each migration runs as `mig up` runs it: in one transaction, or statement by statement when it
+/// cannot run in one. The migrations before the branch's are applied first, so "existing table"
+/// means what it means in production, and their tables get generated rows, so that rewrites,
+/// index builds and validations work through data. Measured, not guessed: no rule decides what
+/// PostgreSQL locks here.
 public struct PostgresLockMeter {
     private let makeDatabase: ShadowDatabaseFactory
     /// Rows generated in each existing table before the branch's migrations run.
@@ -61,62 +87,76 @@ public struct PostgresLockMeter {
         self.rowsPerTable = rowsPerTable
     }
 
-    /// Applies `before`'s up scripts, fills their tables, then runs `targets` statement by
-    /// statement, measuring the linted ones.
+    /// Applies `before`'s up scripts, fills their tables, then runs `targets`, measuring the
+    /// linted ones. A merged migration that fails, or a script that cannot be read, throws.
     public func measure(before: [Script], targets: [LintTarget]) throws -> LockMeasurement {
         guard let database = try makeDatabase() as? PostgresDriver else {
             throw LintSetupError.measureNeedsPostgresBranch
         }
         let reader = PostgresSQLReader()
         for script in before {
-            for statement in try read(script, with: reader).statements { try database.execute(statement, of: script) }
+            let reading = try read(script, with: reader)
+            let wrapped = TransactionMode(script: script, reading: reading) == .wrapped
+            if wrapped { try database.execute(sql: "BEGIN") }
+            for statement in reading.statements { try database.execute(statement, of: script) }
+            if wrapped { try database.execute(sql: "COMMIT") }
         }
         let generated = try PostgresRowFiller(database: database, rows: rowsPerTable).fill()
-        let existing = try relfilenodes(database)
+        let tables = TableCatalog(database: database)
+        let existing = try tables.relfilenodes()
         var measured: [MeasuredStatement] = []
         for target in targets {
             let reading = try read(target.script, with: reader)
-            let mode = TransactionMode(script: target.script, reading: reading)
+            let wrapped = TransactionMode(script: target.script, reading: reading) == .wrapped
+            var statements: [MeasuredStatement] = []
+            if wrapped { try database.execute(sql: "BEGIN") }
             for statement in reading.statements {
-                let measurable =
-                    statement.kind == .ordinary && { if case .selfManaged = mode { false } else { true } }()
-                let before = try relfilenodes(database)
-                var locks: [MeasuredStatement.TableLock] = []
+                let before = try tables.relfilenodes()
+                let held: Set<[String]> = try wrapped ? Set(tables.locks().map(\.key)) : []
                 var failure: String?
-                if measurable {
-                    try database.execute(sql: "BEGIN")
-                    do {
-                        try database.execute(statement, of: target.script)
-                        locks = try tableLocks(database).map {
-                            .init(table: $0.0, mode: $0.1, existing: existing[$0.0] != nil)
-                        }
-                        try database.execute(sql: "COMMIT")
-                    } catch {
-                        failure = Self.message(of: error)
-                        try database.execute(sql: "ROLLBACK")
-                    }
-                } else {
-                    do {
-                        try database.execute(statement, of: target.script)
-                    } catch {
-                        failure = Self.message(of: error)
-                        // Ends a script's own transaction the failure aborted; only a warning otherwise.
-                        try? database.execute(sql: "ROLLBACK")
-                    }
+                do {
+                    try database.execute(statement, of: target.script)
+                } catch {
+                    failure = Self.message(of: error)
+                    // Ends the migration's transaction (or a script's own) the failure aborted.
+                    try? database.execute(sql: "ROLLBACK")
                 }
-                guard target.isLinted else { continue }
-                let after = try relfilenodes(database)
-                let rewritten = existing.keys.filter {
-                    before[$0] != nil && after[$0] != nil && before[$0] != after[$0]
-                }.sorted()
-                measured.append(
+                let locks =
+                    try wrapped && failure == nil
+                    ? tables.strongest(tables.locks().filter { !held.contains($0.key) }, existing: existing) : []
+                let after = try tables.relfilenodes()
+                let changed = existing.keys.filter {
+                    guard let old = before[$0], let new = after[$0] else { return false }
+                    return old.relfilenode != new.relfilenode
+                }
+                let names = changed.compactMap { after[$0]?.name }.sorted()
+                let truncated = Self.isTruncate(statement.text)
+                statements.append(
                     MeasuredStatement(
                         location: SourceLocation(
                             path: target.path, line: target.script.fileLine(forScriptLine: statement.startLine)),
-                        locks: locks, rewritten: rewritten, locksMeasured: measurable, failure: failure))
+                        locks: locks, rewritten: truncated ? [] : names, emptied: truncated ? names : [], locksMeasured: wrapped,
+                        failure: failure))
+                if wrapped, failure != nil { break }
             }
+            if wrapped, statements.last?.failure == nil {
+                do {
+                    try database.execute(sql: "COMMIT")
+                } catch {
+                    // A deferred constraint checked at COMMIT: the migration's last statement carries it.
+                    try? database.execute(sql: "ROLLBACK")
+                    if let last = statements.popLast() {
+                        statements.append(last.failing("at COMMIT: \(Self.message(of: error))"))
+                    }
+                }
+            }
+            if target.isLinted { measured += statements }
         }
         return LockMeasurement(statements: measured, generatedRows: generated)
+    }
+
+    private static func isTruncate(_ text: String) -> Bool {
+        text.drop { !$0.isLetter }.prefix { $0.isLetter }.uppercased() == "TRUNCATE"
     }
 
     private static func message(of error: any Error) -> String {
@@ -131,16 +171,73 @@ public struct PostgresLockMeter {
                 message: error.message, path: script.path, line: script.fileLine(forScriptLine: error.line))
         }
     }
+}
 
-    /// The user tables' `relfilenode`s by name (partitioned tables have none of their own).
-    private func relfilenodes(_ database: PostgresDriver) throws -> [String: String] {
+extension MeasuredStatement {
+    /// The same statement, failed with `failure`.
+    fileprivate func failing(_ failure: String) -> MeasuredStatement {
+        MeasuredStatement(
+            location: location, locks: locks, rewritten: rewritten, emptied: emptied, locksMeasured: locksMeasured,
+            failure: failure)
+    }
+}
+
+/// The shadow's tables, views and materialized views as the meter follows them: by `pg_class`
+/// oid, so that same-named tables of two schemas stay apart and a table renamed on the branch
+/// is still the existing one; mig's own history tables left out.
+private struct TableCatalog {
+    let database: PostgresDriver
+
+    /// A relation's name as shown and its storage.
+    struct Storage: Equatable {
+        let name: String
+        let relfilenode: String
+    }
+
+    /// `table`, or `schema.table` outside `public`.
+    private static let shownName = "CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END"
+
+    /// User tables, partitioned tables, views and materialized views, without mig's own tables.
+    private var relations: String {
+        let history = database.history
+        let schema = quoteLiteral(history.schema ?? history.defaultSchema ?? "public")
+        let own = history.ownTables.sorted().map(quoteLiteral).joined(separator: ", ")
+        return """
+            c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND n.nspname NOT LIKE 'pg_toast%' AND NOT (n.nspname = \(schema) AND c.relname IN (\(own)))
+            """
+    }
+
+    /// Each relation's storage by oid (partitioned tables and views have none of their own: 0).
+    func relfilenodes() throws -> [String: Storage] {
         let result = try database.connection.execute(
             """
-            SELECT c.relname, c.relfilenode::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-              AND n.nspname NOT LIKE 'pg_toast%' AND c.relname <> 'mig_history'
+            SELECT c.oid::text, \(Self.shownName), c.relfilenode::text
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE \(relations)
             """, parameters: [])
-        return Dictionary(result.rows.map { ($0[0] ?? "", $0[1] ?? "") }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            result.rows.map { ($0[0] ?? "", Storage(name: $0[1] ?? "", relfilenode: $0[2] ?? "")) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A relation lock this backend holds: the relation's oid and the mode.
+    struct Lock {
+        let oid: String
+        let name: String
+        let mode: String
+        /// The lock whatever the relation is called now (a rename keeps the oid).
+        var key: [String] { [oid, mode] }
+    }
+
+    /// This backend's relation locks on the relations followed.
+    func locks() throws -> [Lock] {
+        let result = try database.connection.execute(
+            """
+            SELECT c.oid::text, \(Self.shownName), l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND \(relations)
+            """, parameters: [])
+        return result.rows.map { Lock(oid: $0[0] ?? "", name: $0[1] ?? "", mode: $0[2] ?? "") }
     }
 
     /// PostgreSQL's table lock modes, weakest first ("Explicit Locking", table 13.2).
@@ -149,23 +246,17 @@ public struct PostgresLockMeter {
         "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock",
     ]
 
-    /// This backend's strongest lock on each user table it holds one on.
-    private func tableLocks(_ database: PostgresDriver) throws -> [(String, String)] {
-        let result = try database.connection.execute(
-            """
-            SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND c.relkind IN ('r', 'p')
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-            """, parameters: [])
-        var strongest: [String: String] = [:]
-        for row in result.rows {
-            let (table, mode) = (row[0] ?? "", row[1] ?? "")
-            let rank = Self.strength.firstIndex(of: mode) ?? 0
-            if strongest[table].map({ (Self.strength.firstIndex(of: $0) ?? 0) < rank }) ?? true {
-                strongest[table] = mode
+    /// The strongest of `locks` on each relation, by name.
+    func strongest(_ locks: [Lock], existing: [String: Storage]) -> [MeasuredStatement.TableLock] {
+        var strongest: [String: Lock] = [:]
+        for lock in locks {
+            let rank = Self.strength.firstIndex(of: lock.mode) ?? 0
+            if strongest[lock.oid].map({ (Self.strength.firstIndex(of: $0.mode) ?? 0) < rank }) ?? true {
+                strongest[lock.oid] = lock
             }
         }
-        return strongest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return strongest.values.sorted { ($0.name, $0.oid) < ($1.name, $1.oid) }.map {
+            .init(table: $0.name, mode: $0.mode, existing: existing[$0.oid] != nil)
+        }
     }
 }

@@ -1,6 +1,7 @@
 /// What `--measure` put into a table that existed before the branch, so that a rewrite, an
 /// index build or a validation in the shadow works through rows, as it will in production.
 public struct GeneratedRows: Sendable, Codable, Equatable {
+    /// `table`, or `schema.table` outside `public`.
     public let table: String
     public let rows: Int
     /// Why the table stayed empty: a column mig cannot make a value for, or the database's
@@ -24,6 +25,8 @@ struct PostgresRowFiller {
         let type: String
         let category: String
         let notNull: Bool
+        /// A length limit (`varchar(n)`, `char(n)`): a value too long must fail, not be cut short.
+        let hasLength: Bool
         /// Identity, generated or with a default: PostgreSQL gives the value.
         let hasOwnValue: Bool
         /// `schema.table` and column a single-column foreign key points at.
@@ -44,9 +47,9 @@ struct PostgresRowFiller {
                     try database.execute(sql: "ROLLBACK")
                     throw Unfillable(reason: (error as? DatabaseError)?.message ?? "\(error)")
                 }
-                filled.append(GeneratedRows(table: table.name, rows: rows, skipped: nil))
+                filled.append(GeneratedRows(table: table.shown, rows: rows, skipped: nil))
             } catch let unfillable as Unfillable {
-                filled.append(GeneratedRows(table: table.name, rows: 0, skipped: unfillable.reason))
+                filled.append(GeneratedRows(table: table.shown, rows: 0, skipped: unfillable.reason))
             }
         }
         return filled
@@ -60,10 +63,13 @@ struct PostgresRowFiller {
         let schema: String
         let name: String
         var quoted: String { quoteIdentifier(schema) + "." + quoteIdentifier(name) }
+        /// `table`, or `schema.table` outside `public`, as the measured statements name it.
+        var shown: String { schema == "public" ? name : "\(schema).\(name)" }
     }
 
-    /// The user tables (not partitioned parents, whose rows live in their partitions), each
-    /// after the tables its foreign keys reference (a cycle keeps the catalog's order).
+    /// The user tables (not partitioned parents, whose rows live in their partitions, nor an
+    /// extension's own tables, whose rows are the extension's), each after the tables its foreign
+    /// keys reference (a cycle keeps the catalog's order).
     private func tablesParentsFirst() throws -> [Table] {
         let result = try database.connection.execute(
             """
@@ -73,6 +79,8 @@ struct PostgresRowFiller {
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
               AND n.nspname NOT LIKE 'pg_toast%'
+              AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                                AND d.deptype = 'e')
             ORDER BY c.oid
             """, parameters: [])
         let entries = result.rows.map { row in
@@ -82,11 +90,13 @@ struct PostgresRowFiller {
             [table.name, table.quoted, quoteIdentifier(table.name), "\(table.schema).\(table.name)"]
         }
         var ordered: [Table] = []
+        var placed: Set<String> = []
         var waiting = entries
         while !waiting.isEmpty {
-            let placed = Set(ordered.flatMap(regclass))
             let ready = waiting.firstIndex { entry in entry.parents.allSatisfy { placed.contains(String($0)) } } ?? 0
-            ordered.append(waiting.remove(at: ready).table)
+            let table = waiting.remove(at: ready).table
+            ordered.append(table)
+            placed.formUnion(regclass(table))
         }
         return ordered
     }
@@ -94,7 +104,7 @@ struct PostgresRowFiller {
     private func columns(of table: Table) throws -> [Column] {
         let result = try database.connection.execute(
             """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typcategory, a.attnotnull,
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typcategory, a.attnotnull, a.atttypmod > 0,
                    a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '',
                    (SELECT f.confrelid::regclass::text || ' ' || r.attname FROM pg_constraint f
                       JOIN pg_attribute r ON r.attrelid = f.confrelid AND r.attnum = f.confkey[1]
@@ -104,13 +114,13 @@ struct PostgresRowFiller {
             ORDER BY a.attnum
             """, parameters: [table.quoted])
         return result.rows.map { row in
-            let reference = (row[5] ?? nil).map { text in
+            let reference = (row[6] ?? nil).map { text in
                 let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
                 return (table: parts[0], column: parts.count > 1 ? parts[1] : "")
             }
             return Column(
                 name: row[0] ?? "", type: row[1] ?? "", category: row[2] ?? "", notNull: row[3] == "t",
-                hasOwnValue: row[4] == "t", references: reference)
+                hasLength: row[4] == "t", hasOwnValue: row[5] == "t", references: reference)
         }
     }
 
@@ -125,7 +135,9 @@ struct PostgresRowFiller {
         let expression: String? =
             switch column.category {
             case "N": "g::\(type)"
-            case "S": "('r' || g)::\(type)"
+            // Assigned, not cast: a cast would cut `r100` to `r10` in a varchar(3), and a UNIQUE column
+            // would then refuse the rows; digits alone fit in fewer characters.
+            case "S": column.hasLength ? "g::text" : "('r' || g)::\(type)"
             case "B": "(g % 2 = 0)"
             case "D": "(timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute')::\(type)"
             case "T": "(g * interval '1 second')::\(type)"

@@ -27,7 +27,7 @@ final class SQLiteRebuildTracker {
     /// `INSERT INTO target [(columns)] SELECT list FROM source`, as a rebuild copies rows.
     private struct Copy {
         let source: String
-        let selectList: [String]
+        let selectList: SQLiteCopyReader.SelectList
         let insertColumns: [String]?
         let line: Int
     }
@@ -41,12 +41,12 @@ final class SQLiteRebuildTracker {
             return []
         }
         var hits: [LintHit] = []
-        var dropped: [String: [String]] = [:]
-        var renamedAway: [String: (table: String, columns: [String])] = [:]
+        var dropped: [String: [Column]] = [:]
+        var renamedAway: [String: (table: String, columns: [Column])] = [:]
         var copies: [String: Copy] = [:]
         for (statement, code) in zip(statements, codes) {
             if let match = code.firstMatch(of: drop) {
-                let table = Self.name(match.output.1)
+                let table = SQLiteCopyReader.tableName(match.output.1)
                 if let columns = scratch.columns(of: table) { dropped[table] = columns }
                 // The other recipe ends here: `table` held the old rows under a temporary name.
                 if let old = renamedAway.removeValue(forKey: table), let columns = scratch.columns(of: old.table) {
@@ -55,43 +55,51 @@ final class SQLiteRebuildTracker {
                         line: statement.startLine)
                 }
             } else if let match = code.firstMatch(of: rename) {
-                let (from, to) = (Self.name(match.output.1), Self.name(match.output.2))
+                let (from, to) = (SQLiteCopyReader.tableName(match.output.1), SQLiteCopyReader.tableName(match.output.2))
                 if let had = dropped.removeValue(forKey: to), let columns = scratch.columns(of: from) {
                     hits += lost(
                         table: to, had: had, now: columns, copy: copies[from], from: to, line: statement.startLine)
                 } else if let columns = scratch.columns(of: from) {
                     renamedAway[to] = (from, columns)
                 }
-            } else if let match = code.firstMatch(of: insertSelect) {
-                copies[Self.name(match.output.1)] = Copy(
-                    source: Self.name(match.output.4), selectList: Self.identifiers(match.output.3),
-                    insertColumns: match.output.2.map(Self.identifiers), line: statement.startLine)
+            } else if let match = Self.literalsKept(statement.text).firstMatch(of: insertSelect) {
+                copies[SQLiteCopyReader.tableName(match.output.1)] = Copy(
+                    source: SQLiteCopyReader.tableName(match.output.4),
+                    selectList: SQLiteCopyReader.selectList(match.output.3),
+                    insertColumns: match.output.2.map(SQLiteCopyReader.columnNames), line: statement.startLine)
             }
             scratch.run(statement.text)
         }
         return hits
     }
 
-    /// The hit when `table`, rebuilt, no longer has all of `had`.
-    private func lost(table: String, had: [String], now: [String], copy: Copy?, from source: String, line: Int)
+    private typealias Column = SQLiteScratchDatabase.Column
+
+    /// The hit when `table`, rebuilt, no longer has all of `had`. A generated column is kept when
+    /// the new table has it (it is computed, not copied); `SELECT *` copies by position, so a
+    /// column is kept when the insert has a place for it, whatever that place is named.
+    private func lost(table: String, had: [Column], now: [Column], copy: Copy?, from source: String, line: Int)
         -> [LintHit]
     {
         let copy = copy.flatMap { $0.source == source ? $0 : nil }
-        let kept: (String) -> Bool = { column in
-            guard let copy else { return now.contains(column) }
-            if copy.selectList == ["*"] { return (copy.insertColumns ?? now).contains(column) }
-            return copy.selectList.contains(column)
-        }
-        let lost = had.filter { !kept($0) }
+        let names = now.map(\.name)
+        let places = copy?.insertColumns?.count ?? now.filter { !$0.isGenerated }.count
+        let lost = had.enumerated().filter { position, column in
+            guard let copy, !column.isGenerated else { return !names.contains(column.name) }
+            switch copy.selectList {
+            case .star: return position >= places
+            case .columns(let read): return !read.contains(column.name)
+            }
+        }.map(\.element)
         guard !lost.isEmpty else { return [] }
         let (one, many) = lost.count == 1 ? ("it", "such column") : ("them", "such columns")
         let what =
-            copy == nil
+            copy == nil || lost.allSatisfy(\.isGenerated)
             ? "the new table has no \(many)" : "the INSERT … SELECT that fills the new table does not copy \(one)"
         return [
             LintHit(
                 rule: .sqliteRebuildLosesColumn, line: copy?.line ?? line,
-                message: "the rebuild of \(table) loses \(lost.joined(separator: ", ")): \(what)")
+                message: "the rebuild of \(table) loses \(lost.map(\.name).joined(separator: ", ")): \(what)")
         ]
     }
 
@@ -128,23 +136,20 @@ final class SQLiteRebuildTracker {
 
     // MARK: - Reading statements
 
-    private let drop = /^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([\w"`\[\].]+)/.ignoresCase()
-    private let rename = /^\s*ALTER\s+TABLE\s+([\w"`\[\].]+)\s+RENAME\s+TO\s+([\w"`\[\].]+)/.ignoresCase()
-    private let insertSelect =
-        /^\s*(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO\s+([\w"`\[\].]+)\s*(?:\(([^)]*)\))?\s*SELECT\s+(?:DISTINCT\s+|ALL\s+)?([\s\S]*?)\s+FROM\s+([\w"`\[\].]+)/
+    /// The statement without comments and with every string literal emptied to `''`: a literal
+    /// stays a value (`'' email` is not a column), though its text cannot pass for SQL.
+    private static func literalsKept(_ text: String) -> String {
+        text.replacing(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//) { $0.output.hasPrefix("'") ? "''" : " " }
+    }
+
+    // A table name: `users`, `"my users"`, `main.[users]` (a doubled quote stands for itself).
+    private let drop =
+        /^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?((?:(?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+)\s*\.\s*)?(?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+))/
         .ignoresCase()
-
-    /// A table name without quotes or `main.`, lowercased.
-    private static func name(_ text: Substring) -> String {
-        let parts = text.split(separator: ".").map {
-            $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"`[]")).lowercased()
-        }
-        return parts.last ?? ""
-    }
-
-    /// The identifiers of a list (`id, "email", lower(name) AS name`), lowercased; `*` stays.
-    private static func identifiers(_ text: Substring) -> [String] {
-        if text.trimmingCharacters(in: .whitespaces) == "*" { return ["*"] }
-        return text.split { !($0.isLetter || $0.isNumber || $0 == "_") }.map { $0.lowercased() }
-    }
+    private let rename =
+        /^\s*ALTER\s+TABLE\s+((?:(?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+)\s*\.\s*)?(?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+))\s+RENAME\s+TO\s+((?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+))/
+        .ignoresCase()
+    private let insertSelect =
+        /^\s*(?:INSERT|REPLACE)\s+(?:OR\s+\w+\s+)?INTO\s+((?:(?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+)\s*\.\s*)?(?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+))\s*(?:\(([^)]*)\))?\s*SELECT\s+(?:DISTINCT\s+|ALL\s+)?([\s\S]*?)\s+FROM\s+((?:(?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+)\s*\.\s*)?(?:(?:"[^"]*")+|`[^`]*`|\[[^\]]*\]|\w+))/
+        .ignoresCase()
 }

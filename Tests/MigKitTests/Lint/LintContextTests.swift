@@ -119,12 +119,89 @@ import Testing
 
     /// Lints `sql` as a SQLite migration after a merged one that created users (id, name, email).
     private func sqliteRebuildRules(_ sql: String) -> [LintRule] {
+        sqliteRebuildFindings(sql).compactMap(\.rule)
+    }
+
+    /// The findings of `sql` as a SQLite migration after the merged `merged`.
+    private func sqliteRebuildFindings(_ sql: String, after merged: Script = createUsers) -> [Diagnostic] {
         var configuration = Configuration()
         configuration.migrations.dialect = .sqlite
         return MigrationLinter(configuration: configuration).lint([
-            LintTarget(script: Self.createUsers, path: "a", isLinted: false, isNewOnBranch: false),
+            LintTarget(script: merged, path: "a", isLinted: false, isNewOnBranch: false),
             LintTarget(script: Script(path: "0002.sql", startLine: 1, sql: sql), path: "b", isNewOnBranch: true),
-        ]).compactMap(\.rule)
+        ])
+    }
+
+    @Test func aQualifiedStarCopiesEveryColumn() {
+        for star in ["u.*", "users.*", "main.users.*"] {
+            let from = star == "u.*" ? "users u" : "users"
+            let rebuild = """
+                CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT, email TEXT);
+                INSERT INTO new_users SELECT \(star) FROM \(from);
+                DROP TABLE users;
+                ALTER TABLE new_users RENAME TO users;
+                """
+            #expect(sqliteRebuildRules(rebuild).isEmpty, "\(star)")
+        }
+    }
+
+    @Test func aStarCopiesByPositionSoARenamedColumnIsNotLost() {
+        for insert in ["new_users", "new_users (id, full_name, email)"] {
+            let rebuild = """
+                CREATE TABLE new_users (id INTEGER PRIMARY KEY, full_name TEXT, email TEXT);
+                INSERT INTO \(insert) SELECT * FROM users;
+                DROP TABLE users;
+                ALTER TABLE new_users RENAME TO users;
+                """
+            #expect(sqliteRebuildRules(rebuild).isEmpty, "\(insert)")
+        }
+        let fewer = """
+            CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT);
+            INSERT INTO new_users SELECT * FROM users;
+            DROP TABLE users;
+            ALTER TABLE new_users RENAME TO users;
+            """
+        #expect(sqliteRebuildFindings(fewer).map(\.message).contains { $0.contains("loses email") })
+    }
+
+    @Test func anAliasIsNotACopyOfTheColumnItNames() {
+        let rebuild = """
+            CREATE TABLE new_users (id INTEGER PRIMARY KEY, name TEXT, email TEXT);
+            INSERT INTO new_users (id, name, email) SELECT id, name, {{email}} FROM users;
+            DROP TABLE users;
+            ALTER TABLE new_users RENAME TO users;
+            """
+        for lost in ["NULL AS email", "'' AS email", "'' email", "CAST(NULL AS TEXT) AS email"] {
+            let messages = sqliteRebuildFindings(rebuild.replacing("{{email}}", with: lost)).map(\.message)
+            #expect(messages.count == 1 && messages[0].contains("loses email"), "\(lost): \(messages)")
+        }
+        for kept in ["lower(email) AS email", "u.email AS e", "coalesce(email, '') email", "\"email\""] {
+            let from = rebuild.replacing("{{email}}", with: kept).replacing("FROM users;", with: "FROM users u;")
+            #expect(sqliteRebuildRules(from).isEmpty, "\(kept)")
+        }
+    }
+
+    @Test func quotedNamesWithSpacesAndGeneratedColumnsAreFollowed() {
+        let merged = Script(
+            path: "0001_users.sql", startLine: 1,
+            sql: """
+                CREATE TABLE "app users" (id INTEGER PRIMARY KEY, "first name" TEXT, email TEXT,
+                    lower_email TEXT GENERATED ALWAYS AS (lower(email)));
+                """)
+        let rebuild = """
+            CREATE TABLE "new users" (id INTEGER PRIMARY KEY, "first name" TEXT, email TEXT{{generated}});
+            INSERT INTO "new users" (id, "first name", email) SELECT id, "first name", email FROM "app users";
+            DROP TABLE "app users";
+            ALTER TABLE "new users" RENAME TO "app users";
+            """
+        let messages = sqliteRebuildFindings(rebuild.replacing("{{generated}}", with: ""), after: merged).map(\.message)
+        #expect(messages.count == 1, "\(messages)")
+        #expect(messages.allSatisfy { $0.hasPrefix("the rebuild of app users loses lower_email: the new table has no such column") })
+        let kept = rebuild.replacing("{{generated}}", with: ", lower_email TEXT GENERATED ALWAYS AS (lower(email))")
+        #expect(sqliteRebuildFindings(kept, after: merged).isEmpty)
+        let withoutName = rebuild.replacing("{{generated}}", with: ", lower_email TEXT GENERATED ALWAYS AS (lower(email))")
+            .replacing(#"SELECT id, "first name", email"#, with: "SELECT id, 'first name', email")
+        #expect(sqliteRebuildFindings(withoutName, after: merged).map(\.message).contains { $0.contains("loses first name") })
     }
 
     @Test func aRebuildWhoseNewTableLacksAColumnOfTheMergedTableLosesIt() {

@@ -10,7 +10,7 @@ import Foundation
 public final class PostgresDriver: DatabaseDriver {
     public let dialect = Dialect.postgres
     let connection: PostgresConnection
-    private let history: PostgresHistoryTable
+    let history: PostgresHistoryTable
     private let lock: PostgresMigrationLock
     /// mig's own settings (timeouts), applied after connecting and again after each session reset.
     private let sessionSettings: [(String, String)]

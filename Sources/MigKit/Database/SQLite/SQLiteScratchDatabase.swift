@@ -16,14 +16,26 @@ final class SQLiteScratchDatabase {
         (try? connection.execute(sql)) != nil
     }
 
-    /// The table's columns in order, lowercased (SQLite compares names without case); nil when
-    /// there is no such table.
-    func columns(of table: String) -> [String]? {
-        guard let statement = try? connection.prepare("SELECT name FROM pragma_table_info(?)"),
+    /// A column as a rebuild sees it: a generated one is computed, never copied.
+    struct Column: Equatable {
+        let name: String
+        let isGenerated: Bool
+    }
+
+    /// The table's columns in order, generated ones included and names lowercased (SQLite
+    /// compares names without case); nil when there is no such table. `pragma_table_xinfo`
+    /// rather than `pragma_table_info`, which leaves generated columns out; a virtual table's
+    /// hidden columns (hidden 1) are not the table's own.
+    func columns(of table: String) -> [Column]? {
+        guard
+            let statement = try? connection.prepare(
+                "SELECT name, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid"),
             (try? statement.bind([.text(table)])) != nil,
-            let names = try? statement.rows({ $0.text(0)?.lowercased() ?? "" }),
-            !names.isEmpty
+            let columns = try? statement.rows({
+                Column(name: $0.text(0)?.lowercased() ?? "", isGenerated: $0.integer(1) >= 2)
+            }),
+            !columns.isEmpty
         else { return nil }
-        return names
+        return columns
     }
 }
