@@ -101,7 +101,7 @@ public struct PostgresSQLReader: SQLReader {
         }
         let node: PostgresStatementNode
         do {
-            node = try PostgresStatementNode.first(inTree: PgQuery.parse(text, start..<range.upperBound))
+            node = PostgresStatementNode.first(inTree: try PgQuery.parse(text, start..<range.upperBound))
         } catch {
             throw SQLReadError(line: line, message: "PostgreSQL's parser cannot read this statement: \(error)")
         }
