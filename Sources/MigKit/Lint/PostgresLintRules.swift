@@ -104,12 +104,17 @@ struct PostgresLintRules: ScriptLintRules {
         memory.keepFacts(of: scratch)
     }
 
-    /// Each statement parsed on its own (a `COPY`'s data is not SQL), then the rules in order.
+    /// Each statement's parse tree (the reader's, else parsed on its own: a `COPY`'s data is not
+    /// SQL), then the rules in order.
     func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
         var nodes: [(node: PostgresLintNode, line: Int)] = []
         var problems: [LintHit] = []
         for statement in reading.statements {
             problems += Self.longIdentifiers(in: statement.text, line: statement.startLine)
+            if let tree = statement.tree {
+                nodes.append((PostgresLintNode(tree), statement.startLine))
+                continue
+            }
             do {
                 let text = SQLText(statement.text)
                 let tree = try PgQuery.parse(text, 0..<text.bytes.count)

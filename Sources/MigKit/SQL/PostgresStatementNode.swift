@@ -20,11 +20,6 @@ enum PostgresStatementNode: Equatable {
     case alwaysOutsideTransaction(String)
     case other
 
-    /// The first statement of a parse tree.
-    static func first(inTree tree: PgJSON) -> PostgresStatementNode {
-        tree.statements.first.map(PostgresStatementNode.init) ?? .other
-    }
-
     /// Statements that never run inside a transaction block, by node name.
     private static let outsideTransaction = [
         "AlterSystemStmt": "ALTER SYSTEM", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
