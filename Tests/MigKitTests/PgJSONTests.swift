@@ -14,7 +14,9 @@ import Testing
     }
 
     @Test func readsNodesListsAndScalars() throws {
-        let value = try parse(#"{"stmts":[{"stmt":{"DropStmt":{"missing_ok":true,"behavior":"DROP_RESTRICT","n":-1.5e3,"x":null,"o":{},"l":[]}}}]}"#)
+        let value = try parse(
+            #"{"stmts":[{"stmt":{"DropStmt":{"missing_ok":true,"behavior":"DROP_RESTRICT","n":-1.5e3,"x":null,"o":{},"l":[]}}}]}"#
+        )
         let statement = try #require(value.statements.first)
         let node = try #require(statement.node)
         #expect(node.name == "DropStmt")

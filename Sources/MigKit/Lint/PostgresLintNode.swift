@@ -50,7 +50,8 @@ enum PostgresLintNode {
         case "AlterTableStmt":
             self = .alterTable(
                 table: relation,
-                commands: (fields["cmds"]?.array ?? []).compactMap { $0["AlterTableCmd"].map(PgAlterTableCommand.init) })
+                commands: (fields["cmds"]?.array ?? []).compactMap { $0["AlterTableCmd"].map(PgAlterTableCommand.init) }
+            )
         case "DropStmt":
             self = .drop(
                 kind: fields["removeType"]?.string ?? "",

@@ -170,7 +170,8 @@ enum PgJSON: Sendable {
                         index += 2
                         let low = try hex4()
                         scalar =
-                            (0xDC00..<0xE000).contains(low) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
+                            (0xDC00..<0xE000).contains(low)
+                            ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
                     }
                     decoded.append(contentsOf: String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
                 default: decoded.append(escape)

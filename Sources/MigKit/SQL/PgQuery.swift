@@ -60,7 +60,9 @@ enum PgQuery {
             } else if let json = result.parse_tree {
                 let count = strlen(json)
                 let read = json.withMemoryRebound(to: UInt8.self, capacity: count) { bytes in
-                    Result { () throws(PgJSON.Malformed) in try PgJSON.parse(UnsafeBufferPointer(start: bytes, count: count)) }
+                    Result { () throws(PgJSON.Malformed) in
+                        try PgJSON.parse(UnsafeBufferPointer(start: bytes, count: count))
+                    }
                 }
                 switch read {
                 case .success(let value): tree = value
