@@ -1,11 +1,9 @@
-import Foundation
-
 /// The parse-tree nodes of one statement that the PostgreSQL lint rules read, decoded from
-/// libpg_query's JSON (`pg_query_parse`); every other statement is `.other`.
+/// libpg_query's parse tree (`pg_query_parse`); every other statement is `.other`.
 ///
 /// Only the fields a rule needs are decoded; names follow the parse tree's so that a rule can be
 /// checked against PostgreSQL's `parsenodes.h`.
-enum PostgresLintNode: Decodable {
+enum PostgresLintNode {
     case createTable(table: PgRangeVar, elements: [PgTableElement], ifNotExists: Bool)
     case createTableAs(table: PgRangeVar)
     case createIndex(PgIndexStatement)
@@ -28,201 +26,152 @@ enum PostgresLintNode: Decodable {
     case alterEnum(type: String, newValue: String?, neighbour: String?, oldValue: String?)
     case other
 
-    /// The statements of a parse tree (`{"stmts":[{"stmt":{NodeName:{…}}}]}`).
-    static func statements(inTree json: Data) throws -> [PostgresLintNode] {
-        try JSONDecoder().decode(Tree.self, from: json).stmts.map(\.stmt)
+    /// The statements of a parse tree.
+    static func statements(inTree tree: PgJSON) -> [PostgresLintNode] {
+        tree.statements.map(PostgresLintNode.init)
     }
 
-    private struct Tree: Decodable {
-        struct Entry: Decodable { let stmt: PostgresLintNode }
-        let stmts: [Entry]
-    }
-
-    private struct Fields: Decodable {
-        var relation: PgRangeVar?
-        var tableElts: [PgTableElement]?
-        var if_not_exists: Bool?
-        var into: Into?
-        var cmds: [PgAlterTableCommand.Node]?
-        var objects: [PgNameList]?
-        var removeType: String?
-        var missing_ok: Bool?
-        var concurrent: Bool?
-        var params: [PgDefElem]?
-        var options: [PgDefElem]?
-        var relations: [PgRangeVarNode]?
-        var rels: [VacuumRelation]?
-        var behavior: String?
-        var whereClause: PgExpression?
-        var name: String?
-        var kind: String?
-        var typeName: [PgString]?
-        var newVal: String?
-        var newValNeighbor: String?
-        var oldVal: String?
-
-        struct Into: Decodable { let rel: PgRangeVar }
-        struct VacuumRelation: Decodable {
-            struct Relation: Decodable { let relation: PgRangeVar? }
-            let VacuumRelation: Relation?
-        }
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: PgNodeKey.self)
-        guard let key = container.allKeys.first else {
+    /// The node of one statement (`{NodeName: {…}}`).
+    init(_ statement: PgJSON) {
+        guard let (name, fields) = statement.node else {
             self = .other
             return
         }
-        let known = [
-            "CreateStmt", "CreateTableAsStmt", "IndexStmt", "AlterTableStmt", "RenameStmt", "DropStmt", "ReindexStmt",
-            "TruncateStmt", "UpdateStmt", "DeleteStmt", "VariableSetStmt", "VacuumStmt", "ClusterStmt",
-            "TransactionStmt", "AlterEnumStmt",
-        ]
-        guard known.contains(key.stringValue) else {
-            self = .other
-            return
-        }
-        if key.stringValue == "IndexStmt" {
-            self = .createIndex(try container.decode(PgIndexStatement.self, forKey: key))
-            return
-        }
-        if key.stringValue == "RenameStmt" {
-            self = .rename(try container.decode(PgRenameStatement.self, forKey: key))
-            return
-        }
-        let fields = try container.decode(Fields.self, forKey: key)
-        let relation = fields.relation ?? PgRangeVar(schemaname: nil, relname: "")
-        switch key.stringValue {
+        let relation = fields["relation"].map(PgRangeVar.init) ?? PgRangeVar(schemaname: nil, relname: "")
+        switch name {
+        case "IndexStmt": self = .createIndex(PgIndexStatement(fields))
+        case "RenameStmt": self = .rename(PgRenameStatement(fields))
         case "CreateStmt":
             self = .createTable(
-                table: relation, elements: fields.tableElts ?? [], ifNotExists: fields.if_not_exists ?? false)
+                table: relation, elements: (fields["tableElts"]?.array ?? []).map(PgTableElement.init),
+                ifNotExists: fields["if_not_exists"]?.bool ?? false)
         case "CreateTableAsStmt":
-            self = fields.into.map { .createTableAs(table: $0.rel) } ?? .other
+            self = fields["into"]?["rel"].map { .createTableAs(table: PgRangeVar($0)) } ?? .other
         case "AlterTableStmt":
-            self = .alterTable(table: relation, commands: (fields.cmds ?? []).compactMap(\.AlterTableCmd))
+            self = .alterTable(
+                table: relation,
+                commands: (fields["cmds"]?.array ?? []).compactMap { $0["AlterTableCmd"].map(PgAlterTableCommand.init) }
+            )
         case "DropStmt":
             self = .drop(
-                kind: fields.removeType ?? "", names: (fields.objects ?? []).compactMap(\.lastName),
-                ifExists: fields.missing_ok ?? false, concurrently: fields.concurrent ?? false)
+                kind: fields["removeType"]?.string ?? "",
+                names: (fields["objects"]?.array ?? []).compactMap { $0["List"]?["items"]?.array?.last?.stringNode },
+                ifExists: fields["missing_ok"]?.bool ?? false, concurrently: fields["concurrent"]?.bool ?? false)
         case "ReindexStmt":
-            self = .reindex(concurrently: (fields.params ?? []).contains { $0.name == "concurrently" })
+            self = .reindex(concurrently: Self.hasOption("concurrently", in: fields["params"]))
         case "TruncateStmt":
             self = .truncate(
-                tables: (fields.relations ?? []).compactMap(\.RangeVar), cascade: fields.behavior == "DROP_CASCADE")
-        case "UpdateStmt": self = .update(table: relation, hasWhere: fields.whereClause != nil)
-        case "DeleteStmt": self = .delete(table: relation, hasWhere: fields.whereClause != nil)
-        case "VariableSetStmt": self = .set(name: fields.name ?? "")
+                tables: (fields["relations"]?.array ?? []).compactMap { $0["RangeVar"].map(PgRangeVar.init) },
+                cascade: fields["behavior"]?.string == "DROP_CASCADE")
+        case "UpdateStmt": self = .update(table: relation, hasWhere: fields["whereClause"] != nil)
+        case "DeleteStmt": self = .delete(table: relation, hasWhere: fields["whereClause"] != nil)
+        case "VariableSetStmt": self = .set(name: fields["name"]?.string ?? "")
         case "VacuumStmt":
             self = .vacuum(
-                full: (fields.options ?? []).contains { $0.name == "full" },
-                tables: (fields.rels ?? []).compactMap { $0.VacuumRelation?.relation })
-        case "ClusterStmt": self = .cluster(table: fields.relation)
-        case "TransactionStmt": self = .transaction(kind: fields.kind ?? "")
-        default:
+                full: Self.hasOption("full", in: fields["options"]),
+                tables: (fields["rels"]?.array ?? []).compactMap {
+                    $0["VacuumRelation"]?["relation"].map(PgRangeVar.init)
+                })
+        case "ClusterStmt": self = .cluster(table: fields["relation"].map(PgRangeVar.init))
+        case "TransactionStmt": self = .transaction(kind: fields["kind"]?.string ?? "")
+        case "AlterEnumStmt":
             self = .alterEnum(
-                type: (fields.typeName ?? []).compactMap(\.value).joined(separator: "."), newValue: fields.newVal,
-                neighbour: fields.newValNeighbor, oldValue: fields.oldVal)
+                type: (fields["typeName"]?.array ?? []).compactMap(\.stringNode).joined(separator: "."),
+                newValue: fields["newVal"]?.string, neighbour: fields["newValNeighbor"]?.string,
+                oldValue: fields["oldVal"]?.string)
+        default: self = .other
         }
+    }
+
+    /// Whether a list of `DefElem` options (`CONCURRENTLY` of `REINDEX`, `FULL` of `VACUUM`) names `option`.
+    private static func hasOption(_ option: String, in list: PgJSON?) -> Bool {
+        (list?.array ?? []).contains { $0["DefElem"]?["defname"]?.string == option }
     }
 }
 
 // MARK: - Nodes
 
 /// `RangeVar`: a table as a statement names it.
-struct PgRangeVar: Decodable, Hashable {
+struct PgRangeVar: Hashable {
     let schemaname: String?
     let relname: String
+
+    init(schemaname: String?, relname: String) {
+        self.schemaname = schemaname
+        self.relname = relname
+    }
+
+    init(_ fields: PgJSON) {
+        self.init(schemaname: fields["schemaname"]?.string, relname: fields["relname"]?.string ?? "")
+    }
 
     /// How lint rules match tables: by name, without the schema (a search path is not known statically).
     var key: String { relname }
 }
 
-/// A list element that wraps a `RangeVar` (`TRUNCATE`'s relations).
-struct PgRangeVarNode: Decodable {
-    let RangeVar: PgRangeVar?
-}
-
-/// A `String` node (`{"String": {"sval": "…"}}`).
-struct PgString: Decodable {
-    struct Value: Decodable { let sval: Swift.String? }
-    let String: Value?
-    var value: Swift.String? { self.String?.sval }
-}
-
-/// A `List` of `String` nodes (a qualified name in `DROP`).
-struct PgNameList: Decodable {
-    struct Items: Decodable { let items: [PgString]? }
-    let List: Items?
-    var lastName: String? { List?.items?.last?.value }
-}
-
-/// A `DefElem` option (`CONCURRENTLY` of `REINDEX`, `FULL` of `VACUUM`).
-struct PgDefElem: Decodable {
-    struct Element: Decodable { let defname: String? }
-    let DefElem: Element?
-    var name: String? { DefElem?.defname }
-}
-
 /// `TypeName`: the type's last name part (`int4`, `varchar`, `timestamp`…) and whether it has modifiers.
-struct PgTypeName: Decodable {
-    let names: [PgString]
-    let typmods: [PgExpression]?
-    let arrayBounds: [PgExpression]?
+struct PgTypeName {
+    let name: String
+    let hasModifiers: Bool
+    let isArray: Bool
 
-    var name: String { names.last?.value ?? "" }
-    var hasModifiers: Bool { !(typmods ?? []).isEmpty }
-    var isArray: Bool { arrayBounds != nil }
+    init(_ fields: PgJSON) {
+        name = fields["names"]?.array?.last?.stringNode ?? ""
+        hasModifiers = !(fields["typmods"]?.array ?? []).isEmpty
+        isArray = fields["arrayBounds"] != nil
+    }
 }
 
 /// `ColumnDef`: a column of `CREATE TABLE` or `ADD COLUMN`.
-struct PgColumnDefinition: Decodable {
+struct PgColumnDefinition {
     let colname: String?
     let typeName: PgTypeName?
-    let constraints: [PgConstraintNode]?
+    let constraintList: [PgConstraint]
 
-    var constraintList: [PgConstraint] { (constraints ?? []).compactMap(\.Constraint) }
-}
-
-/// A list element wrapping a `Constraint`.
-struct PgConstraintNode: Decodable {
-    let Constraint: PgConstraint?
+    init(_ fields: PgJSON) {
+        colname = fields["colname"]?.string
+        typeName = fields["typeName"].map(PgTypeName.init)
+        constraintList = (fields["constraints"]?.array ?? []).compactMap { $0["Constraint"].map(PgConstraint.init) }
+    }
 }
 
 /// `Constraint`: a column or table constraint, or a column's `DEFAULT` (`CONSTR_DEFAULT`).
-struct PgConstraint: Decodable {
+struct PgConstraint {
     let contype: String
     let conname: String?
     /// `NOT VALID`.
-    let skip_validation: Bool?
+    let isNotValid: Bool
     /// `USING INDEX name`.
     let indexname: String?
     /// Columns of a table-level `PRIMARY KEY`/`UNIQUE`.
-    let keys: [PgString]?
+    let keys: [String]
     /// Referencing columns of a table-level `FOREIGN KEY`.
-    let fk_attrs: [PgString]?
+    let fk_attrs: [String]
     /// The `CHECK` expression or the `DEFAULT` value.
     let raw_expr: PgExpression?
 
-    var isNotValid: Bool { skip_validation ?? false }
+    init(_ fields: PgJSON) {
+        contype = fields["contype"]?.string ?? ""
+        conname = fields["conname"]?.string
+        isNotValid = fields["skip_validation"]?.bool ?? false
+        indexname = fields["indexname"]?.string
+        keys = (fields["keys"]?.array ?? []).compactMap(\.stringNode)
+        fk_attrs = (fields["fk_attrs"]?.array ?? []).compactMap(\.stringNode)
+        raw_expr = fields["raw_expr"].map(PgExpression.init)
+    }
 }
 
 /// An element of `CREATE TABLE`'s list: a column, a table constraint, or something else (`LIKE`).
-enum PgTableElement: Decodable {
+enum PgTableElement {
     case column(PgColumnDefinition)
     case constraint(PgConstraint)
     case other
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: PgNodeKey.self)
-        if let column = try container.decodeIfPresent(
-            PgColumnDefinition.self, forKey: PgNodeKey(stringValue: "ColumnDef"))
-        {
-            self = .column(column)
-        } else if let constraint = try container.decodeIfPresent(
-            PgConstraint.self, forKey: PgNodeKey(stringValue: "Constraint"))
-        {
-            self = .constraint(constraint)
+    init(_ element: PgJSON) {
+        if let column = element["ColumnDef"] {
+            self = .column(PgColumnDefinition(column))
+        } else if let constraint = element["Constraint"] {
+            self = .constraint(PgConstraint(constraint))
         } else {
             self = .other
         }
@@ -230,56 +179,66 @@ enum PgTableElement: Decodable {
 }
 
 /// `IndexStmt`: `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON table`.
-struct PgIndexStatement: Decodable {
+struct PgIndexStatement {
     let idxname: String?
     let relation: PgRangeVar
-    let concurrent: Bool?
-    let if_not_exists: Bool?
+    let concurrent: Bool
+    let if_not_exists: Bool
+
+    init(_ fields: PgJSON) {
+        idxname = fields["idxname"]?.string
+        relation = fields["relation"].map(PgRangeVar.init) ?? PgRangeVar(schemaname: nil, relname: "")
+        concurrent = fields["concurrent"]?.bool ?? false
+        if_not_exists = fields["if_not_exists"]?.bool ?? false
+    }
 }
 
 /// `RenameStmt`: what is renamed (`OBJECT_COLUMN`, `OBJECT_TABLE`, `OBJECT_SCHEMA`…).
-struct PgRenameStatement: Decodable {
+struct PgRenameStatement {
     let renameType: String
     let relation: PgRangeVar?
     let subname: String?
     let newname: String?
+
+    init(_ fields: PgJSON) {
+        renameType = fields["renameType"]?.string ?? ""
+        relation = fields["relation"].map(PgRangeVar.init)
+        subname = fields["subname"]?.string
+        newname = fields["newname"]?.string
+    }
 }
 
 /// `AlterTableCmd`: one action of `ALTER TABLE`.
-struct PgAlterTableCommand: Decodable {
-    struct Node: Decodable { let AlterTableCmd: PgAlterTableCommand? }
-
+struct PgAlterTableCommand {
     /// `AT_AddColumn`, `AT_DropColumn`, `AT_AlterColumnType`, `AT_SetNotNull`, `AT_AddConstraint`…
     let subtype: String
     /// The column or constraint the action names.
     let name: String?
     let def: Definition?
     /// `IF EXISTS` / `IF NOT EXISTS`.
-    let missing_ok: Bool?
+    let missing_ok: Bool
+
+    init(_ fields: PgJSON) {
+        subtype = fields["subtype"]?.string ?? ""
+        name = fields["name"]?.string
+        def = fields["def"].map(Definition.init)
+        missing_ok = fields["missing_ok"]?.bool ?? false
+    }
 
     /// What an action adds: a column, a constraint, a partition to detach.
-    enum Definition: Decodable {
+    enum Definition {
         case column(PgColumnDefinition)
         case constraint(PgConstraint)
         case partition(concurrently: Bool)
         case other
 
-        private struct Partition: Decodable { let concurrent: Bool? }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: PgNodeKey.self)
-            if let column = try container.decodeIfPresent(
-                PgColumnDefinition.self, forKey: PgNodeKey(stringValue: "ColumnDef"))
-            {
-                self = .column(column)
-            } else if let constraint = try container.decodeIfPresent(
-                PgConstraint.self, forKey: PgNodeKey(stringValue: "Constraint"))
-            {
-                self = .constraint(constraint)
-            } else if let partition = try container.decodeIfPresent(
-                Partition.self, forKey: PgNodeKey(stringValue: "PartitionCmd"))
-            {
-                self = .partition(concurrently: partition.concurrent ?? false)
+        init(_ node: PgJSON) {
+            if let column = node["ColumnDef"] {
+                self = .column(PgColumnDefinition(column))
+            } else if let constraint = node["Constraint"] {
+                self = .constraint(PgConstraint(constraint))
+            } else if let partition = node["PartitionCmd"] {
+                self = .partition(concurrently: partition["concurrent"]?.bool ?? false)
             } else {
                 self = .other
             }
@@ -292,43 +251,31 @@ struct PgAlterTableCommand: Decodable {
 
 /// Any expression, read only for what the rules ask of it: the functions it calls (a `DEFAULT`'s
 /// volatility) and, at its top, `column IS NOT NULL` (the `CHECK` that lets `SET NOT NULL` skip its scan).
-struct PgExpression: Decodable {
+struct PgExpression {
     /// Names of every function called anywhere in the expression (last name part, lower case).
     private(set) var functionNames: [String] = []
     /// The column of a top-level `column IS NOT NULL`.
     private(set) var notNullColumn: String?
 
-    init(from decoder: any Decoder) throws {
-        if var list = try? decoder.unkeyedContainer() {
-            while !list.isAtEnd {
-                guard let element = try? list.decode(PgExpression.self) else { break }
-                functionNames += element.functionNames
-            }
-            return
-        }
-        guard let container = try? decoder.container(keyedBy: PgNodeKey.self) else { return }
-        for key in container.allKeys {
-            if key.stringValue == "FuncCall", let call = try? container.decode(FunctionCall.self, forKey: key) {
-                if let name = call.funcname.last?.value { functionNames.append(name.lowercased()) }
-            }
-            if key.stringValue == "NullTest", let test = try? container.decode(NullTest.self, forKey: key),
-                test.nulltesttype == "IS_NOT_NULL"
-            {
-                notNullColumn = test.arg?.ColumnRef?.fields.last?.value
-            }
-            if let nested = try? container.decode(PgExpression.self, forKey: key) {
-                functionNames += nested.functionNames
-            }
+    init(_ expression: PgJSON) {
+        collectFunctionNames(in: expression)
+        if let test = expression["NullTest"], test["nulltesttype"]?.string == "IS_NOT_NULL" {
+            notNullColumn = test["arg"]?["ColumnRef"]?["fields"]?.array?.last?.stringNode
         }
     }
 
-    private struct FunctionCall: Decodable { let funcname: [PgString] }
-    private struct NullTest: Decodable {
-        struct Argument: Decodable {
-            struct Reference: Decodable { let fields: [PgString] }
-            let ColumnRef: Reference?
+    private mutating func collectFunctionNames(in value: PgJSON) {
+        switch value {
+        case .array(let values):
+            for element in values { collectFunctionNames(in: element) }
+        case .object(let members):
+            for member in members {
+                if member.key == "FuncCall", let name = member.value["funcname"]?.array?.last?.stringNode {
+                    functionNames.append(name.lowercased())
+                }
+                collectFunctionNames(in: member.value)
+            }
+        default: break
         }
-        let arg: Argument?
-        let nulltesttype: String?
     }
 }

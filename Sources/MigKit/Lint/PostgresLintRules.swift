@@ -104,16 +104,21 @@ struct PostgresLintRules: ScriptLintRules {
         memory.keepFacts(of: scratch)
     }
 
-    /// Each statement parsed on its own (a `COPY`'s data is not SQL), then the rules in order.
+    /// Each statement's parse tree (the reader's, else parsed on its own: a `COPY`'s data is not
+    /// SQL), then the rules in order.
     func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
         var nodes: [(node: PostgresLintNode, line: Int)] = []
         var problems: [LintHit] = []
         for statement in reading.statements {
             problems += Self.longIdentifiers(in: statement.text, line: statement.startLine)
+            if let tree = statement.tree {
+                nodes.append((PostgresLintNode(tree), statement.startLine))
+                continue
+            }
             do {
                 let text = SQLText(statement.text)
                 let tree = try PgQuery.parse(text, 0..<text.bytes.count)
-                nodes += try PostgresLintNode.statements(inTree: tree).map { ($0, statement.startLine) }
+                nodes += PostgresLintNode.statements(inTree: tree).map { ($0, statement.startLine) }
             } catch {
                 problems.append(
                     LintHit(
@@ -249,8 +254,8 @@ private struct Walk {
             case .column(let column): columns.append(column)
             case .constraint(let constraint):
                 if constraint.contype == "CONSTR_PRIMARY" || constraint.contype == "CONSTR_FOREIGN" {
-                    keyColumns.formUnion((constraint.keys ?? []).compactMap(\.value))
-                    keyColumns.formUnion((constraint.fk_attrs ?? []).compactMap(\.value))
+                    keyColumns.formUnion(constraint.keys)
+                    keyColumns.formUnion(constraint.fk_attrs)
                 }
                 notNullCheck(constraint, table: table)
             case .other: break
@@ -286,8 +291,8 @@ private struct Walk {
 
     private mutating func createIndex(_ index: PgIndexStatement, _ line: Int) {
         if let name = index.idxname { memory.newIndexes.insert(name) }
-        let concurrently = index.concurrent ?? false
-        robust(index.if_not_exists ?? false, line, "CREATE INDEX \(index.idxname ?? "")")
+        let concurrently = index.concurrent
+        robust(index.if_not_exists, line, "CREATE INDEX \(index.idxname ?? "")")
         if concurrently { banInTransaction("CREATE INDEX CONCURRENTLY", line) }
         guard isExisting(index.relation) else { return }
         locks(index.relation.relname, line)
@@ -312,7 +317,7 @@ private struct Walk {
             switch command.subtype {
             case "AT_AddColumn":
                 guard let definition = command.column else { continue }
-                robust(command.missing_ok ?? false, line, "ADD COLUMN \(definition.colname ?? "")")
+                robust(command.missing_ok, line, "ADD COLUMN \(definition.colname ?? "")")
                 self.column(definition, in: table, isKey: false, line)
                 if existing { addColumn(definition, to: relname, line) }
             case "AT_AlterColumnType":
@@ -336,7 +341,7 @@ private struct Walk {
                     memory.provenNotNull.insert(proven)
                 }
             case "AT_DropColumn":
-                robust(command.missing_ok ?? false, line, "DROP COLUMN \(command.name ?? "")")
+                robust(command.missing_ok, line, "DROP COLUMN \(command.name ?? "")")
                 if existing { hit(.banDropColumn, line, "DROP COLUMN \(column), which exists before this branch") }
             case "AT_DropNotNull":
                 if existing { hit(.banDropNotNull, line, "DROP NOT NULL on \(column)") }

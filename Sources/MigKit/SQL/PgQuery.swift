@@ -47,9 +47,9 @@ enum PgQuery {
         return ranges
     }
 
-    /// The JSON parse tree of `text`.
-    static func parse(_ text: SQLText, _ range: Range<Int>) throws(Failure) -> Data {
-        var tree = Data()
+    /// The parse tree of `text`, read from libpg_query's JSON.
+    static func parse(_ text: SQLText, _ range: Range<Int>) throws(Failure) -> PgJSON {
+        var tree = PgJSON.other
         var failure: Failure?
         withCString(text, range) { pointer in
             let result = pg_query_parse(pointer)
@@ -58,7 +58,16 @@ enum PgQuery {
                 failure = Failure(
                     message: String(cString: error.pointee.message), characterPosition: Int(error.pointee.cursorpos))
             } else if let json = result.parse_tree {
-                tree = Data(bytes: json, count: strlen(json))
+                let count = strlen(json)
+                let read = json.withMemoryRebound(to: UInt8.self, capacity: count) { bytes in
+                    Result { () throws(PgJSON.Malformed) in
+                        try PgJSON.parse(UnsafeBufferPointer(start: bytes, count: count))
+                    }
+                }
+                switch read {
+                case .success(let value): tree = value
+                case .failure(let error): failure = Failure(message: error.description, characterPosition: 0)
+                }
             }
         }
         if let failure { throw failure }
@@ -80,13 +89,4 @@ enum PgQuery {
             buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
         }
     }
-}
-
-/// A key of libpg_query's JSON parse tree, where every node is an object with one key, its type
-/// (`{"IndexStmt": {…}}`): decoders read the node's name from `allKeys`.
-struct PgNodeKey: CodingKey {
-    let stringValue: String
-    init(stringValue: String) { self.stringValue = stringValue }
-    var intValue: Int? { nil }
-    init?(intValue: Int) { nil }
 }

@@ -99,12 +99,13 @@ public struct PostgresSQLReader: SQLReader {
         else {
             return (SQLStatement(source: body, startLine: line), nil)
         }
-        let node: PostgresStatementNode
+        let tree: PgJSON?
         do {
-            node = try PostgresStatementNode.first(inTree: PgQuery.parse(text, start..<range.upperBound))
+            tree = try PgQuery.parse(text, start..<range.upperBound).statements.first
         } catch {
             throw SQLReadError(line: line, message: "PostgreSQL's parser cannot read this statement: \(error)")
         }
+        let node = tree.map(PostgresStatementNode.init) ?? .other
         switch node {
         case .copy(isFrom: false, toClient: true):
             throw SQLReadError(
@@ -118,10 +119,12 @@ public struct PostgresSQLReader: SQLReader {
                     + "a backslash in '…' is an ordinary character; write backslash escapes as E'…' strings instead")
         case .copy(isFrom: true, toClient: true):
             let (data, end) = try copyData(after: range.upperBound, of: text, statementLine: line)
-            return (SQLStatement(source: body, startLine: line, kind: .copyFromStdin(data: data)), end)
+            return (SQLStatement(source: body, startLine: line, kind: .copyFromStdin(data: data), tree: tree), end)
         default:
             return (
-                SQLStatement(source: body, startLine: line, kind: node.kind, concurrentIndex: node.concurrentIndex), nil
+                SQLStatement(
+                    source: body, startLine: line, kind: node.kind, concurrentIndex: node.concurrentIndex, tree: tree),
+                nil
             )
         }
     }

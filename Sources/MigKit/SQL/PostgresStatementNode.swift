@@ -1,8 +1,6 @@
-import Foundation
-
 /// The parse-tree nodes of one statement that matter to how mig runs it, decoded from
-/// libpg_query's JSON; every other node is `.other`.
-enum PostgresStatementNode: Decodable, Equatable {
+/// libpg_query's parse tree; every other node is `.other`.
+enum PostgresStatementNode: Equatable {
     /// `TransactionStmt`: its `kind` (`TRANS_STMT_BEGIN`, `TRANS_STMT_SAVEPOINT`…).
     case transaction(kind: String)
     /// `CREATE INDEX`: whether `CONCURRENTLY`, and the index's name qualified with its table's
@@ -22,93 +20,44 @@ enum PostgresStatementNode: Decodable, Equatable {
     case alwaysOutsideTransaction(String)
     case other
 
-    /// The first statement of a parse tree (`{"stmts":[{"stmt":{NodeName:{…}}}]}`).
-    static func first(inTree json: Data) throws -> PostgresStatementNode {
-        try JSONDecoder().decode(Tree.self, from: json).stmts.first?.stmt ?? .other
-    }
-
-    private struct Tree: Decodable {
-        struct Entry: Decodable { let stmt: PostgresStatementNode }
-        let stmts: [Entry]
-    }
-
-    private struct Fields: Decodable {
-        struct Option: Decodable {
-            struct Element: Decodable { let defname: String? }
-            let element: Element?
-            enum CodingKeys: String, CodingKey { case element = "DefElem" }
-        }
-        struct Argument: Decodable {
-            struct Constant: Decodable {
-                struct Text: Decodable { let sval: String? }
-                let sval: Text?
-            }
-            let constant: Constant?
-            enum CodingKeys: String, CodingKey { case constant = "A_Const" }
-        }
-        var kind: String?
-        var concurrent: Bool?
-        var isVacuum: Bool?
-        var isFrom: Bool?
-        var isProgram: Bool?
-        var filename: String?
-        var params: [Option]?
-        var name: String?
-        var args: [Argument]?
-        struct Relation: Decodable { let schemaname: String? }
-        var idxname: String?
-        var relation: Relation?
-
-        enum CodingKeys: String, CodingKey {
-            case kind, concurrent, filename, params, name, args, idxname, relation
-            case isVacuum = "is_vacuumcmd"
-            case isFrom = "is_from"
-            case isProgram = "is_program"
-        }
-    }
-
     /// Statements that never run inside a transaction block, by node name.
     private static let outsideTransaction = [
         "AlterSystemStmt": "ALTER SYSTEM", "CreatedbStmt": "CREATE DATABASE", "DropdbStmt": "DROP DATABASE",
         "CreateTableSpaceStmt": "CREATE TABLESPACE", "DropTableSpaceStmt": "DROP TABLESPACE",
     ]
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: PgNodeKey.self)
-        guard let key = container.allKeys.first else {
+    /// The node of one statement (`{NodeName: {…}}`).
+    init(_ statement: PgJSON) {
+        guard let (name, fields) = statement.node else {
             self = .other
             return
         }
-        if let name = Self.outsideTransaction[key.stringValue] {
-            self = .alwaysOutsideTransaction(name)
+        if let statement = Self.outsideTransaction[name] {
+            self = .alwaysOutsideTransaction(statement)
             return
         }
-        let known = [
-            "TransactionStmt", "IndexStmt", "DropStmt", "ReindexStmt", "VacuumStmt", "CopyStmt", "VariableSetStmt",
-        ]
-        guard known.contains(key.stringValue) else {
-            self = .other
-            return
-        }
-        let fields = try container.decode(Fields.self, forKey: key)
-        switch key.stringValue {
-        case "TransactionStmt": self = .transaction(kind: fields.kind ?? "")
+        switch name {
+        case "TransactionStmt": self = .transaction(kind: fields["kind"]?.string ?? "")
         case "IndexStmt":
-            let name = fields.idxname.map { index in fields.relation?.schemaname.map { "\($0).\(index)" } ?? index }
-            self = .createIndex(concurrently: fields.concurrent ?? false, name: name)
-        case "DropStmt": self = .drop(concurrently: fields.concurrent ?? false)
+            let schema = fields["relation"]?["schemaname"]?.string
+            let name = fields["idxname"]?.string.map { index in schema.map { "\($0).\(index)" } ?? index }
+            self = .createIndex(concurrently: fields["concurrent"]?.bool ?? false, name: name)
+        case "DropStmt": self = .drop(concurrently: fields["concurrent"]?.bool ?? false)
         case "ReindexStmt":
-            let concurrently = (fields.params ?? []).contains { $0.element?.defname == "concurrently" }
-            self = .reindex(kind: fields.kind ?? "", concurrently: concurrently)
-        case "VacuumStmt": self = .vacuum(isVacuum: fields.isVacuum ?? false)
-        case "VariableSetStmt" where fields.name == "standard_conforming_strings":
-            let value = fields.args?.first?.constant?.sval?.sval?.lowercased()
+            let concurrently = (fields["params"]?.array ?? []).contains {
+                $0["DefElem"]?["defname"]?.string == "concurrently"
+            }
+            self = .reindex(kind: fields["kind"]?.string ?? "", concurrently: concurrently)
+        case "VacuumStmt": self = .vacuum(isVacuum: fields["is_vacuumcmd"]?.bool ?? false)
+        case "VariableSetStmt" where fields["name"]?.string == "standard_conforming_strings":
+            let value = fields["args"]?.array?.first?["A_Const"]?["sval"]?["sval"]?.string?.lowercased()
             self = .standardConformingStrings(
-                on: fields.kind != "VAR_SET_VALUE" || ["on", "true", "yes"].contains(value))
-        case "VariableSetStmt": self = .other
-        default:
+                on: fields["kind"]?.string != "VAR_SET_VALUE" || ["on", "true", "yes"].contains(value))
+        case "CopyStmt":
             self = .copy(
-                isFrom: fields.isFrom ?? false, toClient: fields.filename == nil && !(fields.isProgram ?? false))
+                isFrom: fields["is_from"]?.bool ?? false,
+                toClient: fields["filename"]?.string == nil && !(fields["is_program"]?.bool ?? false))
+        default: self = .other
         }
     }
 

@@ -24,16 +24,36 @@ public struct SQLStatement: Sendable, Hashable {
     /// For `CREATE INDEX CONCURRENTLY … name`: the index (schema-qualified as written), which a
     /// failure part-way leaves behind INVALID.
     public let concurrentIndex: String?
+    /// The statement's parse tree when its reader built one (PostgreSQL's reader parses the
+    /// statements that may affect the transaction), so that the lint rules do not parse it again.
+    /// Derived from the text: not part of the statement's identity.
+    let tree: PgJSON?
 
     public init(text: String, startLine: Int, kind: Kind = .ordinary, concurrentIndex: String? = nil) {
         self.init(source: ArraySlice(text.utf8), startLine: startLine, kind: kind, concurrentIndex: concurrentIndex)
     }
 
-    init(source: ArraySlice<UInt8>, startLine: Int, kind: Kind = .ordinary, concurrentIndex: String? = nil) {
+    init(
+        source: ArraySlice<UInt8>, startLine: Int, kind: Kind = .ordinary, concurrentIndex: String? = nil,
+        tree: PgJSON? = nil
+    ) {
         self.source = source
         self.startLine = startLine
         self.kind = kind
         self.concurrentIndex = concurrentIndex
+        self.tree = tree
+    }
+
+    public static func == (lhs: SQLStatement, rhs: SQLStatement) -> Bool {
+        lhs.source == rhs.source && lhs.startLine == rhs.startLine && lhs.kind == rhs.kind
+            && lhs.concurrentIndex == rhs.concurrentIndex
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(source)
+        hasher.combine(startLine)
+        hasher.combine(kind)
+        hasher.combine(concurrentIndex)
     }
 
     /// SHA-256 (hex) of `text`: how a dirty migration remembers which statements already ran.

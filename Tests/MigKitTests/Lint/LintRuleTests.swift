@@ -183,6 +183,13 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         #expect(lintRules("CREATE TABLE \"\(long)\"\"\" (id bigint);").isEmpty, "63 bytes once unescaped")
     }
 
+    /// Names reach the findings as written, whatever the parse tree's JSON had to escape in them.
+    @Test func quotedNamesKeepQuotesBackslashesTabsAndNonASCII() throws {
+        let diagnostics = lintDiagnostics("ALTER TABLE \"we\"\"ird\\\té😀\" RENAME COLUMN a TO b;")
+        let finding = try #require(diagnostics.first { $0.rule == .renamingColumn })
+        #expect(finding.message.hasPrefix("RENAME COLUMN we\"ird\\\té😀.a to b"))
+    }
+
     @Test func aDefaultRewritesBeforePostgres11() {
         let sql = "ALTER TABLE users ADD COLUMN active boolean DEFAULT true;"
         #expect(lintRules(sql) == [])
