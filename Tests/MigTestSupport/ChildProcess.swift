@@ -1,7 +1,8 @@
 import Foundation
 
 /// A program run to its end with what it printed: the one way tests start `mig`, `sqlite3`, `psql`
-/// and the other programs they compare with.
+/// and the other programs they compare with. Started with `posix_spawn`, not Foundation's
+/// `Process`, whose `run()` can crash the test process on Linux (swift-corelibs-foundation #5472).
 ///
 /// Standard input is written, and standard error read, on threads of their own while standard
 /// output is read here, so a child that prints much to either stream never blocks on a full pipe.
@@ -40,42 +41,71 @@ public enum ChildProcess {
         input: String? = nil, limit: Duration = defaultLimit
     ) throws -> Result {
         ignoreBrokenPipes
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        if let environment { process.environment = environment }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let stdin = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try process.run()
+        let stdin = try pipe(), stdout = try pipe(), stderr = try pipe()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr.write, 2)
+        // The child gets SIGPIPE's default back (this process ignores it).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+        // `env -C` enters the folder: glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift.
+        let command = directory.map { ["/usr/bin/env", "-C", $0.path, executable.path] } ?? [executable.path]
+        let argv = (command + arguments).map { strdup($0) } + [nil]
+        let variables = environment ?? ProcessInfo.processInfo.environment
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
+        for descriptor in [stdin.read, stdout.write, stderr.write] { close(descriptor) }
+        guard spawned == 0 else {
+            for descriptor in [stdin.write, stdout.read, stderr.read] { close(descriptor) }
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
+        }
+        let writer = FileHandle(fileDescriptor: stdin.write, closeOnDealloc: true)
         if let input {
             Thread {
                 // A child that exits without reading its input makes this write fail (EPIPE): not our error.
-                try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-                try? stdin.fileHandleForWriting.close()
+                try? writer.write(contentsOf: Data(input.utf8))
+                try? writer.close()
             }.start()
+        } else {
+            try? writer.close()
         }
-        let watchdog = Watchdog(process)
+        let watchdog = Watchdog(pid)
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limit / .milliseconds(1)))) {
             watchdog.fire()
         }
         let errorText = ErrorText()
         let errorsRead = DispatchSemaphore(value: 0)
         Thread {
-            errorText.data = errors.fileHandleForReading.readDataToEndOfFile()
+            errorText.data = FileHandle(fileDescriptor: stderr.read, closeOnDealloc: true).readDataToEndOfFile()
             errorsRead.signal()
         }.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let outputData = FileHandle(fileDescriptor: stdout.read, closeOnDealloc: true).readDataToEndOfFile()
         errorsRead.wait()
-        process.waitUntilExit()
+        let status = watchdog.waitForExit()
         if watchdog.fired { throw Timeout(program: executable.lastPathComponent, limit: limit) }
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+            status: status, stdout: String(decoding: outputData, as: UTF8.self),
             stderr: String(decoding: errorText.data, as: UTF8.self))
+    }
+
+    /// A pipe whose two ends are closed in every child but where `posix_spawn` puts them.
+    private static func pipe() throws -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        guard Glibc.pipe(&ends) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        // pipe2(O_CLOEXEC) is not visible to Swift; a spawn in between can only delay an end of file.
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return (ends[0], ends[1])
     }
 
     /// Like `run`, but a status other than 0 throws `Failure`; returns standard output.
@@ -93,22 +123,38 @@ public enum ChildProcess {
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Kills the child when the time limit passes while it still runs, and remembers that it did.
+    /// The child is reaped only under the lock, after it has exited, so the kill can never reach
+    /// another process that got its number.
     private final class Watchdog: @unchecked Sendable {
-        private let process: Process
+        private let pid: pid_t
         private let lock = NSLock()
         private var killed = false
+        private var reaped = false
 
-        init(_ process: Process) { self.process = process }
+        init(_ pid: pid_t) { self.pid = pid }
 
         func fire() {
             lock.withLock {
-                guard process.isRunning else { return }
+                guard !reaped else { return }
                 killed = true
-                kill(process.processIdentifier, SIGKILL)
+                kill(pid, SIGKILL)
             }
         }
 
         var fired: Bool { lock.withLock { killed } }
+
+        /// Waits for the child to end, then reaps it; its exit status (128 + a signal's number).
+        func waitForExit() -> Int32 {
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == -1, errno == EINTR {}
+            return lock.withLock {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                reaped = true
+                // WIFEXITED/WEXITSTATUS are macros Swift cannot import.
+                return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            }
+        }
     }
 
     /// Standard error's bytes, written by the reading thread before it signals and read after.

@@ -55,7 +55,7 @@ struct PostgresClientTools {
     private static func version(of program: URL) -> Int? {
         let output = FileManager.default.temporaryDirectory.appending(path: "mig-version-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        guard (try? run(program, ["--version"], environment: [:], output: output, errors: output)) == 0,
+        guard (try? ChildProgram.run(program, ["--version"], environment: [:], output: output, errors: output)) == 0,
             let text = try? String(contentsOf: output, encoding: .utf8),
             let number = text.split(separator: " ").first(where: { $0.first?.isNumber ?? false })
         else { return nil }
@@ -99,7 +99,7 @@ struct PostgresClientTools {
         let errors = folder.appending(path: "stderr")
         let status: Int32
         do {
-            status = try Self.run(
+            status = try ChildProgram.run(
                 self.folder.appending(path: tool), arguments, environment: environment,
                 output: output ?? URL(fileURLWithPath: "/dev/null"), errors: errors)
         } catch {
@@ -119,31 +119,5 @@ struct PostgresClientTools {
             FileManager.default.temporaryDirectory.appending(path: "mig-pgtool-XXXXXX").path.utf8CString)
         guard let made = mkdtemp(&template) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         return URL(fileURLWithPath: String(cString: made))
-    }
-
-    /// Runs `program` with `arguments` and exactly `environment`, stdin from /dev/null, stdout into
-    /// `output` and stderr into `errors` (created readable by this user only); returns its exit status.
-    private static func run(
-        _ program: URL, _ arguments: [String], environment: [String: String], output: URL, errors: URL
-    ) throws -> Int32 {
-        for file in Set([output.path, errors.path]) where file != "/dev/null" {
-            _ = FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600])
-        }
-        let process = Process()
-        process.executableURL = program
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        let outputHandle = try FileHandle(forWritingTo: output)
-        let errorHandle = errors == output ? outputHandle : try FileHandle(forWritingTo: errors)
-        defer {
-            try? outputHandle.close()
-            try? errorHandle.close()
-        }
-        process.standardOutput = outputHandle
-        process.standardError = errorHandle
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }

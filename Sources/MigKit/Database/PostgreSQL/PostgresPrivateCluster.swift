@@ -90,7 +90,7 @@ final class PostgresPrivateCluster {
             // The watchdog shares the lock: it goes now, not at the watchdog's next look.
             if watchdog > 0 {
                 kill(watchdog, SIGKILL)
-                _ = Self.waitForExit(of: watchdog)
+                _ = ChildProgram.waitForExit(of: watchdog)
             }
         } else {
             _ = try? run("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
@@ -216,7 +216,7 @@ final class PostgresPrivateCluster {
     private func run(_ tool: String, _ arguments: [String]) throws -> String {
         // Output goes to a file, not a pipe: the server that pg_ctl starts inherits the descriptors.
         let outputPath = directory.appending(path: "\(tool).out").path
-        let status = Self.waitForExit(of: try Self.spawn(command(tool, arguments), output: outputPath))
+        let status = ChildProgram.waitForExit(of: try Self.spawn(command(tool, arguments), output: outputPath))
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard status == 0 else {
             throw DatabaseError(
@@ -275,13 +275,6 @@ final class PostgresPrivateCluster {
     /// so not visible to Swift.
     private static let spawnSetsid: Int16 = 0x80
 
-    /// Waits for `pid` and returns its exit status (128 + the signal when a signal ended it).
-    private static func waitForExit(of pid: pid_t) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-        // WIFEXITED/WEXITSTATUS are macros Swift cannot import.
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    }
 
     private static func findBinaries(majorVersion: Int?) throws -> URL {
         let environment = ProcessInfo.processInfo.environment
