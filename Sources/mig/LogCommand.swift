@@ -7,7 +7,7 @@ struct Log: ParsableCommand {
         abstract: "Show the record of what happened to a database's migrations, oldest first.",
         discussion: """
             Every change mig makes to the history table is also appended to the events record \
-            (<history_table>_events), in the same transaction: applied, reverted, failed, baselined, \
+            (<history_table>_events), in the same transaction: applied, reverted, started, failed, baselined, \
             adopted, repaired, resolved and repeatable-applied, each with when, who (Git's user.name \
             or the OS user, and on PostgreSQL the database user), the Git commit and a detail. A \
             `mig down` removes the history row, but its line stays here. Reads only: opens the \

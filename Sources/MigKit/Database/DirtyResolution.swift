@@ -43,10 +43,12 @@ extension MigrationRunner {
             resolved = record
         case .applied:
             guard let migration = catalog.migration(version) else { throw ResolveError.noFile(version) }
+            // The row keeps its spelling of the version and when, by whom and from which commit the
+            // migration ran; the `resolved` event records who settled it.
             resolved = AppliedMigration(
-                version: version, name: migration.name, checksum: migration.up.checksum, appliedAt: Date(),
-                executionMilliseconds: record.executionMilliseconds, appliedBy: context.appliedBy,
-                gitCommit: context.gitCommit, state: .applied)
+                version: record.version, name: migration.name, checksum: migration.up.checksum,
+                appliedAt: record.appliedAt, executionMilliseconds: record.executionMilliseconds,
+                appliedBy: record.appliedBy, gitCommit: record.gitCommit, state: .applied)
         }
         try driver.ensureHistoryTable()
         try driver.beginTransaction()

@@ -14,6 +14,9 @@ public struct HistoryEvent: Sendable, Hashable {
         case applied
         /// A down script ran and the row was removed (`mig down`, `mig redo`).
         case reverted
+        /// A script that runs outside mig's transaction started (or resumed); written with its first
+        /// dirty row, so a run killed part-way leaves a trace.
+        case started
         /// A script outside a transaction failed part-way and left its row dirty.
         case failed
         /// Recorded applied without running, by `mig baseline`.

@@ -16,6 +16,8 @@ public final class PostgresDriver: DatabaseDriver {
     private let sessionSettings: [(String, String)]
     /// The script (path and first line) whose SQL ran last on this session.
     private var lastScript: String?
+    /// What `acquireMigrationLock()` could not bring up to date, until `takeNotices()` hands it on.
+    private var upgradeWarnings: [String] = []
 
     /// Connects to `url` (to `database` on its server when given) and applies `settings`' timeouts to
     /// the session.
@@ -104,7 +106,10 @@ public final class PostgresDriver: DatabaseDriver {
         }
     }
 
-    public func takeNotices() -> [String] { connection.takeNotices() }
+    public func takeNotices() -> [String] {
+        defer { upgradeWarnings = [] }
+        return upgradeWarnings.map { "WARNING: \($0)" } + connection.takeNotices()
+    }
 
     // MARK: - Session state
 
@@ -169,7 +174,18 @@ public final class PostgresDriver: DatabaseDriver {
 
     // MARK: - Lock
 
-    public func acquireMigrationLock() throws { try lock.acquire(on: connection, history: history) }
+    /// Takes the lock, then brings a history table an earlier mig created up to date in a short
+    /// transaction of its own (`PostgresHistoryTable.upgrade(on:)`): only write paths take the lock, so
+    /// a dry run or a read never alters it. What this role may not do comes back as notices.
+    public func acquireMigrationLock() throws {
+        try lock.acquire(on: connection, history: history)
+        do {
+            upgradeWarnings += try history.upgrade(on: connection)
+        } catch {
+            try? lock.release(on: connection)
+            throw error
+        }
+    }
     public func releaseMigrationLock() throws { try lock.release(on: connection) }
 
     // MARK: - History
