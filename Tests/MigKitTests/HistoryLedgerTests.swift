@@ -241,4 +241,13 @@ import Testing
         }
         #expect(try database.appliedMigrations().map(\.version.text) == ["0002"])
     }
+
+    /// `mig log VERSION…` keeps the events of those versions as versions compare.
+    @Test func theEventsOfVersionsMatchAsVersionsCompare() throws {
+        let database = try fixture.database()
+        _ = try runner(database).run { try $0.upPlan() }
+        let events = try database.historyEvents()
+        #expect(events.of([Version("2")!]).map(\.version) == ["0002"])
+        #expect(events.of([]).count == 2)
+    }
 }

@@ -43,10 +43,11 @@ extension MigrationRunner {
             resolved = record
         case .applied:
             guard let migration = catalog.migration(version) else { throw ResolveError.noFile(version) }
-            // The row keeps its spelling of the version and when, by whom and from which commit the
-            // migration ran; the `resolved` event records who settled it.
+            // Recorded under the file's spelling of the version, as `up` records it (never as typed:
+            // `3` for the file `0003`), replacing the row; it keeps when, by whom and from which commit
+            // the migration ran, and the `resolved` event records who settled it.
             resolved = AppliedMigration(
-                version: record.version, name: migration.name, checksum: migration.up.checksum,
+                version: migration.version, name: migration.name, checksum: migration.up.checksum,
                 appliedAt: record.appliedAt, executionMilliseconds: record.executionMilliseconds,
                 appliedBy: record.appliedBy, gitCommit: record.gitCommit, state: .applied)
         }

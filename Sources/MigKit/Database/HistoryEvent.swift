@@ -35,7 +35,9 @@ public struct HistoryEvent: Sendable, Hashable {
     public let id: Int64?
     /// The migration's version, as the history table spells it; `nil` for a repeatable migration.
     public let version: String?
+    /// The migration's name (the file name's part after the version), or the repeatable's name.
     public let name: String
+    /// What happened (`Kind`).
     public let kind: Kind
     /// The checksum recorded with the event (the new one for a repair), when there is one.
     public let checksum: String?
@@ -78,4 +80,13 @@ public struct HistoryEvent: Sendable, Hashable {
 
     /// The events table's name beside the history table `historyTable`.
     public static func tableName(besides historyTable: String) -> String { historyTable + "_events" }
+}
+
+extension [HistoryEvent] {
+    /// The events of `versions`, as versions compare (`0003` is `3`); every event when `versions` is
+    /// empty. A repeatable migration's events have no version, so a filter leaves them out.
+    public func of(_ versions: [Version]) -> [HistoryEvent] {
+        guard !versions.isEmpty else { return self }
+        return filter { event in event.version.flatMap { Version($0) }.map(versions.contains) ?? false }
+    }
 }
