@@ -7,11 +7,11 @@ struct Log: ParsableCommand {
         abstract: "Show the record of what happened to a database's migrations, oldest first.",
         discussion: """
             Every change mig makes to the history table is also appended to the events record \
-            (<history_table>_events), in the same transaction: applied, reverted, failed, baselined, \
+            (<history_table>_events), in the same transaction: applied, reverted, started, failed, baselined, \
             adopted, repaired, resolved and repeatable-applied, each with when, who (Git's user.name \
             or the OS user, and on PostgreSQL the database user), the Git commit and a detail. A \
-            `mig down` removes the history row, but its line stays here. Reads only: opens the \
-            database read-only. A database whose history an earlier mig wrote has no record of the \
+            `mig down` removes the history row, but its line stays here. Reads only: it writes \
+            nothing (SQLite opens the file read-only). A database whose history an earlier mig wrote has no record of the \
             time before; it starts with the first change this mig makes.
             """
     )
@@ -26,11 +26,7 @@ struct Log: ParsableCommand {
         try runReportingErrors(json: output.format == .json) {
             let project = try currentProject()
             let (url, driver) = try database.open(project, readOnly: true)
-            let events = try driver.historyEvents().filter { event in
-                guard !versions.isEmpty else { return true }
-                guard let version = event.version.flatMap({ Version($0) }) else { return false }
-                return versions.contains(version)
-            }
+            let events = try driver.historyEvents().of(versions)
             switch output.format {
             case .json:
                 try Console.printJSON(

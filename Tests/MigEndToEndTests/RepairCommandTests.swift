@@ -24,8 +24,13 @@ import Testing
             "-- +goose Up\n\(comment)\n\(ForeignToolFixture.users)\n-- +goose Down\nDROP TABLE users;\n")
     }
 
-    private func mig(_ arguments: String..., input: String? = nil) throws -> MigProcess.Result {
-        try MigProcess.run(arguments, in: project.scratch.url, environment: project.environment, input: input)
+    /// Runs mig as the operating-system user `user` (who the history says applied or repaired).
+    private func mig(_ arguments: String..., input: String? = nil, as user: String = "deployer") throws
+        -> MigProcess.Result
+    {
+        try MigProcess.run(
+            arguments, in: project.scratch.url, environment: project.environment.merging(["USER": user]) { $1 },
+            input: input)
     }
 
     private func appliedBy() throws -> String {
@@ -54,15 +59,16 @@ import Testing
         #expect(unanswered.stderr.contains("not confirmed: nothing was changed"), "\(unanswered.stderr)")
         #expect(try project.states().first == "00001:changed")
 
-        let confirmed = try mig("repair", input: "y\n")
+        let by = try appliedBy()
+        #expect(by == "deployer")
+        let confirmed = try mig("repair", input: "y\n", as: "repairer")
         #expect(confirmed.status == 0, "\(confirmed.stderr)")
         #expect(confirmed.stdout == "re-recorded the checksum of 00001_users\n")
         #expect(try project.states().allSatisfy { $0.hasSuffix(":applied") })
-        let by = try appliedBy()
         let repaired = try log("00001").filter { $0["event"] as? String == "repaired" }
         #expect(repaired.count == 1)
         #expect((repaired.first?["detail"] as? String)?.hasPrefix("checksum re-recorded; it was ") == true)
-        #expect(repaired.first?["by"] as? String != nil && repaired.first?["at"] != nil)
+        #expect(repaired.first?["by"] as? String == "repairer" && repaired.first?["at"] != nil)
         #expect(try appliedBy() == by, "the row still says who applied it")
 
         let nothing = try mig("repair", "--yes")

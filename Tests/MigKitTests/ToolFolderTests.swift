@@ -247,6 +247,15 @@ import Testing
         #expect(messages.contains { $0.hasPrefix("db/20240103120000-x.up.sql: ") && !$0.contains("dbmate") })
     }
 
+    /// A date-named file is not a dbmate migration of the year's version: a finding.
+    @Test func aDateNamedFileIsNotADbmateVersion() throws {
+        try scratch.write("20240101120000_users.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+        try scratch.write("2024-01-15-seed.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+        let catalog = try load()
+        #expect(catalog.migrations.map(\.version.text) == ["20240101120000"])
+        #expect(catalog.diagnostics.compactMap(\.location?.path) == ["db/2024-01-15-seed.sql"])
+    }
+
     @Test func aDbmateDashNameKeepsItsShapeWhenRenumbered() throws {
         try scratch.write("20240101120000-users.sql", "-- migrate:up\nSELECT 1;\n")
         let migration = try #require(try load().migrations.first)

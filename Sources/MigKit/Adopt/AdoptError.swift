@@ -11,6 +11,9 @@ public enum AdoptError: Error, Sendable, Equatable, CustomStringConvertible {
     case historyNotEmpty(count: Int)
     case nothingToBaseline(Version)
     case recordedDifferently([String])
+    /// Baseline would record `baselined` after the applied `applied`, which have higher versions, so
+    /// `down` would revert a migration that never ran before them.
+    case baselineBelowApplied(baselined: [Version], applied: [Version])
 
     public var description: String {
         switch self {
@@ -40,6 +43,12 @@ public enum AdoptError: Error, Sendable, Equatable, CustomStringConvertible {
         case .recordedDifferently(let problems):
             "some migrations at or below the baseline are already recorded differently, so nothing was marked: "
                 + problems.joined(separator: "; ")
+        case .baselineBelowApplied(let baselined, let applied):
+            "baseline would record \(baselined.map(\.text).joined(separator: ", ")) as applied after "
+                + "\(applied.map(\.text).joined(separator: ", ")), already applied with a higher version, so `mig down` "
+                + "would revert a migration that never ran before them; nothing was marked. Revert those first "
+                + "(`mig down`), or apply the migrations below them with `mig up --allow-out-of-order`"
+
         }
     }
 }

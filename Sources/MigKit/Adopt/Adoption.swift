@@ -68,7 +68,8 @@ extension MigrationRunner {
 
 /// Writes history rows that record migrations without running them (adopt, baseline, repair), each
 /// with its line in the events record: all of them or none, in one transaction. New rows take their
-/// applied order from `applied_at` (another tool's applied time, when adopting), then version.
+/// applied order from the records' `appliedOrder` (another tool's own order, when adopting), else
+/// from `applied_at`, then version (`AppliedMigration.inAppliedOrder`).
 struct HistoryWriter {
     let driver: any DatabaseDriver
 
@@ -77,7 +78,7 @@ struct HistoryWriter {
         try driver.ensureHistoryTable()
         try driver.beginTransaction()
         do {
-            for record in records.sorted(by: { ($0.appliedAt, $0.version) < ($1.appliedAt, $1.version) }) {
+            for record in AppliedMigration.inAppliedOrder(records) {
                 try driver.recordApplied(record)
                 try driver.recordEvent(event(record))
             }

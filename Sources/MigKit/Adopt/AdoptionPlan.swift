@@ -18,7 +18,8 @@ public struct AdoptionPlan: Sendable {
     /// How many migrations the other tool counts as applied or failed (golang-migrate's single row
     /// and Flyway's baseline counted as the files they cover).
     public let foreignCount: Int
-    /// The rows mig writes, in version order.
+    /// The rows mig writes, in version order, each with its place in the other tool's applied order as
+    /// `appliedOrder` (`HistoryWriter` writes them in that order).
     public let records: [AppliedMigration]
     /// The versions matched with a migration file.
     public let matched: [Version]
@@ -44,6 +45,7 @@ public struct AdoptionPlan: Sendable {
                 return key <= limit && !listed.contains(key)
             }.map { ForeignHistory.Entry(version: $0.version.text) }
         }
+        let appliedOrder = Self.inAppliedOrder(entries)
         entries.sort { (Self.key($0.version) ?? Version("0")!) < (Self.key($1.version) ?? Version("0")!) }
         foreignCount = entries.count
 
@@ -72,7 +74,8 @@ public struct AdoptionPlan: Sendable {
                     executionMilliseconds: entry.executionMilliseconds ?? 0, appliedBy: appliedBy,
                     gitCommit: context.gitCommit, state: state,
                     // A migration another tool left half-done cannot be resumed: a person resolves it.
-                    completedStatements: state == .dirty ? [AppliedMigration.failedRevertMarker] : []))
+                    completedStatements: state == .dirty ? [AppliedMigration.failedRevertMarker] : [],
+                    appliedOrder: appliedOrder[entry].map { Int64($0) }))
             if let migration {
                 matched.append(migration.version)
             } else {
@@ -92,6 +95,23 @@ public struct AdoptionPlan: Sendable {
         self.matched = matched
         self.unmatched = unmatched
         self.findings = findings + history.notes
+    }
+
+    /// Each entry's place in the order the other tool applied them: by the tool's own `rank` where it
+    /// keeps one, after the versions a baseline or golang-migrate's single row covers (which have
+    /// none); else by applied time, then version.
+    private static func inAppliedOrder(_ entries: [ForeignHistory.Entry]) -> [ForeignHistory.Entry: Int] {
+        let sorted = entries.sorted { left, right in
+            switch (left.rank, right.rank) {
+            case (let l?, let r?): return l < r
+            case (nil, .some): return true
+            case (.some, nil): return false
+            case (nil, nil):
+                return (left.appliedAt ?? .distantPast, key(left.version) ?? Version("0")!)
+                    < (right.appliedAt ?? .distantPast, key(right.version) ?? Version("0")!)
+            }
+        }
+        return Dictionary(sorted.enumerated().map { ($1, $0 + 1) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// What a stored version text is matched by: its version with dashes removed and trailing zero

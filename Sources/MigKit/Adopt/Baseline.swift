@@ -41,6 +41,12 @@ extension MigrationRunner {
             }
         }
         guard problems.isEmpty else { throw AdoptError.recordedDifferently(problems) }
+        // New rows come after every recorded one in the applied order, which must then be version order.
+        let above = recorded.keys.filter { version in records.contains { $0.version < version } }.sorted()
+        guard above.isEmpty else {
+            throw AdoptError.baselineBelowApplied(
+                baselined: records.map(\.version).filter { $0 < above[above.count - 1] }, applied: above)
+        }
         if !dryRun {
             try HistoryWriter(driver: driver).write(records) {
                 HistoryEvent(.baselined, of: $0, context: context, at: now, detail: "baseline to \(target.text)")

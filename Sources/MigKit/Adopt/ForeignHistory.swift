@@ -24,10 +24,14 @@ public struct ForeignHistory: Sendable {
         /// Who the tool says applied it (Flyway's `installed_by`).
         public let appliedBy: String?
         public let state: State
+        /// Where it stands in the order the tool applied its migrations, by the tool's own record of it
+        /// (Flyway's `installed_rank`, goose's `id`, Prisma's `started_at`); `nil` where the tool keeps
+        /// none, and then its applied time, then version, orders it.
+        public let rank: Int?
 
         public init(
             version: String, name: String? = nil, appliedAt: Date? = nil, executionMilliseconds: Int? = nil,
-            appliedBy: String? = nil, state: State = .applied
+            appliedBy: String? = nil, state: State = .applied, rank: Int? = nil
         ) {
             self.version = version
             self.name = name
@@ -35,6 +39,17 @@ public struct ForeignHistory: Sendable {
             self.executionMilliseconds = executionMilliseconds
             self.appliedBy = appliedBy
             self.state = state
+            self.rank = rank
+        }
+
+        /// `entries`, which are in the tool's own applied order, each with its place in it as `rank`.
+        static func ranked(_ entries: [Entry]) -> [Entry] {
+            entries.enumerated().map { index, entry in
+                Entry(
+                    version: entry.version, name: entry.name, appliedAt: entry.appliedAt,
+                    executionMilliseconds: entry.executionMilliseconds, appliedBy: entry.appliedBy,
+                    state: entry.state, rank: index + 1)
+            }
         }
     }
 

@@ -44,14 +44,16 @@ struct ForeignHistoryReader {
         var order: [String] = []
         for row in try reader.rows("SELECT version_id, is_applied, tstamp FROM \(name) ORDER BY id") {
             let version = row[0] ?? ""
-            if latest[version] == nil { order.append(version) }
+            // A version applied again after a revert stands where it was applied last.
+            order.removeAll { $0 == version }
+            order.append(version)
             latest[version] = (applied: Self.isTrue(row[1]), at: row[2].flatMap(ForeignTimestamp.parse))
         }
         let entries = order.compactMap { version -> ForeignHistory.Entry? in
             guard let row = latest[version], row.applied, Version(version) != Version("0") else { return nil }
             return ForeignHistory.Entry(version: version, appliedAt: row.at)
         }
-        return ForeignHistory(tool: tool, table: table, entries: entries)
+        return ForeignHistory(tool: tool, table: table, entries: ForeignHistory.Entry.ranked(entries))
     }
 
     private func golangMigrate() throws -> ForeignHistory {
@@ -119,7 +121,7 @@ struct ForeignHistoryReader {
             }
         }
         let entries = order.filter { !removed.contains($0) }.compactMap { latest[$0] }
-        return ForeignHistory(tool: tool, table: table, entries: entries, coversUpTo: baseline, notes: notes)
+        return ForeignHistory(tool: tool, table: table, entries: ForeignHistory.Entry.ranked(entries), coversUpTo: baseline, notes: notes)
     }
 
     private func prisma() throws -> ForeignHistory {
@@ -137,7 +139,7 @@ struct ForeignHistoryReader {
             if states[version] == nil { order.append(version) }
             if states[version]?.state != .applied { states[version] = entry }
         }
-        return ForeignHistory(tool: tool, table: table, entries: order.compactMap { states[$0] })
+        return ForeignHistory(tool: tool, table: table, entries: ForeignHistory.Entry.ranked(order.compactMap { states[$0] }))
     }
 
     private func sqlx() throws -> ForeignHistory {

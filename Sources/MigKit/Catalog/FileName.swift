@@ -164,13 +164,14 @@ public struct FileName: Sendable, Hashable {
     /// dbmate reads every `^(\d+).*\.sql$` as a migration whose version is the leading digits
     /// (`migrationFileRegexp` and `FindMigrations` in pkg/dbmate/db.go), so it also reads names with
     /// no `_` after the version: `20240101120000-add_users.sql` (name `add_users`) and
-    /// `20240101120000.sql` (no name). Read here when the digits end the name or a `-` follows them;
-    /// a golang-migrate-looking `1-x.up.sql` stays unexplained, as golang-migrate would skip it.
+    /// `20240101120000.sql` (no name). Read here when the digits end the name or a `-` and a non-digit
+    /// follow them, so a date-named file (`2024-01-15-seed.sql`) is not read as version 2024; a
+    /// golang-migrate-looking `1-x.up.sql` stays unexplained, as golang-migrate would skip it.
     private static func dbmate(_ stem: String) -> FileName? {
         let digits = String(stem.prefix { $0.isASCIIDigit })
         guard !digits.isEmpty, let version = Version(digits) else { return nil }
         let rest = stem.dropFirst(digits.count)
-        guard rest.isEmpty || rest.first == "-" else { return nil }
+        guard rest.isEmpty || (rest.first == "-" && rest.dropFirst().first?.isASCIIDigit == false) else { return nil }
         let name = String(rest.dropFirst())
         guard rest.isEmpty || isName(name), golangMigrateDirection(name + ".sql") == nil else { return nil }
         return FileName(layout: .sections, version: version, name: name, part: .both)

@@ -36,12 +36,15 @@ public protocol DatabaseDriver: AnyObject {
     func rollbackTransaction() throws
 
     /// Takes the lock that keeps two mig runs on this database from applying concurrently,
-    /// waiting for it; returns once held.
+    /// waiting for it; returns once held. Only write paths take it, so PostgreSQL brings a history
+    /// table an earlier mig created up to date here (`ensureHistoryTable()` does on SQLite).
     func acquireMigrationLock() throws
     func releaseMigrationLock() throws
 
-    /// Creates the history table and its events record if they do not exist yet, and brings a history
-    /// table that an earlier mig created up to date (an `applied_order` filled in from `applied_at`).
+    /// Creates the history table and its events record if they do not exist yet. SQLite also brings a
+    /// history table that an earlier mig created up to date here (an `applied_order` filled in from
+    /// `applied_at`); PostgreSQL, where that locks the table and needs its owner, does it in
+    /// `acquireMigrationLock()`, and records without what a role may not add.
     func ensureHistoryTable() throws
     /// The history table's rows in version order (none when the table does not exist), each with its
     /// `appliedOrder` where the table has one.
@@ -135,7 +138,9 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
     public let completedStatements: [String]
     /// Where the row stands in the order the database applied its migrations (a counter, not a clock:
     /// two applies in the same millisecond still order); `nil` for a row of a history table that an
-    /// earlier mig wrote and no run has brought up to date yet, or for a row not read from a table.
+    /// earlier mig wrote and no run has brought up to date yet, or for a row not read from a table
+    /// (except an adopted row, where it is its place in the other tool's order; `recordApplied`
+    /// numbers rows itself).
     public let appliedOrder: Int64?
 
     /// The `completedStatements` of a dirty row left by a down script that failed part-way: it matches
@@ -166,14 +171,16 @@ public struct AppliedMigration: Sendable, Hashable, Codable {
 extension AppliedMigration {
     /// `rows` in the order the database applied them, oldest first: by `appliedOrder`; rows without
     /// one (written by an earlier mig) by `applied_at`, then by version, after those with one — the
-    /// order in which `ensureHistoryTable()` numbers them.
+    /// order in which `ensureHistoryTable()` numbers them. Rows with the same `appliedOrder` (a table
+    /// edited by hand) order by `applied_at`, then version too, so the order never depends on how
+    /// the rows were read.
     public static func inAppliedOrder(_ rows: [AppliedMigration]) -> [AppliedMigration] {
         rows.sorted { left, right in
             switch (left.appliedOrder, right.appliedOrder) {
-            case (let l?, let r?): return l < r
+            case (let l?, let r?) where l != r: return l < r
             case (.some, nil): return true
             case (nil, .some): return false
-            case (nil, nil): return (left.appliedAt, left.version) < (right.appliedAt, right.version)
+            default: return (left.appliedAt, left.version) < (right.appliedAt, right.version)
             }
         }
     }

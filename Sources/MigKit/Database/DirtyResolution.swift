@@ -43,10 +43,13 @@ extension MigrationRunner {
             resolved = record
         case .applied:
             guard let migration = catalog.migration(version) else { throw ResolveError.noFile(version) }
+            // Recorded under the file's spelling of the version, as `up` records it (never as typed:
+            // `3` for the file `0003`), replacing the row; it keeps when, by whom and from which commit
+            // the migration ran, and the `resolved` event records who settled it.
             resolved = AppliedMigration(
-                version: version, name: migration.name, checksum: migration.up.checksum, appliedAt: Date(),
-                executionMilliseconds: record.executionMilliseconds, appliedBy: context.appliedBy,
-                gitCommit: context.gitCommit, state: .applied)
+                version: migration.version, name: migration.name, checksum: migration.up.checksum,
+                appliedAt: record.appliedAt, executionMilliseconds: record.executionMilliseconds,
+                appliedBy: record.appliedBy, gitCommit: record.gitCommit, state: .applied)
         }
         try driver.ensureHistoryTable()
         try driver.beginTransaction()

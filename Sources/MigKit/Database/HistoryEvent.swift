@@ -14,6 +14,9 @@ public struct HistoryEvent: Sendable, Hashable {
         case applied
         /// A down script ran and the row was removed (`mig down`, `mig redo`).
         case reverted
+        /// A script that runs outside mig's transaction started (or resumed); written with its first
+        /// dirty row, so a run killed part-way leaves a trace.
+        case started
         /// A script outside a transaction failed part-way and left its row dirty.
         case failed
         /// Recorded applied without running, by `mig baseline`.
@@ -32,7 +35,9 @@ public struct HistoryEvent: Sendable, Hashable {
     public let id: Int64?
     /// The migration's version, as the history table spells it; `nil` for a repeatable migration.
     public let version: String?
+    /// The migration's name (the file name's part after the version), or the repeatable's name.
     public let name: String
+    /// What happened (`Kind`).
     public let kind: Kind
     /// The checksum recorded with the event (the new one for a repair), when there is one.
     public let checksum: String?
@@ -75,4 +80,13 @@ public struct HistoryEvent: Sendable, Hashable {
 
     /// The events table's name beside the history table `historyTable`.
     public static func tableName(besides historyTable: String) -> String { historyTable + "_events" }
+}
+
+extension [HistoryEvent] {
+    /// The events of `versions`, as versions compare (`0003` is `3`); every event when `versions` is
+    /// empty. A repeatable migration's events have no version, so a filter leaves them out.
+    public func of(_ versions: [Version]) -> [HistoryEvent] {
+        guard !versions.isEmpty else { return self }
+        return filter { event in event.version.flatMap { Version($0) }.map(versions.contains) ?? false }
+    }
 }

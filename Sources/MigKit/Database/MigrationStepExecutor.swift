@@ -115,15 +115,17 @@ struct MigrationStepExecutor {
             }
             let milliseconds = Self.milliseconds(clock.now - start)
             if let context {
-                try driver.recordRepeatable(
-                    AppliedRepeatable(
-                        name: repeatable.name, checksum: script.checksum, appliedAt: Date(),
-                        executionMilliseconds: milliseconds, appliedBy: context.appliedBy,
-                        gitCommit: context.gitCommit))
-                try driver.recordEvent(
-                    HistoryEvent(
-                        version: nil, name: repeatable.name, kind: .repeatableApplied, checksum: script.checksum,
-                        at: Date(), by: context.appliedBy, gitCommit: context.gitCommit))
+                try together(inScriptTransaction: mode == .wrapped) {
+                    try driver.recordRepeatable(
+                        AppliedRepeatable(
+                            name: repeatable.name, checksum: script.checksum, appliedAt: Date(),
+                            executionMilliseconds: milliseconds, appliedBy: context.appliedBy,
+                            gitCommit: context.gitCommit))
+                    try driver.recordEvent(
+                        HistoryEvent(
+                            version: nil, name: repeatable.name, kind: .repeatableApplied, checksum: script.checksum,
+                            at: Date(), by: context.appliedBy, gitCommit: context.gitCommit))
+                }
             }
             if mode == .wrapped { try driver.commitTransaction() }
             return milliseconds
@@ -179,30 +181,35 @@ struct MigrationStepExecutor {
                     try driver.execute(script)
                 }
             case .outsideTransaction:
-                if case .apply = step, context != nil {
-                    try applyResumably(migration, reading.statements, progress: &progress)
+                if case .apply = step, let context {
+                    try applyResumably(migration, reading.statements, context: context, progress: &progress)
                 } else {
+                    if let context { try recordStart(of: step, mode, context: context) }
                     try run(reading.statements, of: script, progress: &progress)
                 }
             case .selfManaged:
+                if let context { try recordStart(of: step, mode, context: context) }
                 try run(reading.statements, of: script, progress: &progress)
             }
             for callback in callbacks.after { try driver.execute(callback) }
             let milliseconds = Self.milliseconds(clock.now - start)
             if let context {
                 let row = record(migration, milliseconds: milliseconds, state: .applied)
-                switch step {
-                case .apply:
-                    try driver.recordApplied(row)
-                    try driver.recordEvent(HistoryEvent(.applied, of: row, context: context))
-                case .revert:
-                    try driver.removeAppliedRecord(version: migration.version)
-                    try driver.recordEvent(HistoryEvent(.reverted, of: row, context: context))
+                try together(inScriptTransaction: mode == .wrapped) {
+                    switch step {
+                    case .apply:
+                        try driver.recordApplied(row)
+                        try driver.recordEvent(HistoryEvent(.applied, of: row, context: context))
+                    case .revert:
+                        try driver.removeAppliedRecord(version: migration.version)
+                        try driver.recordEvent(HistoryEvent(.reverted, of: row, context: context))
+                    }
                 }
             }
             if mode == .wrapped { try driver.commitTransaction() }
             return milliseconds
         } catch {
+            var unrecorded: (any Error)?
             if mode == .wrapped {
                 try? driver.rollbackTransaction()
             } else {
@@ -213,18 +220,49 @@ struct MigrationStepExecutor {
                 if let context, ranSomething {
                     let dirty = record(
                         migration, milliseconds: 0, state: .dirty, completed: [Self.marker(for: step, mode)])
-                    if !(step.isApply && isResumable(mode)) { try? driver.recordApplied(dirty) }
-                    try? driver.recordEvent(
-                        HistoryEvent(
-                            .failed, of: dirty, context: context,
-                            detail: "\(step.isApply ? "up" : "down") failed after \(progress.completed) of "
-                                + "\(reading.statements.count) statement(s): "
-                                + ((error as? DatabaseError)?.message ?? String(describing: error))))
+                    do {
+                        try together(inScriptTransaction: false) {
+                            if !(step.isApply && isResumable(mode)) { try driver.recordApplied(dirty) }
+                            try driver.recordEvent(
+                                HistoryEvent(
+                                    .failed, of: dirty, context: context,
+                                    detail: "\(step.isApply ? "up" : "down") failed after \(progress.completed) of "
+                                        + "\(reading.statements.count) statement(s): "
+                                        + ((error as? DatabaseError)?.message ?? String(describing: error))))
+                        }
+                    } catch let bookkeeping {
+                        unrecorded = bookkeeping
+                    }
                 }
             }
             throw failure(
-                error, step: step, script: script, mode: mode, statements: reading.statements, done: progress.completed)
+                error, step: step, script: script, mode: mode, statements: reading.statements, done: progress.completed,
+                unrecorded: unrecorded)
         }
+    }
+
+    /// Writes a history change and its event so that neither exists without the other: in the
+    /// script's transaction when it runs in one, else in a short transaction of their own.
+    private func together(inScriptTransaction: Bool, _ write: () throws -> Void) throws {
+        guard !inScriptTransaction else { return try write() }
+        try driver.beginTransaction()
+        do {
+            try write()
+            try driver.commitTransaction()
+        } catch {
+            try? driver.rollbackTransaction()
+            throw error
+        }
+    }
+
+    /// The `started` event of a step that runs outside mig's transaction, so that a run killed
+    /// part-way leaves a line in `mig log` (a resumable up writes it with its first dirty row).
+    private func recordStart(of step: MigrationPlan.Step, _ mode: TransactionMode, context: RunContext) throws {
+        try driver.recordEvent(
+            HistoryEvent(
+                .started, of: record(step.migration, milliseconds: 0, state: .dirty), context: context,
+                detail: "\(step.isApply ? "up" : "down") started outside a transaction"
+                    + (mode.isSelfManaged ? " (the script manages its own transactions)" : "")))
     }
 
     /// How far a statement-by-statement run got.
@@ -252,14 +290,25 @@ struct MigrationStepExecutor {
     /// Runs a no-transaction up script statement by statement, keeping a `dirty` row that lists the
     /// statements done so far: a run that fails or is killed part-way leaves exactly that, and the
     /// next run starts after them when they are unchanged (`MigrationPlanner.resumePoint`).
-    private func applyResumably(_ migration: Migration, _ statements: [SQLStatement], progress: inout Progress) throws {
+    private func applyResumably(
+        _ migration: Migration, _ statements: [SQLStatement], context: RunContext, progress: inout Progress
+    ) throws {
         let previous = try driver.appliedMigrations().first { $0.version == migration.version && $0.state == .dirty }
         var done =
             previous.flatMap { MigrationPlanner.resumePoint(of: migration, after: $0, statements: statements) }.map {
                 statements.prefix($0).map(\.digest)
             } ?? []
         progress.completed = done.count
-        try driver.recordApplied(record(migration, milliseconds: 0, state: .dirty, completed: done))
+        let first = record(migration, milliseconds: 0, state: .dirty, completed: done)
+        try together(inScriptTransaction: false) {
+            try driver.recordApplied(first)
+            try driver.recordEvent(
+                HistoryEvent(
+                    .started, of: first, context: context,
+                    detail: done.isEmpty
+                        ? "up started outside a transaction"
+                        : "up resumed outside a transaction after \(done.count) of \(statements.count) statement(s)"))
+        }
         for statement in statements.dropFirst(done.count) {
             done.append(statement.digest)
             try driver.execute(
@@ -284,7 +333,7 @@ struct MigrationStepExecutor {
 
     private func failure(
         _ error: any Error, step: MigrationPlan.Step, script: Script, mode: TransactionMode,
-        statements: [SQLStatement], done: Int
+        statements: [SQLStatement], done: Int, unrecorded: (any Error)? = nil
     ) -> MigrationFailure {
         let database = error as? DatabaseError
         let shown = RunContext.displayPath(of: database?.path ?? script.path, under: directoryPrefix)
@@ -294,10 +343,15 @@ struct MigrationStepExecutor {
         } else if mode == .wrapped {
             consequence = .rolledBack
         } else {
-            consequence = .partlyApplied(
-                Self.whatRemains(
-                    step: step, mode: mode, done: done, total: statements.count,
-                    failing: done < statements.count ? statements[done] : nil, context: context != nil))
+            var remains = Self.whatRemains(
+                step: step, mode: mode, done: done, total: statements.count,
+                failing: done < statements.count ? statements[done] : nil, context: context != nil)
+            if let unrecorded {
+                let reason = (unrecorded as? DatabaseError)?.summary ?? String(describing: unrecorded)
+                remains += "; recording this failure in the history table and its events record failed too, "
+                    + "so `mig status` and `mig log` may not show it: \(reason)"
+            }
+            consequence = .partlyApplied(remains)
         }
         return MigrationFailure(
             migration: step.migration.identifier, direction: direction(of: step),

@@ -102,4 +102,59 @@ import Testing
             try database.query("SELECT string_agg(event || ' ' || version, ',' ORDER BY id) FROM mig_history_events")
                 == ["applied 0001,applied 0002"])
     }
+
+    /// A deploy role with only DML grants on an old history table (no CREATE on the schema, not the
+    /// table's owner): a dry run alters nothing and succeeds, and `up` and `down` carry on without
+    /// applied_order and the events record, warning with the statements an owner must run.
+    @Test func aRoleWithOnlyDMLGrantsCarriesOnWithoutTheUpgrade() throws {
+        _ = try database.query(
+            """
+            CREATE TABLE mig_history (
+                version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL,
+                execution_ms integer NOT NULL, applied_by text NOT NULL, git_commit text,
+                state text NOT NULL CHECK (state IN ('applied', 'dirty')),
+                completed_statements text[] NOT NULL DEFAULT '{}'
+            );
+            """)
+        let role = try PostgresTestRole(password: "deploy", database: database)
+        _ = try database.query(
+            "REVOKE CREATE ON SCHEMA public FROM \(role.name); "
+                + "GRANT SELECT, INSERT, UPDATE, DELETE ON mig_history TO \(role.name)")
+        try fixture.remove("0001", "users")
+        try fixture.remove("0002", "posts")
+        try fixture.add("0003", "noop", up: "SELECT 3;", down: "SELECT 3;")
+        let deploy = try PostgresDriver(
+            url: try PostgresTestServer.url(database: database.name, user: role.name, password: "deploy"),
+            settings: Configuration.Database())
+        let runner = MigrationRunner(driver: deploy, catalog: try fixture.catalog(), context: fixture.context)
+        let columns = "SELECT count(*) FROM information_schema.columns WHERE table_name = 'mig_history'"
+
+        _ = try runner.run(.init(dryRun: true)) { try $0.upPlan() }
+        #expect(try database.query(columns) == ["9"])
+        #expect(deploy.takeNotices().isEmpty)
+
+        let applied = try runner.run { try $0.upPlan() }
+        #expect(applied.completed.map(\.step.migration.version.text) == ["0003"])
+        let warnings = deploy.takeNotices().joined(separator: "\n")
+        #expect(warnings.contains("ALTER TABLE \"public\".\"mig_history\" ADD COLUMN IF NOT EXISTS applied_order bigint;"))
+        #expect(warnings.contains("CREATE TABLE IF NOT EXISTS \"public\".\"mig_history_events\""))
+        #expect(try database.query(columns) == ["9"])
+        #expect(try database.query("SELECT to_regclass('mig_history_events') IS NULL") == ["t"])
+        let reverted = try runner.run { try $0.downPlan() }
+        #expect(reverted.completed.map(\.step.migration.version.text) == ["0003"])
+        #expect(try deploy.appliedMigrations().isEmpty)
+    }
+
+    /// A migration's `SET ROLE` does not change who the events record says wrote a line: the role
+    /// that logged in (`session_user`).
+    @Test func theDatabaseUserIsTheRoleThatLoggedIn() throws {
+        _ = try runner().run { try $0.upPlan() }
+        let role = try PostgresTestRole(password: "other", database: database)
+        _ = try database.query("GRANT ALL ON ALL TABLES IN SCHEMA public TO \(role.name)")
+        try fixture.add("0003", "as_other", up: "SET ROLE \(role.name);\nCREATE TABLE t (id integer);", down: "DROP TABLE t;")
+        _ = try runner().run(.init(rehearse: false)) { try $0.upPlan() }
+        #expect(
+            try database.query("SELECT database_user FROM mig_history_events WHERE version = '0003'")
+                == (try database.query("SELECT session_user")))
+    }
 }

@@ -21,6 +21,8 @@ public final class PostgresDriver: DatabaseDriver {
     let connectionString: PostgresConnectionString
     /// The database connected to instead of the connection string's, when one was given.
     let databaseOverride: String?
+    /// What `acquireMigrationLock()` could not bring up to date, until `takeNotices()` hands it on.
+    private var upgradeWarnings: [String] = []
 
     /// Connects to `url` (to `database` on its server when given) and applies `settings`' timeouts to
     /// the session; with `readOnly`, every transaction of the session is read-only
@@ -113,7 +115,10 @@ public final class PostgresDriver: DatabaseDriver {
         }
     }
 
-    public func takeNotices() -> [String] { connection.takeNotices() }
+    public func takeNotices() -> [String] {
+        defer { upgradeWarnings = [] }
+        return upgradeWarnings.map { "WARNING: \($0)" } + connection.takeNotices()
+    }
 
     // MARK: - Session state
 
@@ -188,7 +193,18 @@ public final class PostgresDriver: DatabaseDriver {
 
     // MARK: - Lock
 
-    public func acquireMigrationLock() throws { try lock.acquire(on: connection, history: history) }
+    /// Takes the lock, then brings a history table an earlier mig created up to date in a short
+    /// transaction of its own (`PostgresHistoryTable.upgrade(on:)`): only write paths take the lock, so
+    /// a dry run or a read never alters it. What this role may not do comes back as notices.
+    public func acquireMigrationLock() throws {
+        try lock.acquire(on: connection, history: history)
+        do {
+            upgradeWarnings += try history.upgrade(on: connection)
+        } catch {
+            try? lock.release(on: connection)
+            throw error
+        }
+    }
     public func releaseMigrationLock() throws { try lock.release(on: connection) }
 
     // MARK: - History

@@ -45,7 +45,11 @@ struct PostgresHistoryTable {
         "translate(regexp_replace(\(expression), '(^|[._])0+([0-9])', '\\1\\2', 'g'), '_', '.')"
     }
 
+    /// Creates the history table (with `applied_order`) and its events record when the table does not
+    /// exist yet. An existing table is left as it is: altering it takes an ACCESS EXCLUSIVE lock and
+    /// its owner's rights, so `upgrade(on:)` does that, once the migration lock is held.
     func create(on connection: PostgresConnection) throws {
+        guard try !exists(qualifiedName, on: connection) else { return }
         var sql = ""
         if let schema { sql += "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema));\n" }
         sql += """
@@ -63,13 +67,16 @@ struct PostgresHistoryTable {
             )
             """
         try createTolerantly(sql, on: connection)
-        try upgrade(on: connection)
         try createEvents(on: connection)
     }
 
+    /// Whether the relation `name` (qualified and quoted) exists.
+    private func exists(_ name: String, on connection: PostgresConnection) throws -> Bool {
+        try connection.execute("SELECT to_regclass($1) IS NOT NULL", parameters: [name]).value(row: 0, column: 0) == "t"
+    }
+
     func rows(on connection: PostgresConnection) throws -> [AppliedMigration] {
-        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", parameters: [qualifiedName])
-        guard exists.value(row: 0, column: 0) == "t" else { return [] }
+        guard try exists(qualifiedName, on: connection) else { return [] }
         // A table an earlier mig created has no applied_order until a run upgrades it.
         let order = try hasAppliedOrder(on: connection) ? "applied_order" : "NULL"
         let result = try connection.execute(
@@ -99,32 +106,42 @@ struct PostgresHistoryTable {
     /// Writes `record` under its file's spelling of the version, replacing the row of any other
     /// spelling of it (`1` in the table, `0001` in the file name): one row per version. A row that
     /// replaces another keeps its place in the applied order; a new one comes after every other.
+    /// A table whose owner has not added `applied_order` yet (`upgrade(on:)` lacked the rights) gets
+    /// its rows without it.
     func record(_ record: AppliedMigration, on connection: PostgresConnection) throws {
+        let ordered = try hasAppliedOrder(on: connection)
         try connection.execute(
             """
             WITH other_spellings AS (
                 DELETE FROM \(qualifiedName) WHERE version <> $1 AND \(Self.canonical("version")) = \(Self.canonical("$1"))
             )
             INSERT INTO \(qualifiedName) AS history
-                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements,
-                 applied_order)
-            VALUES ($1, $2, $3, to_timestamp($4::double precision), $5::integer, $6, $7, $8, string_to_array($9, ','),
-                    coalesce(
-                        (SELECT min(applied_order) FROM \(qualifiedName)
-                         WHERE \(Self.canonical("version")) = \(Self.canonical("$1"))),
-                        (SELECT coalesce(max(applied_order), 0) + 1 FROM \(qualifiedName))))
+                (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements
+                 \(ordered ? ", applied_order" : ""))
+            VALUES ($1, $2, $3, to_timestamp($4::double precision), $5::integer, $6, $7, $8, string_to_array($9, ',')
+                    \(ordered ? ", " + Self.appliedOrder(of: "$1", in: qualifiedName) : ""))
             ON CONFLICT (version) DO UPDATE SET
                 name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at,
                 execution_ms = excluded.execution_ms, applied_by = excluded.applied_by,
                 git_commit = excluded.git_commit, state = excluded.state,
-                completed_statements = excluded.completed_statements,
-                applied_order = coalesce(history.applied_order, excluded.applied_order)
+                completed_statements = excluded.completed_statements
+                \(ordered ? ", applied_order = coalesce(history.applied_order, excluded.applied_order)" : "")
             """,
             parameters: [
                 record.version.text, record.name, record.checksum, String(record.appliedAt.timeIntervalSince1970),
                 String(record.executionMilliseconds), record.appliedBy, record.gitCommit, record.state.rawValue,
                 record.completedStatements.joined(separator: ","),
             ])
+    }
+
+    /// The applied order a row of `version` gets: that of the row of any spelling of it already in the
+    /// table, else one more than the highest.
+    private static func appliedOrder(of version: String, in table: String) -> String {
+        """
+        coalesce(
+            (SELECT min(applied_order) FROM \(table) WHERE \(canonical("version")) = \(canonical(version))),
+            (SELECT coalesce(max(applied_order), 0) + 1 FROM \(table)))
+        """
     }
 
     // MARK: - Applied order and events
@@ -139,14 +156,44 @@ struct PostgresHistoryTable {
         return !result.rows.isEmpty
     }
 
-    /// Adds `applied_order` to a history table an earlier mig created, and numbers every row without
-    /// one after the numbered ones, by `applied_at` then version as versions compare
-    /// (`AppliedMigration.inAppliedOrder`); one statement list, so one transaction.
-    private func upgrade(on connection: PostgresConnection) throws {
+    /// Brings a history table an earlier mig created up to date, once the migration lock is held (never
+    /// on a dry run or a read): adds `applied_order` and numbers every row without one after the
+    /// numbered ones, by `applied_at` then version as versions compare (`AppliedMigration.inAppliedOrder`),
+    /// in one short transaction; then creates the events record when missing. A role without the
+    /// rights (ALTER needs the table's owner, the events record CREATE on the schema) carries on
+    /// without them: the returned warnings name the statement an owner must run.
+    func upgrade(on connection: PostgresConnection) throws -> [String] {
+        guard try exists(qualifiedName, on: connection) else { return [] }
+        var warnings: [String] = []
+        let alter = "ALTER TABLE \(qualifiedName) ADD COLUMN IF NOT EXISTS applied_order bigint"
+        do {
+            try number(alter: try hasAppliedOrder(on: connection) ? nil : alter, on: connection)
+        } catch let error as DatabaseError where error.code == Self.insufficientPrivilege {
+            warnings.append(
+                "\(qualifiedName) has no applied_order column and this role may not add it (\(error.message)): "
+                    + "`down` orders its rows by applied_at; have the table's owner run `\(alter);` once")
+        }
+        if try !exists(eventsTable, on: connection) {
+            do {
+                try createEvents(on: connection)
+            } catch let error as DatabaseError where error.code == Self.insufficientPrivilege {
+                warnings.append(
+                    "the events record \(eventsTable) does not exist and this role may not create it "
+                        + "(\(error.message)): nothing is added to `mig log`; have a role with CREATE on the "
+                        + "schema run `\(eventsDDL);` once")
+            }
+        }
+        return warnings
+    }
+
+    /// PostgreSQL's SQLSTATE for a statement the role has not the rights to run.
+    private static let insufficientPrivilege = "42501"
+
+    /// Numbers the rows without an applied order, after `alter` when given; one statement list, so
+    /// one transaction.
+    private func number(alter: String?, on connection: PostgresConnection) throws {
         let key = "string_to_array(translate(translate(version, '-', ''), '_', '.'), '.')::numeric[]"
-        let alter =
-            try hasAppliedOrder(on: connection)
-            ? "" : "ALTER TABLE \(qualifiedName) ADD COLUMN IF NOT EXISTS applied_order bigint;\n"
+        let alter = alter.map { $0 + ";\n" } ?? ""
         let number = """
             UPDATE \(qualifiedName) AS history SET applied_order = numbered.n
             FROM (
@@ -157,36 +204,48 @@ struct PostgresHistoryTable {
             ) AS numbered
             WHERE history.version = numbered.version
             """
-        try connection.execute(alter + number)
+        do {
+            try connection.execute(alter + number)
+        } catch {
+            throw error.error
+        }
     }
 
     /// Its `id` is one more than the highest (rows are only appended, under the migration lock), not
     /// an identity column: a sequence of mig's own would show in every schema comparison.
     private func createEvents(on connection: PostgresConnection) throws {
-        try createTolerantly(
-            """
-            CREATE TABLE IF NOT EXISTS \(eventsTable) (
-                id bigint PRIMARY KEY,
-                version text,
-                name text NOT NULL,
-                event text NOT NULL,
-                checksum text,
-                occurred_at timestamptz NOT NULL,
-                by_user text NOT NULL,
-                database_user text NOT NULL DEFAULT current_user,
-                git_commit text,
-                detail text
-            )
-            """, on: connection)
+        try createTolerantly(eventsDDL, on: connection)
     }
 
-    /// Appends `event`; the database user is the connection's (`current_user`).
+    /// The events record's `CREATE TABLE`. `database_user` is the role that logged in
+    /// (`session_user`): a migration's `SET ROLE` does not change who wrote the line.
+    private var eventsDDL: String {
+        """
+        CREATE TABLE IF NOT EXISTS \(eventsTable) (
+            id bigint PRIMARY KEY,
+            version text,
+            name text NOT NULL,
+            event text NOT NULL,
+            checksum text,
+            occurred_at timestamptz NOT NULL,
+            by_user text NOT NULL,
+            database_user text NOT NULL DEFAULT session_user,
+            git_commit text,
+            detail text
+        )
+        """
+    }
+
+    /// Appends `event`; the database user is the role that logged in (`session_user`). Without the
+    /// events record (its creation needed rights this role lacks; `upgrade(on:)` warned) nothing is appended.
     func record(_ event: HistoryEvent, on connection: PostgresConnection) throws {
+        guard try exists(eventsTable, on: connection) else { return }
         try connection.execute(
             """
-            INSERT INTO \(eventsTable) (id, version, name, event, checksum, occurred_at, by_user, git_commit, detail)
+            INSERT INTO \(eventsTable)
+                (id, version, name, event, checksum, occurred_at, by_user, database_user, git_commit, detail)
             VALUES ((SELECT coalesce(max(id), 0) + 1 FROM \(eventsTable)), $1, $2, $3, $4,
-                    to_timestamp($5::double precision), $6, $7, $8)
+                    to_timestamp($5::double precision), $6, session_user, $7, $8)
             """,
             parameters: [
                 event.version, event.name, event.kind.rawValue, event.checksum, String(event.at.timeIntervalSince1970),
@@ -196,8 +255,7 @@ struct PostgresHistoryTable {
 
     /// The events record, oldest first; none when it does not exist.
     func events(on connection: PostgresConnection) throws -> [HistoryEvent] {
-        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", parameters: [eventsTable])
-        guard exists.value(row: 0, column: 0) == "t" else { return [] }
+        guard try exists(eventsTable, on: connection) else { return [] }
         let result = try connection.execute(
             """
             SELECT id, version, name, event, checksum, extract(epoch FROM occurred_at)::text, by_user, database_user,
@@ -219,8 +277,7 @@ struct PostgresHistoryTable {
 
     /// The repeatables table's rows, by name; none when the table does not exist.
     func repeatables(on connection: PostgresConnection) throws -> [AppliedRepeatable] {
-        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", parameters: [repeatablesTable])
-        guard exists.value(row: 0, column: 0) == "t" else { return [] }
+        guard try exists(repeatablesTable, on: connection) else { return [] }
         let result = try connection.execute(
             """
             SELECT name, checksum, extract(epoch FROM applied_at)::text, execution_ms, applied_by, git_commit

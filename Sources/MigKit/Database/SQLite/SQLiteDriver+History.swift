@@ -5,6 +5,8 @@ extension SQLiteDriver {
     private var quotedHistory: String { SQLiteSchemaReader.quoted(historyTable) }
     private var quotedEventsTable: String { SQLiteSchemaReader.quoted(HistoryEvent.tableName(besides: historyTable)) }
 
+    /// Whether the history table has the `applied_order` column (a table an earlier mig created has
+    /// not, until `upgradeHistoryTable()` adds it).
     func historyHasAppliedOrder() throws -> Bool {
         let statement = try connection.prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = 'applied_order'")
         try statement.bind([.text(historyTable)])
@@ -37,6 +39,7 @@ extension SQLiteDriver {
         }
     }
 
+    /// Creates the events record (`HistoryEvent`) beside the history table when it does not exist.
     func createEventsTable() throws {
         try connection.execute(
             """

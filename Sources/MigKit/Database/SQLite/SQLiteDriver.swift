@@ -240,15 +240,42 @@ public final class SQLiteDriver: DatabaseDriver {
         return records.sorted { $0.version < $1.version }
     }
 
+    /// Writes `record` under its own spelling of the version, replacing the row of any other spelling
+    /// of it (`1` in the table, `0001` in the file name) as PostgreSQL does: one row per version. A
+    /// replaced row keeps its place in the applied order.
     public func recordApplied(_ record: AppliedMigration) throws {
-        // A replaced row keeps its place in the applied order.
+        let spellings = try connection.prepare("SELECT version, applied_order FROM \(quotedHistoryTable)").rows {
+            ($0.text(0) ?? "", $0.text(1).flatMap { Int64($0) })
+        }
+        let others = spellings.filter { $0.0 != record.version.text && Version($0.0) == record.version }
+        guard !others.isEmpty else { return try upsert(record, appliedOrder: nil) }
+        let ownsTransaction = !connection.isInTransaction
+        if ownsTransaction { try beginTransaction() }
+        do {
+            let delete = try connection.prepare("DELETE FROM \(quotedHistoryTable) WHERE version = ?")
+            for (text, _) in others {
+                try delete.bind([.text(text)])
+                try delete.run()
+                try delete.reset()
+            }
+            try upsert(record, appliedOrder: others.compactMap(\.1).min())
+            if ownsTransaction { try commitTransaction() }
+        } catch {
+            if ownsTransaction { try? rollbackTransaction() }
+            throw error
+        }
+    }
+
+    /// Inserts `record`, or replaces the row of the same text, which keeps its applied order; a new row
+    /// gets `appliedOrder`, else one more than the highest.
+    private func upsert(_ record: AppliedMigration, appliedOrder: Int64?) throws {
         let statement = try connection.prepare(
             """
             INSERT INTO \(quotedHistoryTable) AS history
                 (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements,
                  applied_order)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
-                    (SELECT coalesce(max(applied_order), 0) + 1 FROM \(quotedHistoryTable)))
+                    coalesce(?, (SELECT coalesce(max(applied_order), 0) + 1 FROM \(quotedHistoryTable))))
             ON CONFLICT (version) DO UPDATE SET
                 name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at,
                 execution_ms = excluded.execution_ms, applied_by = excluded.applied_by, git_commit = excluded.git_commit,
@@ -259,7 +286,7 @@ public final class SQLiteDriver: DatabaseDriver {
             .text(record.version.text), .text(record.name), .text(record.checksum),
             .text(HistoryDate.format(record.appliedAt)), .integer(Int64(record.executionMilliseconds)),
             .text(record.appliedBy), record.gitCommit.map { .text($0) } ?? .null, .text(record.state.rawValue),
-            .text(record.completedStatements.joined(separator: ",")),
+            .text(record.completedStatements.joined(separator: ",")), appliedOrder.map { .integer($0) } ?? .null,
         ])
         try statement.run()
     }
