@@ -24,6 +24,8 @@ enum ChildProgram {
         } else {
             posix_spawn_file_actions_addopen(&actions, 2, errors.path, writing, 0o600)
         }
+        // None of mig's own descriptors (the migration lock, database connections) go to the child.
+        _ = spawnClosesDescriptors(&actions, from: 3)
         let argv = ([program.path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -43,3 +45,10 @@ enum ChildProgram {
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), declared only for
+/// `_GNU_SOURCE` and so not visible to Swift: the child closes every descriptor from `from` on.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnClosesDescriptors(
+    _ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, from: Int32
+) -> Int32

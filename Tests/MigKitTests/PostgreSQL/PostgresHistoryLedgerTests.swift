@@ -129,18 +129,18 @@ import Testing
         let runner = MigrationRunner(driver: deploy, catalog: try fixture.catalog(), context: fixture.context)
         let columns = "SELECT count(*) FROM information_schema.columns WHERE table_name = 'mig_history'"
 
-        _ = try runner.run(.init(dryRun: true)) { try $0.upPlan() }
+        _ = try runner.run(.init(rehearse: false, dryRun: true)) { try $0.upPlan() }
         #expect(try database.query(columns) == ["9"])
         #expect(deploy.takeNotices().isEmpty)
 
-        let applied = try runner.run { try $0.upPlan() }
+        let applied = try runner.run(.init(rehearse: false)) { try $0.upPlan() }
         #expect(applied.completed.map(\.step.migration.version.text) == ["0003"])
         let warnings = deploy.takeNotices().joined(separator: "\n")
         #expect(warnings.contains("ALTER TABLE \"public\".\"mig_history\" ADD COLUMN IF NOT EXISTS applied_order bigint;"))
         #expect(warnings.contains("CREATE TABLE IF NOT EXISTS \"public\".\"mig_history_events\""))
         #expect(try database.query(columns) == ["9"])
         #expect(try database.query("SELECT to_regclass('mig_history_events') IS NULL") == ["t"])
-        let reverted = try runner.run { try $0.downPlan() }
+        let reverted = try runner.run(.init(rehearse: false)) { try $0.downPlan() }
         #expect(reverted.completed.map(\.step.migration.version.text) == ["0003"])
         #expect(try deploy.appliedMigrations().isEmpty)
     }
@@ -148,7 +148,7 @@ import Testing
     /// A migration's `SET ROLE` does not change who the events record says wrote a line: the role
     /// that logged in (`session_user`).
     @Test func theDatabaseUserIsTheRoleThatLoggedIn() throws {
-        _ = try runner().run { try $0.upPlan() }
+        _ = try runner().run(.init(rehearse: false)) { try $0.upPlan() }
         let role = try PostgresTestRole(password: "other", database: database)
         _ = try database.query("GRANT ALL ON ALL TABLES IN SCHEMA public TO \(role.name)")
         try fixture.add("0003", "as_other", up: "SET ROLE \(role.name);\nCREATE TABLE t (id integer);", down: "DROP TABLE t;")
