@@ -349,7 +349,9 @@ private struct MigrationAssembler<Source: MigrationSource> {
 enum ConflictMarkers {
     /// The 1-based line of the first marker, if any.
     static func firstLine(in text: String) -> Int? {
-        guard text.contains("<<<<<<<") || text.contains(">>>>>>>") || text.contains("=======") else { return nil }
+        guard text.containsBytes("<<<<<<<") || text.containsBytes(">>>>>>>") || text.containsBytes("=======") else {
+            return nil
+        }
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
         where line.hasPrefix("<<<<<<<") || line.hasPrefix(">>>>>>>") || line == "=======" {
             return offset + 1

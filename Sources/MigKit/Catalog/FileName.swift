@@ -124,12 +124,12 @@ public struct FileName: Sendable, Hashable {
     /// so the last `.up.` or `.down.` decides (`x.up..sql` and `x..up.sql` are both read).
     private static func golangMigrateDirection(_ rest: String) -> (String, Part)? {
         for (marker, part) in [(".up.", Part.up), (".down.", Part.down)] {
-            guard let range = rest.range(of: marker, options: .backwards) else { continue }
+            guard let range = rest.byteRange(of: marker, backwards: true) else { continue }
             let name = String(rest[..<range.lowerBound])
             let extensionText = rest[range.upperBound...]
             guard extensionText == "sql" || extensionText.hasSuffix(".sql"), isName(name) else { continue }
             // Both markers present (`1_a.up.b.down.sql`): the later one is the direction, as the greedy regex decides.
-            if let other = rest.range(of: part == .up ? ".down." : ".up.", options: .backwards),
+            if let other = rest.byteRange(of: part == .up ? ".down." : ".up.", backwards: true),
                 other.lowerBound > range.lowerBound
             {
                 continue
@@ -142,7 +142,7 @@ public struct FileName: Sendable, Hashable {
     /// `V1_2__name`, `U1_2__name` or `R__name`.
     private static func flyway(_ stem: String) -> FileName? {
         guard let prefix = stem.first, "VUR".contains(prefix),
-            let separator = stem.range(of: "__")
+            let separator = stem.byteRange(of: "__")
         else { return nil }
         let versionText = String(stem[stem.index(after: stem.startIndex)..<separator.lowerBound])
         let name = String(stem[separator.upperBound...])
@@ -156,7 +156,7 @@ public struct FileName: Sendable, Hashable {
 
     /// `afterMigrate` or `afterMigrate__description`: a script Flyway runs on that event.
     private static func flywayCallback(_ stem: String) -> FileName? {
-        let event = stem.range(of: "__").map { String(stem[..<$0.lowerBound]) } ?? stem
+        let event = stem.byteRange(of: "__").map { String(stem[..<$0.lowerBound]) } ?? stem
         guard FlywayCallbacks.events.contains(event) else { return nil }
         return FileName(layout: .flyway, version: nil, name: stem, part: .callback(event: event))
     }
@@ -188,7 +188,10 @@ public struct FileName: Sendable, Hashable {
 
     /// A migration name: anything but control characters (tools allow dots, dashes and spaces).
     static func isName(_ text: String) -> Bool {
-        !text.isEmpty && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        guard !text.isEmpty else { return false }
+        // Printable ASCII, the common case, needs no Unicode property lookup.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return true }
+        return !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }
 

@@ -79,19 +79,20 @@ public struct Placeholders: Sendable {
     /// One script with its placeholders replaced, and the ones that have no value.
     func substitute(in script: Script, flywayLayout: Bool) -> (script: Script, undefined: [PlaceholderError.Undefined])
     {
+        guard script.sql.containsBytes("${") else { return (script, []) }
         let fileName = String(script.path.split(separator: "/").last ?? Substring(script.path))
         var undefined: [PlaceholderError.Undefined] = []
         var envsub = false
         var changed = false
         var lines: [String] = []
         for (index, line) in script.sql.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let marker = line.trimmingCharacters(in: .whitespaces)
+            let marker = line.trimmingWhitespace()
             if marker.hasPrefix("-- +goose ENVSUB ON") {
                 envsub = true
             } else if marker.hasPrefix("-- +goose ENVSUB OFF") {
                 envsub = false
             }
-            guard flywayLayout || envsub, line.contains("${") else {
+            guard flywayLayout || envsub, line.containsBytes("${") else {
                 lines.append(String(line))
                 continue
             }
@@ -121,7 +122,7 @@ public struct Placeholders: Sendable {
     private static func replace(in line: String, value: (String) -> String?) -> String {
         var result = ""
         var rest = Substring(line)
-        while let start = rest.range(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
+        while let start = rest.byteRange(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
             result += rest[..<start.lowerBound]
             let name = String(rest[start.upperBound..<end])
             result += value(name) ?? "${\(name)}"

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Finds ASCII markers (`${`, `__`, `.up.`, `=======`) by comparing bytes. This runs over every
+/// line of every file in every catalog a command loads; Foundation's `range(of:)` converts each
+/// string to UTF-16 first, and that conversion was most of a catalog load's time.
+extension StringProtocol {
+    /// The first (or, `backwards`, the last) occurrence of `marker`, compared byte for byte.
+    func byteRange(of marker: String, backwards: Bool = false) -> Range<Index>? {
+        let needle = Array(marker.utf8)
+        let offset =
+            utf8.withContiguousStorageIfAvailable { ByteSearch.offset(of: needle, in: $0, backwards: backwards) }
+            ?? Array(utf8).withUnsafeBufferPointer { ByteSearch.offset(of: needle, in: $0, backwards: backwards) }
+        guard let offset else { return nil }
+        let lower = utf8.index(utf8.startIndex, offsetBy: offset)
+        return lower..<utf8.index(lower, offsetBy: needle.count)
+    }
+
+    /// Whether `marker` occurs in the text, compared byte for byte.
+    func containsBytes(_ marker: String) -> Bool { byteRange(of: marker) != nil }
+}
+
+private enum ByteSearch {
+    static func offset(of needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, backwards: Bool) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, let base = haystack.baseAddress else { return nil }
+        func matches(at start: Int) -> Bool { needle.indices.allSatisfy { haystack[start + $0] == needle[$0] } }
+        let last = haystack.count - needle.count
+        if backwards {
+            return stride(from: last, through: 0, by: -1).first { haystack[$0] == needle[0] && matches(at: $0) }
+        }
+        // memchr finds each candidate first byte at memory speed; most texts hold few of them.
+        var start = 0
+        while start <= last, let hit = memchr(base + start, Int32(needle[0]), last - start + 1) {
+            let offset = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+            if matches(at: offset) { return offset }
+            start = offset + 1
+        }
+        return nil
+    }
+}

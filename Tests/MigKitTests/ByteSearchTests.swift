@@ -1,0 +1,33 @@
+import Testing
+
+@testable import MigKit
+
+@Suite struct ByteSearchTests {
+    @Test func findsTheFirstAndTheLastOccurrence() {
+        let text = "a.up.b.up.sql"
+        #expect(text.byteRange(of: ".up.").map { text[..<$0.lowerBound] } == "a")
+        #expect(text.byteRange(of: ".up.", backwards: true).map { text[..<$0.lowerBound] } == "a.up.b")
+        #expect(text.byteRange(of: ".down.") == nil)
+    }
+
+    @Test func rangesStayOnTheRightCharactersAfterMultiByteText() {
+        let text = "é日本__名前"
+        let range = text.byteRange(of: "__")
+        #expect(range.map { String(text[..<$0.lowerBound]) } == "é日本")
+        #expect(range.map { String(text[$0.upperBound...]) } == "名前")
+    }
+
+    @Test func candidateFirstBytesThatDoNotMatchAreSkipped() {
+        #expect("$ $x ${name}".byteRange(of: "${").map { "$ $x ${name}"[$0.lowerBound...] } == "${name}")
+        #expect(!"$$$$".containsBytes("${"))
+        #expect("ab".byteRange(of: "abc") == nil)
+        #expect("".byteRange(of: "a") == nil)
+    }
+
+    @Test func searchesWithinASubstringOnly() {
+        let text = "__x__y"
+        let tail = text.dropFirst(2)
+        #expect(tail.byteRange(of: "__").map { String(tail[..<$0.lowerBound]) } == "x")
+        #expect(tail.byteRange(of: "__", backwards: true).map { String(tail[$0.upperBound...]) } == "y")
+    }
+}
