@@ -51,6 +51,24 @@ import Testing
         #expect(try missing.filePaths().isEmpty)
     }
 
+    @Test func theWorkingTreeLeavesOutIgnoredNewFilesButKeepsTrackedOnesAsHeadDoes() throws {
+        try git.commit(
+            "base",
+            files: [
+                "db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n",
+                // Committed before the ignore rule existed: still in head, so still a migration.
+                "db/migrations/0002_kept.sql": "-- mig:up\nSELECT 2;\n",
+            ])
+        try git.commit("ignore", files: [".gitignore": "db/migrations/0002_*\ndb/migrations/*.local.sql\n"])
+        try git.write("db/migrations/0003_new.sql", "-- mig:up\nSELECT 3;\n")
+        try git.write("db/migrations/0004_scratch.local.sql", "-- mig:up\nSELECT 4;\n")
+        let repository = try GitRepository(discoveringFrom: git.url)
+        let source = WorkingTreeSource(
+            files: DirectorySource(directory: git.url.appending(path: "db/migrations"), displayPrefix: "db/migrations"),
+            repository: repository, repositoryPath: "db/migrations")
+        #expect(try source.filePaths() == ["0001_a.sql", "0002_kept.sql", "0003_new.sql"])
+    }
+
     @Test func aSubmoduleInTheMigrationFolderIsAFindingNotASilentSkip() throws {
         let first = try git.commit("base", files: ["db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n"])
         try git.git(["update-index", "--add", "--cacheinfo", "160000,\(first),db/migrations/0002_shared"])

@@ -104,9 +104,13 @@ public struct WorkingTreeSource: MigrationSource {
         self.repositoryPath = repositoryPath
     }
 
+    /// Git ignores untracked files only: a tracked file is in head even when `.gitignore` matches it,
+    /// so only the files missing from the index are asked about (each question reads ignore files).
     public func filePaths() throws -> [String] {
-        try files.filePaths().filter { path in
-            !((try? repository.isIgnored(repositoryPath.isEmpty ? path : repositoryPath + "/" + path)) ?? false)
+        let tracked = Set((try? repository.trackedPaths()) ?? [])
+        return try files.filePaths().filter { path in
+            let inRepository = repositoryPath.isEmpty ? path : repositoryPath + "/" + path
+            return tracked.contains(inRepository) || !((try? repository.isIgnored(inRepository)) ?? false)
         }
     }
 
