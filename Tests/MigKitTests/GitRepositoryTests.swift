@@ -69,6 +69,58 @@ import Testing
         #expect(try source.filePaths() == ["0001_a.sql", "0002_kept.sql", "0003_new.sql"])
     }
 
+    @Test func uncommittedChangesAreSeenOnlyBelowTheFolderAndNotForIgnoredFiles() throws {
+        try git.commit(
+            "base",
+            files: [
+                "db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n", "db/other/x.sql": "SELECT 0;\n",
+                ".gitignore": "*.local.sql\n",
+            ])
+        let repository = try GitRepository(discoveringFrom: git.url)
+        func changed() throws -> Bool { try repository.hasUncommittedChanges(under: "db/migrations") }
+        #expect(try !changed())
+        try git.write("db/other/x.sql", "SELECT 1;\n")
+        try git.write("db/migrations/0002_scratch.local.sql", "SELECT 2;\n")
+        try git.write("db/migrations-old/0001_a.sql", "SELECT 2;\n")
+        #expect(try !changed())
+        try git.write("db/migrations/0001_a.sql", "-- mig:up\nSELECT 10;\n")
+        #expect(try changed())
+        try git.git(["add", "db/migrations/0001_a.sql"])
+        #expect(try changed())
+        try git.git(["commit", "-qm", "edit"])
+        #expect(try !changed())
+        try git.write("db/migrations/sub/0003_new.sql", "SELECT 3;\n")
+        #expect(try changed())
+        try git.remove("db/migrations/sub/0003_new.sql")
+        try git.remove("db/migrations/0001_a.sql")
+        #expect(try changed())
+        #expect(try repository.hasUncommittedChanges(under: ""))
+    }
+
+    @Test func theWorkingCatalogIsHeadsWhenNothingChangedAndTheFilesWhenSomethingDid() throws {
+        try git.commit(
+            "base",
+            files: [
+                "db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n", "shared/body.sql": "-- mig:up\nSELECT 2;\n",
+            ])
+        try FileManager.default.createSymbolicLink(
+            atPath: git.url.appending(path: "db/migrations/0002_linked.sql").path,
+            withDestinationPath: "../../shared/body.sql")
+        try git.commit("link")
+        let context = try BranchContext(
+            project: Project(root: git.url, configuration: Configuration(), hasConfigurationFile: false), base: "main")
+        func upSQL(_ version: String) throws -> String? {
+            try context.workingCatalog().migrations.first { $0.version.text == version }?.up.sql
+                .split(separator: "\n").last.map(String.init)
+        }
+        #expect(try upSQL("0002") == "SELECT 2;")
+        // The link in the folder is unchanged; the file it points to, outside the folder, is not.
+        try git.write("shared/body.sql", "-- mig:up\nSELECT 20;\n")
+        #expect(try upSQL("0002") == "SELECT 20;")
+        try git.write("db/migrations/0001_a.sql", "-- mig:up\nSELECT 10;\n")
+        #expect(try upSQL("0001") == "SELECT 10;")
+    }
+
     @Test func aSubmoduleInTheMigrationFolderIsAFindingNotASilentSkip() throws {
         let first = try git.commit("base", files: ["db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n"])
         try git.git(["update-index", "--add", "--cacheinfo", "160000,\(first),db/migrations/0002_shared"])

@@ -42,6 +42,9 @@ public final class GitTreeSource: MigrationSource {
 
     public func filePaths() throws -> [String] { files.keys.sorted() }
 
+    /// Whether any file is a symbolic link, whose target may lie outside the directory.
+    public var holdsLinks: Bool { files.values.contains { $0.kind == .link } }
+
     public func problem(with path: String) -> String? {
         guard let entry = files[path], entry.kind == .other else { return nil }
         return "is a Git submodule (commit \(entry.id.short)): its files live in another repository, which mig does not read"
