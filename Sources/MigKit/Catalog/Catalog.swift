@@ -107,6 +107,7 @@ public struct IgnorePatterns: Sendable, Equatable {
     }
 
     public func matches(_ path: String) -> Bool {
+        guard !patterns.isEmpty else { return false }
         let name = path.split(separator: "/").last.map(String.init) ?? path
         return patterns.contains { pattern in
             Glob(pattern).matches(pattern.contains("/") ? path : name)

@@ -230,7 +230,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
         }
         // In path order, so findings come out in the same order on every run.
         result.migrations = groups.values.sorted { $0[0].path < $1[0].path }.compactMap { migration(from: $0) }
-            .sorted { ($0.version, $0.name) < ($1.version, $1.name) }
+            .sortedByVersion()
         result.repeatables.sort { $0.name < $1.name }
         result.callbacks.sort { $0.path < $1.path }
         return result

@@ -33,6 +33,10 @@ public struct FileName: Sendable, Hashable {
 
     /// Classifies a path relative to the migration directory; `nil` when no layout explains it.
     public init?(path: String) {
+        guard path.utf8.contains(UInt8(ascii: "/")) else {
+            self.init(topLevelFile: path)
+            return
+        }
         let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         switch components.count {
         case 1:

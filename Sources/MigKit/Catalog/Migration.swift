@@ -19,6 +19,20 @@ public struct Migration: Sendable, Hashable, Codable {
 
     /// `version_name`, the identity shown to people.
     public var identifier: String { "\(version.text)_\(name)" }
+
+    /// Version order, names breaking ties: the order a fresh database applies migrations in.
+    static func precedes(_ first: Migration, _ second: Migration) -> Bool {
+        (first.version, first.name) < (second.version, second.name)
+    }
+}
+
+extension [Migration] {
+    /// Whether the migrations are in version order already.
+    var isInVersionOrder: Bool { !zip(self, dropFirst()).contains { Migration.precedes($1, $0) } }
+
+    /// The migrations in version order (stable); a list already in order, as folders named by
+    /// version usually are, is returned without the copies a sort makes.
+    func sortedByVersion() -> [Migration] { isInVersionOrder ? self : sorted(by: Migration.precedes) }
 }
 
 /// A Flyway repeatable migration (`R__name.sql`): no version, re-applied when its checksum changes.

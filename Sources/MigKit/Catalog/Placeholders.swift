@@ -49,6 +49,13 @@ public struct Placeholders: Sendable {
     /// `catalog` with every placeholder of the files that opt in replaced; every undefined one is
     /// reported at once, with its file and line.
     public func substitute(in catalog: Catalog) throws(PlaceholderError) -> Catalog {
+        // No file holds `${`: nothing to replace, and no copy of thousands of migrations.
+        func holdsPlaceholder(_ script: Script) -> Bool { script.sql.containsBytes("${") }
+        guard
+            catalog.migrations.contains(where: { holdsPlaceholder($0.up) || $0.down.map(holdsPlaceholder) == true })
+                || catalog.repeatables.contains(where: { holdsPlaceholder($0.script) })
+                || catalog.callbacks.contains(where: { holdsPlaceholder($0.script) })
+        else { return catalog }
         var undefined: [PlaceholderError.Undefined] = []
         func substituted(_ script: Script, flywayLayout: Bool) -> Script {
             let result = substitute(in: script, flywayLayout: flywayLayout)

@@ -49,17 +49,16 @@ public struct BranchCatalogs: Sendable {
     /// HEAD as committed, to tell committed changes from uncommitted ones.
     public let headCommit: Catalog
 
+    /// Head's migrations that neither the merge base nor the base has, in version order.
+    public let added: [Migration]
+
     public init(_ context: BranchContext) throws {
         mergeBase = try context.catalog(at: context.mergeBase)
-        base = context.base == context.mergeBase ? mergeBase : try context.catalog(at: context.base)
-        headCommit = context.head == context.mergeBase ? mergeBase : try context.catalog(at: context.head)
+        base = try context.catalog(at: context.base)
+        headCommit = try context.catalog(at: context.head)
         head = try context.workingCatalog()
-    }
-
-    /// Head's migrations that neither the merge base nor the base has, in version order.
-    public var added: [Migration] {
         let known = Set(mergeBase.migrations.map(\.identifier)).union(base.migrations.map(\.identifier))
-        return head.migrations.filter { !known.contains($0.identifier) }
+        added = head.migrations.filter { !known.contains($0.identifier) }
     }
 }
 
@@ -169,6 +168,22 @@ public struct BranchChecker {
     }
 }
 
+/// A catalog's migrations by identifier (the first of duplicates wins), kept as positions so that
+/// thousands of migrations are not copied into a dictionary.
+private struct MigrationIndex {
+    private let migrations: [Migration]
+    private let positions: [String: Int]
+
+    init(_ catalog: Catalog) {
+        migrations = catalog.migrations
+        positions = Dictionary(
+            catalog.migrations.indices.map { (catalog.migrations[$0].identifier, $0) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    subscript(identifier: String) -> Migration? { positions[identifier].map { migrations[$0] } }
+}
+
 /// The comparison rules proper, on plain values.
 private struct Rules {
     let catalogs: BranchCatalogs
@@ -179,8 +194,8 @@ private struct Rules {
     let directory: String
 
     func findings() -> [Finding] {
-        let mergeBase = Self.index(catalogs.mergeBase)
-        let head = Self.index(catalogs.head)
+        let mergeBase = MigrationIndex(catalogs.mergeBase)
+        let head = MigrationIndex(catalogs.head)
         var added = catalogs.added
         var findings: [Finding] = []
         for theirs in catalogs.base.migrations {
@@ -206,10 +221,6 @@ private struct Rules {
             }
         }
         return findings
-    }
-
-    private static func index(_ catalog: Catalog) -> [String: Migration] {
-        Dictionary(catalog.migrations.map { ($0.identifier, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Catalog paths are relative to the migration directory; findings show them from the project root.

@@ -144,15 +144,18 @@ public enum LintTargets {
         let before = Dictionary(
             catalogs.mergeBase.migrations.map { ($0.identifier, $0.up.checksum) },
             uniquingKeysWith: { first, _ in first })
-        var targets = catalogs.head.migrations.map { migration in
-            let isNew = added.contains(migration.identifier)
-            let isChanged = before[migration.identifier].map { $0 != migration.up.checksum } == true
-            return LintTarget(
-                script: migration.up, path: path(migration.up, directory), isLinted: isNew || isChanged,
-                isNewOnBranch: isNew)
+        let migrations = catalogs.head.migrations
+        let isNew = migrations.map { added.contains($0.identifier) }
+        let isLinted = migrations.indices.map { index in
+            isNew[index] || before[migrations[index].identifier].map { $0 != migrations[index].up.checksum } == true
         }
-        while let last = targets.last, !last.isLinted { targets.removeLast() }
-        return targets
+        // The unchanged migrations after the last linted one tell the lint nothing.
+        let end = (isLinted.lastIndex(of: true) ?? -1) + 1
+        return (0..<end).map { index in
+            LintTarget(
+                script: migrations[index].up, path: path(migrations[index].up, directory), isLinted: isLinted[index],
+                isNewOnBranch: isNew[index])
+        }
     }
 
     /// Every up script; nothing carries over from one migration to the next (each table exists

@@ -29,7 +29,8 @@ public struct DeployOrderDrift {
         let added = head.migrations.filter { !baseVersions.contains($0.version) }
         let deployOrder = base.migrations + added
         // After the merge, a fresh database runs base's and head's migrations together in version order.
-        let versionOrder = deployOrder.sorted { ($0.version, $0.name) < ($1.version, $1.name) }
+        let ordered = deployOrder.isInVersionOrder
+        let versionOrder = deployOrder.sortedByVersion()
         var cacheUse = ShadowCacheUse()
         let report = { (diagnostics: [Diagnostic]) in
             Report(
@@ -39,13 +40,13 @@ public struct DeployOrderDrift {
         // The base's end is where the next pull request's replay starts: keep a snapshot there.
         // The schema is read only when there is another order to compare it with.
         let deployed = try replay.run(
-            deployOrder, roundtrip: false, capturingSchema: deployOrder != versionOrder,
+            deployOrder, roundtrip: false, capturingSchema: !ordered,
             checkpoint: base.migrations.count)
         cacheUse.add(deployed, of: deployOrder.count, by: replay)
         if !deployed.diagnostics.isEmpty {
             return report(deployed.diagnostics.map { Self.labelled($0, "deploy order") })
         }
-        guard deployOrder != versionOrder else { return report([]) }
+        guard !ordered else { return report([]) }
         let fresh = try replay.run(versionOrder, roundtrip: false, capturingSchema: true)
         cacheUse.add(fresh, of: versionOrder.count, by: replay)
         if !fresh.diagnostics.isEmpty { return report(fresh.diagnostics.map { Self.labelled($0, "version order") }) }
