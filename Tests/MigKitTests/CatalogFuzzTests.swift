@@ -23,10 +23,10 @@ import Testing
 
     /// A migration directory held in memory.
     struct MemorySource: MigrationSource {
-        let files: [String: [UInt8]]
+        let contents: [String: [UInt8]]
 
-        func filePaths() throws -> [String] { files.keys.sorted() }
-        func contents(of path: String) throws -> [UInt8] { files[path]! }
+        func files() throws -> [SourceFile] { contents.keys.sorted().map { SourceFile(path: $0) } }
+        func contents(of path: String) throws -> [UInt8] { contents[path]! }
         func displayPath(of path: String) -> String { "db/" + path }
     }
 
@@ -69,7 +69,7 @@ import Testing
                 let path = random.pick(Self.shapes)(random.pick(Self.versions), random.pick(Self.names))
                 files[path] = Self.contents(&random)
             }
-            let source = MemorySource(files: files)
+            let source = MemorySource(contents: files)
             let catalog = try CatalogLoader(layout: random.pick(layouts), requireDown: Bool.random(using: &random))
                 .load(from: source)
 

@@ -20,11 +20,11 @@ public struct CatalogLoader: Sendable {
 
     /// Loads the catalog. Throws only when the directory itself cannot be listed.
     public func load(from source: some MigrationSource) throws -> Catalog {
-        let paths = try source.filePaths().filter { !ignore.matches($0) }
         var diagnostics: [Diagnostic] = []
         var named: [(path: String, name: FileName)] = []
-        for path in paths {
-            if let problem = source.problem(with: path) {
+        for file in try source.files() where !ignore.matches(file.path) {
+            let path = file.path
+            if let problem = file.problem {
                 diagnostics.append(
                     Diagnostic(
                         code: .unusableFile, location: SourceLocation(path: source.displayPath(of: path)),

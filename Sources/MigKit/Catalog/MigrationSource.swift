@@ -5,19 +5,32 @@ import Foundation
 /// The catalog reads through this so that the same parsing serves the working tree and any
 /// commit without checking it out.
 public protocol MigrationSource {
-    /// Every file below the migration directory, as `/`-separated paths relative to it.
-    /// Hidden files and folders (starting with `.`) are left out.
-    func filePaths() throws -> [String]
-    /// The raw bytes of one file named by `filePaths()`.
+    /// Every entry below the migration directory, sorted by path. Hidden files and folders
+    /// (starting with `.`) are left out.
+    func files() throws -> [SourceFile]
+    /// The raw bytes of one file named by `files()`.
     func contents(of path: String) throws -> [UInt8]
     /// The path to show people for a file: relative to the project root.
     func displayPath(of path: String) -> String
-    /// Why the entry at `path` cannot be read as a file at all (a link to a folder), if it cannot.
-    func problem(with path: String) -> String?
 }
 
 extension MigrationSource {
-    public func problem(with path: String) -> String? { nil }
+    /// The paths of `files()`.
+    public func filePaths() throws -> [String] { try files().map(\.path) }
+}
+
+/// One entry of a migration directory, and why it cannot be read as a file at all (a link to a
+/// folder, a submodule), when it cannot: found while listing, so a folder of plain files needs
+/// no second look at each.
+public struct SourceFile: Sendable, Equatable {
+    /// `/`-separated, relative to the migration directory.
+    public let path: String
+    public let problem: String?
+
+    public init(path: String, problem: String? = nil) {
+        self.path = path
+        self.problem = problem
+    }
 }
 
 /// A migration directory on disk, listed and read with POSIX calls: a listing needs no `stat` for
@@ -34,15 +47,15 @@ public struct DirectorySource: MigrationSource {
         self.root = directory.path
     }
 
-    public func filePaths() throws -> [String] {
+    public func files() throws -> [SourceFile] {
         guard let kind = FileKind(atPath: root, followingLinks: true) else { return [] }
         guard kind == .directory else { throw CatalogError.notADirectory(root) }
-        var paths: [String] = []
-        try collect(relative: "", into: &paths)
-        return paths.sorted()
+        var files: [SourceFile] = []
+        try collect(relative: "", into: &files)
+        return files.sorted { $0.path < $1.path }
     }
 
-    private func collect(relative: String, into paths: inout [String]) throws {
+    private func collect(relative: String, into files: inout [SourceFile]) throws {
         guard let folder = opendir(relative.isEmpty ? root : absolutePath(relative)) else {
             throw CatalogError.unreadable(path: displayPath(of: relative), reason: String(cString: strerror(errno)))
         }
@@ -51,31 +64,29 @@ public struct DirectorySource: MigrationSource {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             guard !name.hasPrefix(".") else { continue }
             let path = relative.isEmpty ? name : relative + "/" + name
-            // A link to a folder is listed, never followed: `0005_selfdir -> .` would repeat the tree forever.
-            let isFolder =
+            let kind: FileKind? =
                 switch Int(entry.pointee.d_type) {
-                case Int(DT_DIR): true
-                case Int(DT_UNKNOWN): FileKind(atPath: absolutePath(path), followingLinks: false) == .directory
-                default: false
+                case Int(DT_DIR): .directory
+                case Int(DT_LNK): .link
+                case Int(DT_UNKNOWN): FileKind(atPath: absolutePath(path), followingLinks: false)
+                default: .other
                 }
-            if isFolder {
-                try collect(relative: path, into: &paths)
-            } else {
-                paths.append(path)
+            switch kind {
+            case .directory: try collect(relative: path, into: &files)
+            // A link to a folder is listed, never followed: `0005_selfdir -> .` would repeat the tree forever.
+            case .link: files.append(SourceFile(path: path, problem: linkProblem(absolutePath(path))))
+            case .other, nil: files.append(SourceFile(path: path))
             }
         }
     }
 
-    public func problem(with path: String) -> String? {
-        let absolute = absolutePath(path)
-        // A plain file (the common case) needs one `lstat`; only links can be a problem.
-        guard FileKind(atPath: absolute, followingLinks: false) == .link else { return nil }
-        switch FileKind(atPath: absolute, followingLinks: true) {
-        case nil: return "is a symbolic link to something that does not exist"
+    private func linkProblem(_ link: String) -> String? {
+        switch FileKind(atPath: link, followingLinks: true) {
+        case nil: "is a symbolic link to something that does not exist"
         case .directory:
-            return "is a symbolic link to a folder: mig does not follow links to folders "
+            "is a symbolic link to a folder: mig does not follow links to folders "
                 + "(one that points back up would repeat the tree forever)"
-        default: return nil
+        case .link, .other: nil
         }
     }
 
@@ -116,8 +127,6 @@ enum FileBytes {
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var bytes: [UInt8] = []
-        var status = stat()
-        if fstat(descriptor, &status) == 0 { bytes.reserveCapacity(Int(status.st_size)) }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }

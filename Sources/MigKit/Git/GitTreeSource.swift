@@ -8,7 +8,7 @@ public final class GitTreeSource: MigrationSource {
     private let directory: String
     /// Every entry below the directory, by path relative to it: a blob, a link to resolve, or a
     /// submodule (`other`), which is listed so that the loader reports it.
-    private let files: [String: GitTree.Entry]
+    private let entries: [String: GitTree.Entry]
     private let displayPrefix: String
 
     /// How many links in a row `contents(of:)` follows before it calls the chain a loop.
@@ -27,7 +27,7 @@ public final class GitTreeSource: MigrationSource {
         if let tree = try root.subtree(atPath: directory) {
             try Self.collect(tree, prefix: "", into: &files)
         }
-        self.files = files
+        self.entries = files
     }
 
     private static func collect(_ tree: GitTree, prefix: String, into files: inout [String: GitTree.Entry]) throws(GitError) {
@@ -40,20 +40,22 @@ public final class GitTreeSource: MigrationSource {
         }
     }
 
-    public func filePaths() throws -> [String] { files.keys.sorted() }
+    public func files() throws -> [SourceFile] {
+        entries.keys.sorted().map { SourceFile(path: $0, problem: problem(with: $0)) }
+    }
 
     /// Whether any file is a symbolic link, whose target may lie outside the directory.
-    public var holdsLinks: Bool { files.values.contains { $0.kind == .link } }
+    public var holdsLinks: Bool { entries.values.contains { $0.kind == .link } }
 
-    public func problem(with path: String) -> String? {
-        guard let entry = files[path], entry.kind == .other else { return nil }
+    private func problem(with path: String) -> String? {
+        guard let entry = entries[path], entry.kind == .other else { return nil }
         return "is a Git submodule (commit \(entry.id.short)): its files live in another repository, which mig does not read"
     }
 
     /// The file's bytes; a link is followed inside the commit, as a checkout would follow it, so a
     /// migration that links to a file elsewhere in the repository changes when that file does.
     public func contents(of path: String) throws -> [UInt8] {
-        guard var entry = files[path] else {
+        guard var entry = entries[path] else {
             throw CatalogError.unreadable(path: displayPath(of: path), reason: "not in this commit")
         }
         var location = directory.isEmpty ? path : directory + "/" + path
@@ -96,30 +98,28 @@ public final class GitTreeSource: MigrationSource {
 /// The migration directory in the working tree, as head sees it: committed files, staged and
 /// unstaged changes and new files not yet added, but not files `.gitignore` excludes.
 public struct WorkingTreeSource: MigrationSource {
-    private let files: DirectorySource
+    private let folder: DirectorySource
     private let repository: GitRepository
     /// The directory's path relative to the working tree's root.
     private let repositoryPath: String
 
     public init(files: DirectorySource, repository: GitRepository, repositoryPath: String) {
-        self.files = files
+        self.folder = files
         self.repository = repository
         self.repositoryPath = repositoryPath
     }
 
     /// Git ignores untracked files only: a tracked file is in head even when `.gitignore` matches it,
     /// so only the files missing from the index are asked about (each question reads ignore files).
-    public func filePaths() throws -> [String] {
+    public func files() throws -> [SourceFile] {
         let tracked = Set((try? repository.trackedPaths()) ?? [])
-        return try files.filePaths().filter { path in
-            let inRepository = repositoryPath.isEmpty ? path : repositoryPath + "/" + path
+        return try folder.files().filter { file in
+            let inRepository = repositoryPath.isEmpty ? file.path : repositoryPath + "/" + file.path
             return tracked.contains(inRepository) || !((try? repository.isIgnored(inRepository)) ?? false)
         }
     }
 
-    public func contents(of path: String) throws -> [UInt8] { try files.contents(of: path) }
+    public func contents(of path: String) throws -> [UInt8] { try folder.contents(of: path) }
 
-    public func displayPath(of path: String) -> String { files.displayPath(of: path) }
-
-    public func problem(with path: String) -> String? { files.problem(with: path) }
+    public func displayPath(of path: String) -> String { folder.displayPath(of: path) }
 }
