@@ -32,10 +32,7 @@ extension CheckReport: DiagnosticReport {
 public enum CheckReportRenderer {
     /// Stable, key-sorted JSON of the whole report.
     public static func json(_ report: some DiagnosticReport) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(report), as: UTF8.self)
+        try ReportJSON.text(report)
     }
 
     // MARK: - GitHub
