@@ -4,6 +4,7 @@ import MigKit
 
 struct Adopt: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "adopt",
         abstract: "Take over a database another migration tool migrated: record what it applied in mig's history.",
         discussion: """
             Reads the history table of goose, golang-migrate, dbmate, diesel, Flyway, Prisma or sqlx \

@@ -22,6 +22,7 @@ struct ApplyOptions: ParsableArguments {
 
 struct Up: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "up",
         abstract: "Apply the pending migrations in version order.",
         discussion: """
             Takes the database's migration lock, rehearses the plan on a shadow copy of the database \
@@ -57,6 +58,7 @@ struct Up: ParsableCommand {
 
 struct Down: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "down",
         abstract: "Revert applied migrations with their down scripts, the last applied first.",
         discussion: """
             Reverts one migration unless --steps or --to says otherwise; --to 0 reverts everything, \
@@ -86,6 +88,7 @@ struct Down: ParsableCommand {
 
 struct Redo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "redo",
         abstract: "Revert the last applied migration and apply it again (for iterating on it).")
 
     @OptionGroup var options: ApplyOptions

@@ -4,6 +4,7 @@ import MigKit
 
 struct Baseline: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "baseline",
         abstract: "Mark every migration up to a version as applied, without running it.",
         discussion: """
             For a database whose schema was built another way (restored from a dump, created by \

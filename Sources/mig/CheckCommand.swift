@@ -4,6 +4,7 @@ import MigKit
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Check that this branch's migrations can merge into the base branch.",
         discussion: """
             Compares head (the working tree on top of HEAD, uncommitted migrations included) with \

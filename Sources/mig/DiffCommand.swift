@@ -4,6 +4,7 @@ import MigKit
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "diff",
         abstract: "Compare a database's schema with the schema its applied migrations give.",
         discussion: """
             Replays exactly the migrations the database's history lists, in the order it applied them \

@@ -4,6 +4,7 @@ import MigKit
 
 struct Fix: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "fix",
         abstract: "Renumber this branch's new migrations so they sort after the base branch's newest.",
         discussion: """
             Gives each migration the branch adds (from the first one that sorts too early, is taken \

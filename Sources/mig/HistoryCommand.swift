@@ -4,6 +4,7 @@ import MigKit
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "history",
         abstract: "Show when each migration was added, changed, deleted or renamed, read from Git.",
         discussion: """
             For every migration the history of REF touched: the commit that added it, its author \

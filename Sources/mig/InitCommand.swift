@@ -4,6 +4,7 @@ import MigKit
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Set this folder up for mig: write .migrate/config.toml and .migrate/.gitignore.",
         discussion: """
             Finds the migration folder anywhere below this folder (the files Git tracks, else the \

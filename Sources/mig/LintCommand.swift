@@ -4,6 +4,7 @@ import MigKit
 
 struct Lint: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "lint",
         abstract: "Review migrations for what locks, rewrites or breaks a live PostgreSQL database.",
         discussion: """
             Reads each up script with PostgreSQL's own parser (libpg_query, the PostgreSQL 15 \

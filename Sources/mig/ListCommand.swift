@@ -4,6 +4,7 @@ import MigKit
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List the migrations of the migration directory in version order.",
         discussion: """
             Exits 1 when a file cannot be used (its problems are printed to stderr): a file that no \

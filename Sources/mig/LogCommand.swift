@@ -4,6 +4,7 @@ import MigKit
 
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "log",
         abstract: "Show the record of what happened to a database's migrations, oldest first.",
         discussion: """
             Every change mig makes to the history table is also appended to the events record \

@@ -4,6 +4,7 @@ import MigKit
 
 struct New: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "new",
         abstract: "Create a new migration from a template.",
         discussion: """
             The name is made into a slug (`mig new Add users email` → add_users_email). The version \

@@ -4,6 +4,7 @@ import MigKit
 
 struct Repair: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "repair",
         abstract: "Re-record the checksums of applied migrations whose files were edited on purpose.",
         discussion: """
             After an intentional edit of an applied migration (a comment, a fix already in place), \

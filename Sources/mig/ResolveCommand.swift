@@ -4,6 +4,7 @@ import MigKit
 
 struct Resolve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resolve",
         abstract: "Settle a dirty migration by hand, after repairing the database.",
         discussion: """
             A migration that runs outside a transaction (-- mig:no-transaction) and fails part-way is \

@@ -4,6 +4,7 @@ import MigKit
 
 struct Shadow: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "shadow",
         abstract: "Replay every migration into a throw-away database and report what fails.",
         discussion: """
             Runs every up script in version order in a fresh in-memory database. With --base REF it \

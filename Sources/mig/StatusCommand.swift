@@ -4,6 +4,7 @@ import MigKit
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show which migrations a database has applied and which are pending.",
         discussion: """
             States: applied, pending, out-of-order (pending but older than an applied one), \

@@ -228,9 +228,15 @@ private struct MigrationAssembler<Source: MigrationSource> {
                 groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(file)
             }
         }
-        // In path order, so findings come out in the same order on every run.
-        result.migrations = groups.values.sorted { $0[0].path < $1[0].path }.compactMap { migration(from: $0) }
-            .sortedByVersion()
+        // In path order, so findings come out in the same order on every run. Each migration is read
+        // and parsed on its own, so a folder on disk is read by every core.
+        let blank = MigrationAssembler(source: source, requireDown: requireDown, markersOptional: markersOptional)
+        let assembled = groups.values.sorted { $0[0].path < $1[0].path }.mapInParallel(source.readsConcurrently) {
+            var assembler = blank
+            return (migration: assembler.migration(from: $0), diagnostics: assembler.diagnostics)
+        }
+        diagnostics += assembled.flatMap(\.diagnostics)
+        result.migrations = assembled.compactMap(\.migration).sortedByVersion()
         result.repeatables.sort { $0.name < $1.name }
         result.callbacks.sort { $0.path < $1.path }
         return result

@@ -12,9 +12,13 @@ public protocol MigrationSource {
     func contents(of path: String) throws -> [UInt8]
     /// The path to show people for a file: relative to the project root.
     func displayPath(of path: String) -> String
+    /// Whether `contents(of:)` may be called from several threads at once.
+    var readsConcurrently: Bool { get }
 }
 
 extension MigrationSource {
+    public var readsConcurrently: Bool { false }
+
     /// The paths of `files()`.
     public func filePaths() throws -> [String] { try files().map(\.path) }
 }
@@ -102,6 +106,9 @@ public struct DirectorySource: MigrationSource {
     }
 
     private func absolutePath(_ path: String) -> String { root + "/" + path }
+
+    /// Plain POSIX reads share nothing.
+    public var readsConcurrently: Bool { true }
 }
 
 /// What a path names, from `stat` or `lstat`.

@@ -122,4 +122,6 @@ public struct WorkingTreeSource: MigrationSource {
     public func contents(of path: String) throws -> [UInt8] { try folder.contents(of: path) }
 
     public func displayPath(of path: String) -> String { folder.displayPath(of: path) }
+
+    public var readsConcurrently: Bool { folder.readsConcurrently }
 }
