@@ -25,12 +25,13 @@ ratio() {
   echo "scale=2; $1 / $2" | bc -l
 }
 
-# release_mig: builds mig in release mode once and prints the binary's path. The build goes to
+# release_mig: builds mig in release mode once, as README.md says to install it (the Swift runtime
+# linked in: --static-swift-stdlib), and prints the binary's path. The build goes to
 # MIG_SCRATCH_PATH when set (a build folder of its own beside a debug .build), else to .build.
 release_mig() {
   local root scratch
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   scratch=$(cd "$root" && realpath -m "${MIG_SCRATCH_PATH:-.build}")
-  (cd "$root" && swift build -c release --product mig --scratch-path "$scratch" >&2)
+  (cd "$root" && swift build -c release --static-swift-stdlib --product mig --scratch-path "$scratch" >&2)
   echo "$scratch/release/mig"
 }
