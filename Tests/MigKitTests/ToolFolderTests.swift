@@ -318,6 +318,18 @@ import Testing
         #expect(catalog.diagnostics.hasErrors)
     }
 
+    @Test func aFileNameThatIsNotUTF8IsNamedAsSuch() throws {
+        try scratch.write("0001_a.sql", "-- mig:up\nSELECT 1;\n")
+        // The name's bytes as written by a tool that does not speak UTF-8: 0xFF is never valid UTF-8.
+        let path = Array((scratch.url.path + "/0002_b").utf8) + [0xFF] + Array(".sql".utf8) + [0]
+        let created = path.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer { creat($0.baseAddress!, 0o644) }
+        #expect(created >= 0)
+        close(created)
+        let catalog = try load()
+        #expect(catalog.migrations.count == 1)
+        #expect(catalog.diagnostics.filter { $0.message.contains("not valid UTF-8") }.count == 1)
+    }
+
     @Test func aDanglingLinkIsNamed() throws {
         try FileManager.default.createSymbolicLink(
             atPath: scratch.url.appending(path: "0002_gone.sql").path, withDestinationPath: "nowhere.sql")

@@ -65,9 +65,16 @@ public struct DirectorySource: MigrationSource {
         }
         defer { closedir(folder) }
         while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            let (name, validName) = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                let characters = bytes.bindMemory(to: CChar.self).baseAddress!
+                return (String(cString: characters), String(validatingCString: characters) != nil)
+            }
             guard !name.hasPrefix(".") else { continue }
             let path = relative.isEmpty ? name : relative + "/" + name
+            guard validName else {
+                files.append(SourceFile(path: path, problem: "its name is not valid UTF-8, so mig cannot open it: rename it"))
+                continue
+            }
             let kind: FileKind? =
                 switch Int(entry.pointee.d_type) {
                 case Int(DT_DIR): .directory
