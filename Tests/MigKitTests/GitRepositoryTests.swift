@@ -77,7 +77,7 @@ import Testing
                 ".gitignore": "*.local.sql\n",
             ])
         let repository = try GitRepository(discoveringFrom: git.url)
-        func changed() throws -> Bool { try repository.hasUncommittedChanges(under: "db/migrations") }
+        func changed() throws -> Bool { try !repository.workingTreeMatchesHead(under: "db/migrations", paths: []) }
         #expect(try !changed())
         try git.write("db/other/x.sql", "SELECT 1;\n")
         try git.write("db/migrations/0002_scratch.local.sql", "SELECT 2;\n")
@@ -94,7 +94,53 @@ import Testing
         try git.remove("db/migrations/sub/0003_new.sql")
         try git.remove("db/migrations/0001_a.sql")
         #expect(try changed())
-        #expect(try repository.hasUncommittedChanges(under: ""))
+        #expect(try !repository.workingTreeMatchesHead(under: "", paths: []))
+    }
+
+    @Test func filesGitHidesOrFiltersAndFolderNamesGitReadsAsPatternsNeverMatchHead() throws {
+        try git.commit(
+            "base", files: ["db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n", "db/m[1]/0001_a.sql": "SELECT 1;\n"])
+        let repository = try GitRepository(discoveringFrom: git.url)
+        let paths = ["db/migrations/0001_a.sql"]
+        #expect(try repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+        #expect(try !repository.workingTreeMatchesHead(under: "db/m[1]", paths: ["db/m[1]/0001_a.sql"]))
+        try git.git(["update-index", "--skip-worktree", "db/migrations/0001_a.sql"])
+        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+        try git.git(["update-index", "--no-skip-worktree", "db/migrations/0001_a.sql"])
+        try git.git(["update-index", "--assume-unchanged", "db/migrations/0001_a.sql"])
+        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+        try git.git(["update-index", "--no-assume-unchanged", "db/migrations/0001_a.sql"])
+        #expect(try repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+        // An `ident` attribute rewrites `$Id$` on checkout: the blob is not the file.
+        try git.commit("attributes", files: [".gitattributes": "*.sql ident\n"])
+        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+    }
+
+    @Test func aMigrationFolderThatIsALinkInHeadIsReadFromTheFiles() throws {
+        try git.commit("base", files: ["services/api/db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n"])
+        try FileManager.default.createSymbolicLink(
+            atPath: git.url.appending(path: "db").path, withDestinationPath: "services/api/db")
+        try git.commit("link")
+        let context = try BranchContext(
+            project: Project(root: git.url, configuration: Configuration(), hasConfigurationFile: false), base: "main")
+        #expect(try context.workingCatalog().migrations.map(\.identifier) == ["0001_a"])
+    }
+
+    @Test func aNameThatIsNotUTF8InACommitIsNamedAsSuch() throws {
+        try git.commit("base", files: ["db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n"])
+        let path = Array(git.url.appending(path: "db/migrations").path.utf8) + Array("/0002_b".utf8) + [0xFF]
+            + Array(".sql".utf8) + [0]
+        let created = path.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer { creat($0.baseAddress!, 0o644) }
+        #expect(created >= 0)
+        close(created)
+        try git.git(["add", "-A"])
+        try git.git(["commit", "-qm", "odd name"])
+        let repository = try GitRepository(discoveringFrom: git.url)
+        let source = try GitTreeSource(
+            repository: repository, commit: try repository.commitID(resolving: "HEAD"), directory: "db/migrations",
+            displayPrefix: "db/migrations")
+        #expect(try source.files().compactMap(\.problem).count == 1)
+        #expect(try source.files().compactMap(\.problem).first?.contains("not valid UTF-8") == true)
     }
 
     @Test func theWorkingCatalogIsHeadsWhenNothingChangedAndTheFilesWhenSomethingDid() throws {

@@ -24,6 +24,12 @@ import Testing
         let numbers: [Double] = [1.5, 2, 0.1, -3.25, 1e21, 123_456_789, -0.0]
         let integers: [Int64] = [0, -1, .min, .max]
         let unsigned: UInt64 = .max
+        let small: [Int8] = [-128, 127]
+        let middle: Int32 = -2_000_000
+        let word: UInt = 7
+        let half: UInt16 = 65_535
+        let floats: [Float] = [0.1, 2, -1.5]
+        let single: Float = 3.25
         let flags = [true, false]
         let colour = Colour.green
         let byNumber: [Int: String] = [2: "b", 10: "a"]

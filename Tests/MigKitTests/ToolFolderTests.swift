@@ -330,6 +330,16 @@ import Testing
         #expect(catalog.diagnostics.filter { $0.message.contains("not valid UTF-8") }.count == 1)
     }
 
+    @Test func aSubmoduleCheckoutIsAFindingAndItsFilesAreNotRead() throws {
+        try scratch.write("0001_a.sql", "-- mig:up\nSELECT 1;\n")
+        try scratch.write("0002_shared/0001_x.sql", "-- mig:up\nSELECT 2;\n")
+        try scratch.write("0002_shared/.git", "gitdir: ../../.git/modules/shared\n")
+        let catalog = try load()
+        #expect(catalog.migrations.map(\.identifier) == ["0001_a"])
+        #expect(catalog.diagnostics.map(\.location?.path) == ["db/0002_shared"])
+        #expect(catalog.diagnostics.first?.message.contains("submodule") == true)
+    }
+
     @Test func aDanglingLinkIsNamed() throws {
         try FileManager.default.createSymbolicLink(
             atPath: scratch.url.appending(path: "0002_gone.sql").path, withDestinationPath: "nowhere.sql")

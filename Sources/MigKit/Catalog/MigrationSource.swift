@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+    private let systemRead = Glibc.read
+#elseif canImport(Darwin)
+    import Darwin
+    private let systemRead = Darwin.read
+#endif
+
 /// Where a migration directory's files come from: the file system, or a tree in Git history.
 ///
 /// The catalog reads through this so that the same parsing serves the working tree and any
@@ -35,6 +43,8 @@ public struct SourceFile: Sendable, Equatable {
         self.path = path
         self.problem = problem
     }
+
+    static let nameNotUTF8 = "its name is not valid UTF-8, so mig cannot open it: rename it"
 }
 
 /// A migration directory on disk, listed and read with POSIX calls: a listing needs no `stat` for
@@ -64,7 +74,15 @@ public struct DirectorySource: MigrationSource {
             throw CatalogError.unreadable(path: displayPath(of: relative), reason: String(cString: strerror(errno)))
         }
         defer { closedir(folder) }
-        while let entry = readdir(folder) {
+        while true {
+            errno = 0
+            guard let entry = readdir(folder) else {
+                // The end of the folder, or a failure to read it: never a listing cut short in silence.
+                guard errno == 0 else {
+                    throw CatalogError.unreadable(path: displayPath(of: relative), reason: String(cString: strerror(errno)))
+                }
+                break
+            }
             let (name, validName) = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
                 let characters = bytes.bindMemory(to: CChar.self).baseAddress!
                 return (String(cString: characters), String(validatingCString: characters) != nil)
@@ -72,7 +90,7 @@ public struct DirectorySource: MigrationSource {
             guard !name.hasPrefix(".") else { continue }
             let path = relative.isEmpty ? name : relative + "/" + name
             guard validName else {
-                files.append(SourceFile(path: path, problem: "its name is not valid UTF-8, so mig cannot open it: rename it"))
+                files.append(SourceFile(path: path, problem: SourceFile.nameNotUTF8))
                 continue
             }
             let kind: FileKind? =
@@ -83,6 +101,8 @@ public struct DirectorySource: MigrationSource {
                 default: .other
                 }
             switch kind {
+            case .directory where FileKind(atPath: absolutePath(path) + "/.git", followingLinks: false) != nil:
+                files.append(SourceFile(path: path, problem: Self.submodule))
             case .directory: try collect(relative: path, into: &files)
             // A link to a folder is listed, never followed: `0005_selfdir -> .` would repeat the tree forever.
             case .link: files.append(SourceFile(path: path, problem: linkProblem(absolutePath(path))))
@@ -90,6 +110,9 @@ public struct DirectorySource: MigrationSource {
             }
         }
     }
+
+    static let submodule =
+        "is a Git submodule (it holds its own .git): its files live in another repository, which mig does not read"
 
     private func linkProblem(_ link: String) -> String? {
         switch FileKind(atPath: link, followingLinks: true) {
@@ -143,7 +166,7 @@ enum FileBytes {
         var bytes: [UInt8] = []
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 16) { chunk in
             while true {
-                let count = Glibc.read(descriptor, chunk.baseAddress, chunk.count)
+                let count = systemRead(descriptor, chunk.baseAddress, chunk.count)
                 if count == 0 { return bytes }
                 if count < 0 {
                     if errno == EINTR { continue }

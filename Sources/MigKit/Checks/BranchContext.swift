@@ -127,33 +127,37 @@ public final class BranchContext {
 
     private var loader: CatalogLoader { project.catalogLoader }
 
-    /// Catalogs already read, by commit, and whether their folder holds links.
-    private var committedCatalogs: [GitObjectID: (catalog: Catalog, holdsLinks: Bool)] = [:]
+    /// Catalogs already read, by commit, with the tree they were read from.
+    private var committedCatalogs: [GitObjectID: (catalog: Catalog, source: GitTreeSource)] = [:]
 
     /// The catalog of the migration directory as committed in `commit` (read once per commit).
     public func catalog(at commit: GitObjectID) throws -> Catalog { try committed(at: commit).catalog }
 
-    private func committed(at commit: GitObjectID) throws -> (catalog: Catalog, holdsLinks: Bool) {
+    private func committed(at commit: GitObjectID) throws -> (catalog: Catalog, source: GitTreeSource) {
         if let known = committedCatalogs[commit] { return known }
         let source = try GitTreeSource(
             repository: repository, commit: commit, directory: directoryInRepository,
             displayPrefix: project.configuration.migrations.directory)
-        let read = (catalog: try loader.load(from: source), holdsLinks: source.holdsLinks)
+        let read = (catalog: try loader.load(from: source), source: source)
         committedCatalogs[commit] = read
         return read
     }
 
-    /// The catalog of the working tree: what head will hold once everything is committed. When Git
-    /// sees no change below the folder since `HEAD`, that is `HEAD`'s own catalog, read from Git
-    /// (and shared with the comparisons that need it) — unless a file is a link, whose target may
-    /// lie outside the folder and have changed.
+    /// The catalog of the working tree: what head will hold once everything is committed. When the
+    /// folder's files are HEAD's blobs byte for byte (`GitRepository.workingTreeMatchesHead`), that
+    /// is `HEAD`'s own catalog, read from Git and shared with the comparisons that need it — unless
+    /// HEAD has no folder there (a link to one, a submodule, another spelling) or a file is a link,
+    /// whose target may lie outside the folder and have changed.
     public func workingCatalog() throws -> Catalog {
         guard FileManager.default.fileExists(atPath: project.migrationDirectory.path) else {
             throw CatalogError.missingDirectory(project.configuration.migrations.directory)
         }
-        if (try? repository.hasUncommittedChanges(under: directoryInRepository)) == false {
-            let committedHead = try committed(at: head)
-            if !committedHead.holdsLinks { return committedHead.catalog }
+        let committedHead = try committed(at: head)
+        if committedHead.source.holdsFolder, !committedHead.source.holdsLinks,
+            (try? repository.workingTreeMatchesHead(
+                under: directoryInRepository, paths: committedHead.source.repositoryPaths)) == true
+        {
+            return committedHead.catalog
         }
         return try loader.load(from: workingSource)
     }

@@ -10,59 +10,40 @@ enum ReportJSON {
         try root.store(value)
         var output: [UInt8] = []
         output.reserveCapacity(1 << 16)
-        root.node.write(into: &output, indent: 0)
+        root.write(into: &output, indent: 0)
         return String(decoding: output, as: UTF8.self)
     }
 }
 
-/// One JSON value, as `JSONEncoder` would write it.
-private indirect enum JSONNode {
+/// One JSON scalar, as `JSONEncoder` would write it.
+private enum JSONScalar {
     case null
     /// A number or `true`/`false`: written as is.
     case literal(String)
     case string(String)
-    case array([JSONNode])
-    case object([(key: String, value: JSONNode)])
 
-    func write(into output: inout [UInt8], indent: Int) {
+    func write(into output: inout [UInt8]) {
         switch self {
         case .null: output += "null".utf8
         case .literal(let text): output += text.utf8
         case .string(let text): Self.writeString(text, into: &output)
-        case .array(let elements):
-            output += "[\n".utf8
-            for (index, element) in elements.enumerated() {
-                if index > 0 { output += ",\n".utf8 }
-                Self.pad(&output, indent + 1)
-                element.write(into: &output, indent: indent + 1)
-            }
-            output.append(UInt8(ascii: "\n"))
-            Self.pad(&output, indent)
-            output.append(UInt8(ascii: "]"))
-        case .object(let members):
-            output += "{\n".utf8
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (index, member) in sorted.enumerated() {
-                if index > 0 { output += ",\n".utf8 }
-                Self.pad(&output, indent + 1)
-                Self.writeString(member.key, into: &output)
-                output += " : ".utf8
-                member.value.write(into: &output, indent: indent + 1)
-            }
-            output.append(UInt8(ascii: "\n"))
-            Self.pad(&output, indent)
-            output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func pad(_ output: inout [UInt8], _ indent: Int) {
+    static func pad(_ output: inout [UInt8], _ indent: Int) {
         output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ text: String, into output: inout [UInt8]) {
+    static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied whole.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            output += text.utf8
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output += "\\\"".utf8
@@ -89,22 +70,42 @@ private final class Slot {
     private enum Kind { case empty, value, object, array }
 
     private var kind = Kind.empty
-    private var value = JSONNode.null
+    private var value = JSONScalar.null
     private var members: [(key: String, value: Slot)] = []
     private var elements: [Slot] = []
 
-    var node: JSONNode {
-        switch kind {
-        case .empty: .object([])
-        case .value: value
-        case .object: .object(members.map { ($0.key, $0.value.node) })
-        case .array: .array(elements.map(\.node))
-        }
+    func set(_ scalar: JSONScalar) {
+        kind = .value
+        value = scalar
     }
 
-    func set(_ node: JSONNode) {
-        kind = .value
-        value = node
+    func write(into output: inout [UInt8], indent: Int) {
+        switch kind {
+        case .value: value.write(into: &output)
+        case .array:
+            output += "[\n".utf8
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output += ",\n".utf8 }
+                JSONScalar.pad(&output, indent + 1)
+                element.write(into: &output, indent: indent + 1)
+            }
+            output.append(UInt8(ascii: "\n"))
+            JSONScalar.pad(&output, indent)
+            output.append(UInt8(ascii: "]"))
+        case .object, .empty:
+            output += "{\n".utf8
+            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for (index, member) in sorted.enumerated() {
+                if index > 0 { output += ",\n".utf8 }
+                JSONScalar.pad(&output, indent + 1)
+                JSONScalar.writeString(member.key, into: &output)
+                output += " : ".utf8
+                member.value.write(into: &output, indent: indent + 1)
+            }
+            output.append(UInt8(ascii: "\n"))
+            JSONScalar.pad(&output, indent)
+            output.append(UInt8(ascii: "}"))
+        }
     }
 
     /// Dates and URLs as `JSONEncoder` writes them; the types are compared, not cast (a cast
@@ -116,6 +117,8 @@ private final class Slot {
             set(.string(Self.iso8601(value as! Date)))
         } else if Value.self == URL.self {
             set(.string((value as! URL).absoluteString))
+        } else if let text = Self.numberText(value) {
+            set(.literal(text))
         } else {
             try value.encode(to: SlotEncoder(slot: self))
         }
@@ -141,6 +144,23 @@ private final class Slot {
     }
 
     var count: Int { elements.count }
+
+    /// The integer and `Float` types the containers have no overload for: without this, their
+    /// `encode(to:)` would come back here forever.
+    private static func numberText<Value>(_ value: Value) -> String? {
+        if Value.self == Int8.self { return (value as! Int8).description }
+        if Value.self == Int16.self { return (value as! Int16).description }
+        if Value.self == Int32.self { return (value as! Int32).description }
+        if Value.self == UInt.self { return (value as! UInt).description }
+        if Value.self == UInt8.self { return (value as! UInt8).description }
+        if Value.self == UInt16.self { return (value as! UInt16).description }
+        if Value.self == UInt32.self { return (value as! UInt32).description }
+        if Value.self == Float.self {
+            let text = (value as! Float).description
+            return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+        }
+        return nil
+    }
 
     /// `JSONEncoder`'s `.iso8601`: whole seconds, UTC.
     private static func iso8601(_ date: Date) -> String {
@@ -203,7 +223,7 @@ private struct KeyedSlotContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func encode(_ value: Bool, forKey key: Key) throws { Member(slot: member(key)).write(value) }
     mutating func encode(_ value: String, forKey key: Key) throws { Member(slot: member(key)).write(value) }
     mutating func encode(_ value: Double, forKey key: Key) throws { try Member(slot: member(key)).write(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { try Member(slot: member(key)).write(Double(value)) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try member(key).store(value) }
     mutating func encode(_ value: Int, forKey key: Key) throws { Member(slot: member(key)).write(value) }
     mutating func encode(_ value: Int64, forKey key: Key) throws { Member(slot: member(key)).write(value) }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { Member(slot: member(key)).write(value) }
@@ -244,7 +264,7 @@ private struct UnkeyedSlotContainer: UnkeyedEncodingContainer, SlotWriting {
     mutating func encode(_ value: Bool) throws { write(value) }
     mutating func encode(_ value: String) throws { write(value) }
     mutating func encode(_ value: Double) throws { try write(value) }
-    mutating func encode(_ value: Float) throws { try write(Double(value)) }
+    mutating func encode(_ value: Float) throws { try next().store(value) }
     mutating func encode(_ value: Int) throws { write(value) }
     mutating func encode(_ value: Int64) throws { write(value) }
     mutating func encode(_ value: UInt64) throws { write(value) }
@@ -275,7 +295,7 @@ private struct SingleSlotContainer: SingleValueEncodingContainer, SlotWriting {
     mutating func encode(_ value: Bool) throws { write(value) }
     mutating func encode(_ value: String) throws { write(value) }
     mutating func encode(_ value: Double) throws { try write(value) }
-    mutating func encode(_ value: Float) throws { try write(Double(value)) }
+    mutating func encode(_ value: Float) throws { try next().store(value) }
     mutating func encode(_ value: Int) throws { write(value) }
     mutating func encode(_ value: Int64) throws { write(value) }
     mutating func encode(_ value: UInt64) throws { write(value) }

@@ -1,11 +1,23 @@
 internal import CGit2
 
 extension GitRepository {
-    /// Whether the index or the working tree differs from `HEAD` anywhere below `directory` (relative
-    /// to the repository root, `""` for all of it): a changed, staged, deleted or new file that
-    /// `.gitignore` does not exclude. A submodule's own state does not count. Git compares the
-    /// files' stat data with the index first, so an unchanged folder costs one `lstat` per file.
-    public func hasUncommittedChanges(under directory: String) throws(GitError) -> Bool {
+    /// Whether the working tree's files below `directory` (relative to the repository root, `""` for
+    /// all of it) are HEAD's blobs byte for byte, as far as Git can tell without reading them: Git
+    /// sees no change there (its stat data match the index, the index matches HEAD, no new file that
+    /// `.gitignore` does not exclude), no file there is hidden from Git by skip-worktree or
+    /// assume-unchanged, and no filter (LFS, `ident`, line-ending conversion, a custom smudge) turns
+    /// a blob of `paths` (HEAD's files there, relative to the repository root) into other bytes on
+    /// checkout. When any of that cannot be told, the answer is no.
+    public func workingTreeMatchesHead(under directory: String, paths: [String]) throws(GitError) -> Bool {
+        // A name Git would read as a pattern cannot be matched as a folder: say it may differ.
+        guard !directory.contains(where: { "*?[]\\!".contains($0) }), directory.trimmingWhitespace() == directory
+        else { return false }
+        if try hasStatusEntries(under: directory) { return false }
+        if try hidesFiles(under: directory) { return false }
+        return try !filtersOnCheckout(paths)
+    }
+
+    private func hasStatusEntries(under directory: String) throws(GitError) -> Bool {
         var options = git_status_options()
         _ = try GitError.check(
             git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "prepare a status query")
@@ -13,7 +25,7 @@ extension GitRepository {
         options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
         var list: OpaquePointer?
         // A pattern without wildcards matches the folder and everything below it.
-        var pattern = Array(Self.escapingWildcards(directory).utf8CString)
+        var pattern = Array(directory.utf8CString)
         try pattern.withUnsafeMutableBufferPointer { characters throws(GitError) in
             var patterns: [UnsafeMutablePointer<CChar>?] = [characters.baseAddress]
             try patterns.withUnsafeMutableBufferPointer { buffer throws(GitError) in
@@ -26,12 +38,35 @@ extension GitRepository {
         return git_status_list_entrycount(list) > 0
     }
 
-    private static func escapingWildcards(_ path: String) -> String {
-        var escaped = ""
-        for character in path {
-            if "*?[]\\".contains(character) { escaped.append("\\") }
-            escaped.append(character)
+    /// Whether an index entry below `directory` is marked skip-worktree or assume-unchanged, so
+    /// that status does not look at its file.
+    private func hidesFiles(under directory: String) throws(GitError) -> Bool {
+        var index: OpaquePointer?
+        _ = try GitError.check(git_repository_index(&index, handle), "read the Git index")
+        defer { git_index_free(index) }
+        let prefix = directory.isEmpty ? "" : directory + "/"
+        for position in 0..<git_index_entrycount(index) {
+            guard let entry = git_index_get_byindex(index, position) else { continue }
+            let hidden =
+                entry.pointee.flags & UInt16(GIT_INDEX_ENTRY_VALID.rawValue) != 0
+                || entry.pointee.flags_extended & UInt16(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0
+            if hidden, String(cString: entry.pointee.path).hasPrefix(prefix) { return true }
         }
-        return escaped
+        return false
+    }
+
+    /// Whether Git would filter any of `paths` on checkout.
+    private func filtersOnCheckout(_ paths: [String]) throws(GitError) -> Bool {
+        for path in paths {
+            var filters: OpaquePointer?
+            _ = try GitError.check(
+                git_filter_list_load(&filters, handle, nil, path, GIT_FILTER_TO_WORKTREE, GIT_FILTER_DEFAULT.rawValue),
+                "read the filters of \(path)")
+            if let filters {
+                git_filter_list_free(filters)
+                return true
+            }
+        }
+        return false
     }
 }

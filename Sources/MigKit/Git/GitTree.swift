@@ -13,9 +13,11 @@ final class GitTree {
     }
 
     struct Entry {
+        /// Invalid UTF-8 is repaired (U+FFFD); `nameIsUTF8` says whether it had to be.
         let name: String
         let kind: EntryKind
         let id: GitObjectID
+        var nameIsUTF8 = true
     }
 
     private let object: GitObjectHandle
@@ -53,7 +55,10 @@ final class GitTree {
     }
 
     private static func entry(_ entry: OpaquePointer) -> Entry {
-        Entry(name: String(cString: git_tree_entry_name(entry)), kind: kind(of: entry), id: GitObjectID(git_tree_entry_id(entry)))
+        let name = git_tree_entry_name(entry)!
+        return Entry(
+            name: String(cString: name), kind: kind(of: entry), id: GitObjectID(git_tree_entry_id(entry)),
+            nameIsUTF8: String(validatingCString: name) != nil)
     }
 
     private static func kind(of entry: OpaquePointer) -> EntryKind {

@@ -24,11 +24,17 @@ public final class GitTreeSource: MigrationSource {
         self.directory = directory == "." ? "" : directory
         root = try GitCommit(commit, in: repository).tree()
         var files: [String: GitTree.Entry] = [:]
-        if let tree = try root.subtree(atPath: directory) {
-            try Self.collect(tree, prefix: "", into: &files)
-        }
+        let folder = try root.subtree(atPath: directory)
+        if let folder { try Self.collect(folder, prefix: "", into: &files) }
         self.entries = files
+        holdsFolder = folder != nil
     }
+
+    /// Whether the commit has a folder (a tree, not a link or a submodule) at the directory's path.
+    public let holdsFolder: Bool
+
+    /// Every file's path relative to the repository root.
+    public var repositoryPaths: [String] { entries.keys.map { directory.isEmpty ? $0 : directory + "/" + $0 } }
 
     private static func collect(_ tree: GitTree, prefix: String, into files: inout [String: GitTree.Entry]) throws(GitError) {
         for entry in tree.entries where !entry.name.hasPrefix(".") {
@@ -48,7 +54,9 @@ public final class GitTreeSource: MigrationSource {
     public var holdsLinks: Bool { entries.values.contains { $0.kind == .link } }
 
     private func problem(with path: String) -> String? {
-        guard let entry = entries[path], entry.kind == .other else { return nil }
+        guard let entry = entries[path] else { return nil }
+        if !entry.nameIsUTF8 { return SourceFile.nameNotUTF8 }
+        guard entry.kind == .other else { return nil }
         return "is a Git submodule (commit \(entry.id.short)): its files live in another repository, which mig does not read"
     }
 
