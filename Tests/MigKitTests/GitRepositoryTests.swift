@@ -77,7 +77,7 @@ import Testing
                 ".gitignore": "*.local.sql\n",
             ])
         let repository = try GitRepository(discoveringFrom: git.url)
-        func changed() throws -> Bool { try !repository.workingTreeMatchesHead(under: "db/migrations", paths: []) }
+        func changed() throws -> Bool { try !repository.workingTreeMatchesHead(under: "db/migrations", paths: [], holdsAttributes: false) }
         #expect(try !changed())
         try git.write("db/other/x.sql", "SELECT 1;\n")
         try git.write("db/migrations/0002_scratch.local.sql", "SELECT 2;\n")
@@ -94,7 +94,7 @@ import Testing
         try git.remove("db/migrations/sub/0003_new.sql")
         try git.remove("db/migrations/0001_a.sql")
         #expect(try changed())
-        #expect(try !repository.workingTreeMatchesHead(under: "", paths: []))
+        #expect(try !repository.workingTreeMatchesHead(under: "", paths: [], holdsAttributes: false))
     }
 
     @Test func filesGitHidesOrFiltersAndFolderNamesGitReadsAsPatternsNeverMatchHead() throws {
@@ -102,18 +102,35 @@ import Testing
             "base", files: ["db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n", "db/m[1]/0001_a.sql": "SELECT 1;\n"])
         let repository = try GitRepository(discoveringFrom: git.url)
         let paths = ["db/migrations/0001_a.sql"]
-        #expect(try repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
-        #expect(try !repository.workingTreeMatchesHead(under: "db/m[1]", paths: ["db/m[1]/0001_a.sql"]))
+        #expect(try repository.workingTreeMatchesHead(under: "db/migrations", paths: paths, holdsAttributes: false))
+        #expect(try !repository.workingTreeMatchesHead(under: "db/m[1]", paths: ["db/m[1]/0001_a.sql"], holdsAttributes: false))
         try git.git(["update-index", "--skip-worktree", "db/migrations/0001_a.sql"])
-        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths, holdsAttributes: false))
         try git.git(["update-index", "--no-skip-worktree", "db/migrations/0001_a.sql"])
         try git.git(["update-index", "--assume-unchanged", "db/migrations/0001_a.sql"])
-        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths, holdsAttributes: false))
         try git.git(["update-index", "--no-assume-unchanged", "db/migrations/0001_a.sql"])
-        #expect(try repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+        #expect(try repository.workingTreeMatchesHead(under: "db/migrations", paths: paths, holdsAttributes: false))
         // An `ident` attribute rewrites `$Id$` on checkout: the blob is not the file.
         try git.commit("attributes", files: [".gitattributes": "*.sql ident\n"])
-        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths))
+        #expect(try !repository.workingTreeMatchesHead(under: "db/migrations", paths: paths, holdsAttributes: false))
+    }
+
+    @Test func attributesInsideTheFolderAreFoundAndAsked() throws {
+        try git.commit(
+            "base",
+            files: ["db/migrations/0001_a.sql": "-- mig:up\nSELECT 1;\n", "db/migrations/sub/.gitattributes": "*.sql ident\n"])
+        let repository = try GitRepository(discoveringFrom: git.url)
+        let source = try GitTreeSource(
+            repository: repository, commit: try repository.commitID(resolving: "HEAD"), directory: "db/migrations",
+            displayPrefix: "db/migrations")
+        #expect(source.holdsAttributes)
+        #expect(
+            try !repository.workingTreeMatchesHead(
+                under: "db/migrations", paths: ["db/migrations/sub/0002_b.sql"], holdsAttributes: true))
+        #expect(
+            try repository.workingTreeMatchesHead(
+                under: "db/migrations", paths: ["db/migrations/0001_a.sql"], holdsAttributes: true))
     }
 
     @Test func aMigrationFolderThatIsALinkInHeadIsReadFromTheFiles() throws {

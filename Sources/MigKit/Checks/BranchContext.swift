@@ -155,7 +155,8 @@ public final class BranchContext {
         let committedHead = try committed(at: head)
         if committedHead.source.holdsFolder, !committedHead.source.holdsLinks,
             (try? repository.workingTreeMatchesHead(
-                under: directoryInRepository, paths: committedHead.source.repositoryPaths)) == true
+                under: directoryInRepository, paths: committedHead.source.repositoryPaths,
+                holdsAttributes: committedHead.source.holdsAttributes)) == true
         {
             return committedHead.catalog
         }

@@ -1,3 +1,4 @@
+import Foundation
 internal import CGit2
 
 extension GitRepository {
@@ -8,13 +9,45 @@ extension GitRepository {
     /// assume-unchanged, and no filter (LFS, `ident`, line-ending conversion, a custom smudge) turns
     /// a blob of `paths` (HEAD's files there, relative to the repository root) into other bytes on
     /// checkout. When any of that cannot be told, the answer is no.
-    public func workingTreeMatchesHead(under directory: String, paths: [String]) throws(GitError) -> Bool {
+    /// `holdsAttributes`: whether HEAD has a `.gitattributes` file below the folder.
+    public func workingTreeMatchesHead(
+        under directory: String, paths: [String], holdsAttributes: Bool
+    ) throws(GitError) -> Bool {
         // A name Git would read as a pattern cannot be matched as a folder: say it may differ.
         guard !directory.contains(where: { "*?[]\\!".contains($0) }), directory.trimmingWhitespace() == directory
         else { return false }
         if try hasStatusEntries(under: directory) { return false }
         if try hidesFiles(under: directory) { return false }
+        // Asking Git file by file reads attribute files for each: done only when a filter is possible.
+        guard holdsAttributes || mayFilter(under: directory) else { return true }
         return try !filtersOnCheckout(paths)
+    }
+
+    /// Whether the configuration or an attribute file that reaches `directory` from above (the
+    /// working tree's, `info/attributes`, the global and system ones) could ask for a checkout
+    /// filter: any mention of one of the attributes that change bytes counts.
+    private func mayFilter(under directory: String) -> Bool {
+        if let autocrlf = configValue("core.autocrlf"), autocrlf.lowercased() != "false" { return true }
+        var files: [String] = []
+        if let root = git_repository_workdir(handle).map({ String(cString: $0) }) {
+            var folder = root
+            files.append(folder + ".gitattributes")
+            for component in directory.split(separator: "/") {
+                folder += component + "/"
+                files.append(folder + ".gitattributes")
+            }
+        }
+        if let common = git_repository_commondir(handle) { files.append(String(cString: common) + "info/attributes") }
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? ""
+        let configHome = ProcessInfo.processInfo.environment["XDG_CONFIG_HOME"] ?? home + "/.config"
+        files.append(configValue("core.attributesFile").map { $0.hasPrefix("~/") ? home + $0.dropFirst() : $0 }
+            ?? configHome + "/git/attributes")
+        files.append("/etc/gitattributes")
+        return files.contains { file in
+            guard let bytes = FileBytes.read(atPath: file) else { return false }
+            let text = String(decoding: bytes, as: UTF8.self)
+            return ["filter", "ident", "eol", "text", "crlf", "encoding"].contains { text.containsBytes($0) }
+        }
     }
 
     private func hasStatusEntries(under directory: String) throws(GitError) -> Bool {

@@ -24,11 +24,16 @@ public final class GitTreeSource: MigrationSource {
         self.directory = directory == "." ? "" : directory
         root = try GitCommit(commit, in: repository).tree()
         var files: [String: GitTree.Entry] = [:]
+        var attributes = false
         let folder = try root.subtree(atPath: directory)
-        if let folder { try Self.collect(folder, prefix: "", into: &files) }
+        if let folder { try Self.collect(folder, prefix: "", into: &files, attributes: &attributes) }
         self.entries = files
         holdsFolder = folder != nil
+        holdsAttributes = attributes
     }
+
+    /// Whether a `.gitattributes` file stands below the directory.
+    public let holdsAttributes: Bool
 
     /// Whether the commit has a folder (a tree, not a link or a submodule) at the directory's path.
     public let holdsFolder: Bool
@@ -36,12 +41,20 @@ public final class GitTreeSource: MigrationSource {
     /// Every file's path relative to the repository root.
     public var repositoryPaths: [String] { entries.keys.map { directory.isEmpty ? $0 : directory + "/" + $0 } }
 
-    private static func collect(_ tree: GitTree, prefix: String, into files: inout [String: GitTree.Entry]) throws(GitError) {
-        for entry in tree.entries where !entry.name.hasPrefix(".") {
+    private static func collect(
+        _ tree: GitTree, prefix: String, into files: inout [String: GitTree.Entry], attributes: inout Bool
+    ) throws(GitError) {
+        for entry in tree.entries {
+            guard !entry.name.hasPrefix(".") else {
+                if entry.name == ".gitattributes" { attributes = true }
+                continue
+            }
             let path = prefix + entry.name
             switch entry.kind {
             case .blob, .link, .other: files[path] = entry
-            case .tree: try collect(GitTree(entry.id, in: tree.repository), prefix: path + "/", into: &files)
+            case .tree:
+                try collect(
+                    GitTree(entry.id, in: tree.repository), prefix: path + "/", into: &files, attributes: &attributes)
             }
         }
     }
