@@ -108,17 +108,12 @@ private final class Slot {
         }
     }
 
-    /// Dates and URLs as `JSONEncoder` writes them; the types are compared, not cast (a cast
-    /// per value was most of the encoding time).
+    /// Scalars as `JSONEncoder` writes them (dates and URLs as strings); every other value
+    /// encodes itself into this slot. Containers send every value here, so this is the one place
+    /// that knows each scalar type.
     func store<Value: Encodable>(_ value: Value) throws {
-        if Value.self == String.self {
-            set(.string(value as! String))
-        } else if Value.self == Date.self {
-            set(.string(Self.iso8601(value as! Date)))
-        } else if Value.self == URL.self {
-            set(.string((value as! URL).absoluteString))
-        } else if let text = Self.numberText(value) {
-            set(.literal(text))
+        if let scalar = try Self.scalar(value) {
+            set(scalar)
         } else {
             try value.encode(to: SlotEncoder(slot: self))
         }
@@ -145,21 +140,34 @@ private final class Slot {
 
     var count: Int { elements.count }
 
-    /// The integer and `Float` types the containers have no overload for: without this, their
-    /// `encode(to:)` would come back here forever.
-    private static func numberText<Value>(_ value: Value) -> String? {
-        if Value.self == Int8.self { return (value as! Int8).description }
-        if Value.self == Int16.self { return (value as! Int16).description }
-        if Value.self == Int32.self { return (value as! Int32).description }
-        if Value.self == UInt.self { return (value as! UInt).description }
-        if Value.self == UInt8.self { return (value as! UInt8).description }
-        if Value.self == UInt16.self { return (value as! UInt16).description }
-        if Value.self == UInt32.self { return (value as! UInt32).description }
-        if Value.self == Float.self {
-            let text = (value as! Float).description
-            return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    /// The scalar `value` is, if it is one. Types are compared, not cast: a cast per value was
+    /// most of the encoding time.
+    private static func scalar<Value>(_ value: Value) throws -> JSONScalar? {
+        func integer<Integer: BinaryInteger>(_ type: Integer.Type) -> JSONScalar? {
+            Value.self == type ? .literal((value as! Integer).description) : nil
         }
+        if Value.self == String.self { return .string(value as! String) }
+        if Value.self == Bool.self { return .literal((value as! Bool) ? "true" : "false") }
+        if let number = integer(Int.self) ?? integer(Int64.self) ?? integer(UInt64.self) ?? integer(Int32.self)
+            ?? integer(Int16.self) ?? integer(Int8.self) ?? integer(UInt.self) ?? integer(UInt32.self)
+            ?? integer(UInt16.self) ?? integer(UInt8.self)
+        {
+            return number
+        }
+        if Value.self == Double.self { return try number(value as! Double) }
+        if Value.self == Float.self { return try number(value as! Float) }
+        if Value.self == Date.self { return .string(iso8601(value as! Date)) }
+        if Value.self == URL.self { return .string((value as! URL).absoluteString) }
         return nil
+    }
+
+    /// `JSONEncoder` writes whole numbers without a fraction (`2`, not `2.0`).
+    private static func number(_ value: some BinaryFloatingPoint & LosslessStringConvertible) throws -> JSONScalar {
+        guard value.isFinite else {
+            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "not a JSON number"))
+        }
+        let text = value.description
+        return .literal(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
     }
 
     /// `JSONEncoder`'s `.iso8601`: whole seconds, UTC.
@@ -193,26 +201,6 @@ private struct SlotEncoder: Encoder {
     }
 }
 
-/// The scalar encodings every container shares.
-private protocol SlotWriting {
-    func next() -> Slot
-}
-
-extension SlotWriting {
-    func write(_ value: Bool) { next().set(.literal(value ? "true" : "false")) }
-    func write(_ value: some BinaryInteger) { next().set(.literal("\(value)")) }
-    func write(_ value: String) { next().set(.string(value)) }
-    func write(_ value: Double) throws {
-        guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "not a JSON number"))
-        }
-        // `JSONEncoder` writes whole numbers without a fraction (`2`, not `2.0`).
-        var text = "\(value)"
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        next().set(.literal(text))
-    }
-}
-
 private struct KeyedSlotContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let slot: Slot
     let codingPath: [any CodingKey]
@@ -220,13 +208,6 @@ private struct KeyedSlotContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     private func member(_ key: Key) -> Slot { slot.member(key.stringValue) }
 
     mutating func encodeNil(forKey key: Key) throws { member(key).set(.null) }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { Member(slot: member(key)).write(value) }
-    mutating func encode(_ value: String, forKey key: Key) throws { Member(slot: member(key)).write(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { try Member(slot: member(key)).write(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { try member(key).store(value) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { Member(slot: member(key)).write(value) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { Member(slot: member(key)).write(value) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { Member(slot: member(key)).write(value) }
     mutating func encode(_ value: some Encodable, forKey key: Key) throws { try member(key).store(value) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
@@ -247,27 +228,14 @@ private struct KeyedSlotContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func superEncoder(forKey key: Key) -> any Encoder { SlotEncoder(slot: member(key)) }
 }
 
-/// A slot that is written once.
-private struct Member: SlotWriting {
-    let slot: Slot
-    func next() -> Slot { slot }
-}
-
-private struct UnkeyedSlotContainer: UnkeyedEncodingContainer, SlotWriting {
+private struct UnkeyedSlotContainer: UnkeyedEncodingContainer {
     let slot: Slot
     let codingPath: [any CodingKey]
     var count: Int { slot.count }
 
-    func next() -> Slot { slot.element() }
+    private func next() -> Slot { slot.element() }
 
     mutating func encodeNil() throws { next().set(.null) }
-    mutating func encode(_ value: Bool) throws { write(value) }
-    mutating func encode(_ value: String) throws { write(value) }
-    mutating func encode(_ value: Double) throws { try write(value) }
-    mutating func encode(_ value: Float) throws { try next().store(value) }
-    mutating func encode(_ value: Int) throws { write(value) }
-    mutating func encode(_ value: Int64) throws { write(value) }
-    mutating func encode(_ value: UInt64) throws { write(value) }
     mutating func encode(_ value: some Encodable) throws { try next().store(value) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
@@ -285,19 +253,10 @@ private struct UnkeyedSlotContainer: UnkeyedEncodingContainer, SlotWriting {
     mutating func superEncoder() -> any Encoder { SlotEncoder(slot: next()) }
 }
 
-private struct SingleSlotContainer: SingleValueEncodingContainer, SlotWriting {
+private struct SingleSlotContainer: SingleValueEncodingContainer {
     let slot: Slot
     let codingPath: [any CodingKey]
 
-    func next() -> Slot { slot }
-
     mutating func encodeNil() throws { slot.set(.null) }
-    mutating func encode(_ value: Bool) throws { write(value) }
-    mutating func encode(_ value: String) throws { write(value) }
-    mutating func encode(_ value: Double) throws { try write(value) }
-    mutating func encode(_ value: Float) throws { try next().store(value) }
-    mutating func encode(_ value: Int) throws { write(value) }
-    mutating func encode(_ value: Int64) throws { write(value) }
-    mutating func encode(_ value: UInt64) throws { write(value) }
     mutating func encode(_ value: some Encodable) throws { try slot.store(value) }
 }
