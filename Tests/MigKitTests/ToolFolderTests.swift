@@ -205,6 +205,21 @@ import Testing
         #expect(catalog.migrations[0].up.sql == "CREATE TABLE users (id integer);\n")
     }
 
+    @Test func aPrismaFoldersDownSQLIsItsDownScript() throws {
+        try scratch.write("migration_lock.toml", "provider = \"postgresql\"\n")
+        try scratch.write("20240115120000_init/migration.sql", "CREATE TABLE users (id integer);\n")
+        try scratch.write("20240115120000_init/down.sql", "DROP TABLE users;\n")
+        try scratch.write("20240116093000_posts/migration.sql", "CREATE TABLE posts (id integer);\n")
+        try scratch.write("20240117093000_orphan/down.sql", "DROP TABLE tags;\n")
+        let catalog = try load()
+        #expect(catalog.layout == .prisma)
+        #expect(catalog.migrations.map { "\($0.name)|\($0.down?.sql ?? "-")" } == [
+            "init|DROP TABLE users;\n", "posts|-",
+        ])
+        #expect(catalog.diagnostics.map(\.location?.path) == ["db/20240117093000_orphan/down.sql"])
+        #expect(catalog.diagnostics.first?.message.contains("without an up script") == true)
+    }
+
     /// What Prisma would fail on or never read is a finding: a folder without a version, another file
     /// in a migration's folder.
     @Test func prismaFilesItWouldNotReadAreFindings() throws {

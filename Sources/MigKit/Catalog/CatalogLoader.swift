@@ -36,6 +36,14 @@ public struct CatalogLoader: Sendable {
             }
         }
         let chosen = chosenLayout(named.map(\.name.layout))
+        if chosen == .prisma {
+            // `VERSION_name/down.sql` beside `migration.sql`: the down script Prisma's documentation has
+            // teams write (`prisma migrate diff … --script > down.sql`), not a diesel folder.
+            named = named.map { entry in
+                entry.name.layout == .directory && entry.name.part == .down
+                    ? (entry.path, entry.name.relabelled(as: .prisma)) : entry
+            }
+        }
         if let chosen {
             for entry in named where !chosen.reads(entry.name.layout) {
                 diagnostics.append(

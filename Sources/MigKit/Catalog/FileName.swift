@@ -48,6 +48,11 @@ public struct FileName: Sendable, Hashable {
         }
     }
 
+    /// The same file read as part of a `layout` folder.
+    func relabelled(as layout: Layout) -> FileName {
+        FileName(layout: layout, version: version, name: name, part: part)
+    }
+
     private init(layout: Layout, version: Version?, name: String, part: Part) {
         self.layout = layout
         self.version = version
