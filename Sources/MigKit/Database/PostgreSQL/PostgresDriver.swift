@@ -31,6 +31,8 @@ public final class PostgresDriver: DatabaseDriver {
     private var holdsLock = false
     /// The history tables' shape, once read while the lock is held (`historyShape()`).
     private var knownShape: PostgresHistoryTable.Shape?
+    /// What this run knows of the history table's rows while it holds the lock.
+    private var knowledge = PostgresHistoryKnowledge()
 
     /// Connects to `url` (to `database` on its server when given) and applies `settings`' timeouts to
     /// the session; with `readOnly`, every transaction of the session is read-only
@@ -203,11 +205,20 @@ public final class PostgresDriver: DatabaseDriver {
     public func commitTransaction() throws {
         let resets = inTransaction && sessionUsedBy != nil
         if resets { sessionReset.forEach(connection.deferUntilEnd) }
-        try end("COMMIT")
+        do {
+            try end("COMMIT")
+        } catch {
+            knowledge.rolledBack()
+            throw error
+        }
+        knowledge.committed()
         if resets { sessionUsedBy = nil }
     }
 
-    public func rollbackTransaction() throws { try end("ROLLBACK") }
+    public func rollbackTransaction() throws {
+        knowledge.rolledBack()
+        try end("ROLLBACK")
+    }
 
     private func end(_ command: String) throws {
         inTransaction = false
@@ -232,12 +243,14 @@ public final class PostgresDriver: DatabaseDriver {
             throw error
         }
         knownShape = nil
+        knowledge.forget()
         holdsLock = true
     }
 
     public func releaseMigrationLock() throws {
         holdsLock = false
         knownShape = nil
+        knowledge.forget()
         try lock.release(on: connection)
     }
 
@@ -248,16 +261,27 @@ public final class PostgresDriver: DatabaseDriver {
         try history.create(on: connection)
     }
 
-    public func appliedMigrations() throws -> [AppliedMigration] { try history.rows(on: connection) }
+    public func appliedMigrations() throws -> [AppliedMigration] {
+        let rows = try history.rows(on: connection)
+        if holdsLock && !inTransaction { knowledge.learn(rows) }
+        return rows
+    }
 
     public func recordApplied(_ record: AppliedMigration) throws {
         try lock.checkHeld(on: connection)
-        try write(history.insertion(of: record, ordered: try historyShape().hasAppliedOrder))
+        let spelling = record.version.text
+        let ordered = try historyShape().hasAppliedOrder
+        let (otherSpellings, order) = knowledge.plan(for: spelling)
+        try write(
+            history.insertion(
+                of: record, ordered: ordered, otherSpellings: otherSpellings, order: ordered ? order : nil))
+        knowledge.wrote(spelling, order: ordered ? order : nil, inTransaction: inTransaction)
     }
 
     public func removeAppliedRecord(version: Version) throws {
         try lock.checkHeld(on: connection)
         try write(history.removal(of: version))
+        knowledge.removed()
     }
 
     public func recordEvent(_ event: HistoryEvent) throws {

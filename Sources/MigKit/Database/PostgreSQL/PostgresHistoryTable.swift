@@ -40,7 +40,8 @@ struct PostgresHistoryTable {
     }
 
     /// SQL for `expression`'s version as versions compare: leading zeros of each component dropped and
-    /// `_` read as `.`, so `0001`, `1` and `01` are one version, as are `1_2` and `1.02`.
+    /// `_` read as `.`, so `0001`, `1` and `01` are one version, as are `1_2` and `1.02`
+    /// (`canonicalSpelling(_:)` computes the same in Swift).
     private static func canonical(_ expression: String) -> String {
         "translate(regexp_replace(\(expression), '(^|[._])0+([0-9])', '\\1\\2', 'g'), '_', '.')"
     }
@@ -109,12 +110,27 @@ struct PostgresHistoryTable {
     /// other. Without `ordered` (a table whose owner has not added `applied_order` yet: `upgrade(on:)`
     /// lacked the rights) the row goes without it. Its values are written as literals, so that it can
     /// go out in one message with others (`PostgresConnection.deferUntilEnd(_:)`).
-    func insertion(of record: AppliedMigration, ordered: Bool) -> String {
+    ///
+    /// With `otherSpellings` false (the caller knows every spelling in the table, and none is another
+    /// spelling of this version: `canonicalSpelling(_:)`), the search for them — a scan of the table
+    /// with regular expressions, the costliest part of a migration's bookkeeping — is left out; with
+    /// `order` too (the row is new, and the caller knows the highest order), so is the scan for the
+    /// highest order (`PostgresHistoryKnowledge`).
+    func insertion(of record: AppliedMigration, ordered: Bool, otherSpellings: Bool = true, order known: Int64? = nil)
+        -> String
+    {
         let version = inlineLiteral(record.version.text)
-        return """
+        let deletion = """
             WITH other_spellings AS (
                 DELETE FROM \(qualifiedName) WHERE version <> \(version) AND \(Self.sameVersion("version", version))
             )
+
+            """
+        let order =
+            otherSpellings
+            ? Self.appliedOrder(of: version, in: qualifiedName)
+            : known.map { "\($0)::bigint" } ?? "(SELECT coalesce(max(applied_order), 0) + 1 FROM \(qualifiedName))"
+        return (otherSpellings ? deletion : "") + """
             INSERT INTO \(qualifiedName) AS history
                 (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements
                  \(ordered ? ", applied_order" : ""))
@@ -123,7 +139,7 @@ struct PostgresHistoryTable {
                     \(record.executionMilliseconds)::integer, \(inlineLiteral(record.appliedBy)),
                     \(inlineLiteral(record.gitCommit)), \(inlineLiteral(record.state.rawValue)),
                     string_to_array(\(inlineLiteral(record.completedStatements.joined(separator: ","))), ',')
-                    \(ordered ? ", " + Self.appliedOrder(of: version, in: qualifiedName) : ""))
+                    \(ordered ? ", " + order : ""))
             ON CONFLICT (version) DO UPDATE SET
                 name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at,
                 execution_ms = excluded.execution_ms, applied_by = excluded.applied_by,
@@ -131,6 +147,40 @@ struct PostgresHistoryTable {
                 completed_statements = excluded.completed_statements
                 \(ordered ? ", applied_order = coalesce(history.applied_order, excluded.applied_order)" : "")
             """
+    }
+
+    /// What `canonical` makes of the version spelling `text`, computed as PostgreSQL's regular
+    /// expression does: where a component starts (the start, or after `.` or `_`), its leading zeros
+    /// go, except the last when no other digit follows; then `_` becomes `.`.
+    static func canonicalSpelling(_ text: String) -> String {
+        let characters = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var start = 0
+        func isSeparator(_ index: Int) -> Bool { characters[index] == "." || characters[index] == "_" }
+        /// The match of `0+([0-9])` from `index`: its digit and where it ends.
+        func zeros(from index: Int) -> (digit: Unicode.Scalar, end: Int)? {
+            var end = index
+            while end < characters.count, characters[end] == "0" { end += 1 }
+            let run = end - index
+            if run >= 1, end < characters.count, ("1"..."9").contains(characters[end]) {
+                return (characters[end], end + 1)
+            }
+            return run >= 2 ? ("0", end) : nil
+        }
+        while start < characters.count {
+            if start == 0, let match = zeros(from: 0) {
+                result.append(match.digit)
+                start = match.end
+            } else if isSeparator(start), let match = zeros(from: start + 1) {
+                result.append(characters[start])
+                result.append(match.digit)
+                start = match.end
+            } else {
+                result.append(characters[start])
+                start += 1
+            }
+        }
+        return String(result).replacingOccurrences(of: "_", with: ".")
     }
 
     /// SQL that is true when the versions `left` and `right` (expressions) compare equal. The cheap
