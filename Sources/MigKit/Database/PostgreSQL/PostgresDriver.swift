@@ -145,11 +145,11 @@ public final class PostgresDriver: DatabaseDriver {
         sessionUsedBy = key
     }
 
-    /// `sessionReset`'s statements and mig's own settings after them.
+    /// `sessionResetStatements` and mig's own settings after them.
     private var sessionReset: [String] {
         Self.sessionResetStatements
             + sessionSettings.map { name, value in
-                "SELECT set_config(\(quoteLiteral(name)), \(quoteLiteral(value)), false)"
+                "SELECT set_config(\(inlineLiteral(name)), \(inlineLiteral(value)), false)"
             }
     }
 

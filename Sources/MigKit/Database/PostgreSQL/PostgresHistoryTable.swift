@@ -157,6 +157,7 @@ struct PostgresHistoryTable {
         var result = String.UnicodeScalarView()
         var start = 0
         func isSeparator(_ index: Int) -> Bool { characters[index] == "." || characters[index] == "_" }
+        func emit(_ scalar: Unicode.Scalar) { result.append(scalar == "_" ? "." : scalar) }
         /// The match of `0+([0-9])` from `index`: its digit and where it ends.
         func zeros(from index: Int) -> (digit: Unicode.Scalar, end: Int)? {
             var end = index
@@ -169,18 +170,18 @@ struct PostgresHistoryTable {
         }
         while start < characters.count {
             if start == 0, let match = zeros(from: 0) {
-                result.append(match.digit)
+                emit(match.digit)
                 start = match.end
             } else if isSeparator(start), let match = zeros(from: start + 1) {
-                result.append(characters[start])
-                result.append(match.digit)
+                emit(characters[start])
+                emit(match.digit)
                 start = match.end
             } else {
-                result.append(characters[start])
+                emit(characters[start])
                 start += 1
             }
         }
-        return String(result).replacingOccurrences(of: "_", with: ".")
+        return String(result)
     }
 
     /// SQL that is true when the versions `left` and `right` (expressions) compare equal. The cheap
@@ -420,7 +421,14 @@ func quoteLiteral(_ text: String) -> String {
 /// in its transaction.
 func inlineLiteral(_ text: String?) -> String {
     guard let text else { return "NULL" }
-    return "E'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
+    var literal = "E'"
+    literal.reserveCapacity(text.utf8.count + 3)
+    for scalar in text.unicodeScalars {
+        if scalar == "\\" || scalar == "'" { literal.unicodeScalars.append(scalar) }
+        literal.unicodeScalars.append(scalar)
+    }
+    literal.unicodeScalars.append("'")
+    return literal
 }
 
 /// `"name"` with embedded quotes doubled: an identifier PostgreSQL takes literally.
