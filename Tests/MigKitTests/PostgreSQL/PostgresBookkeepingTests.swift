@@ -139,6 +139,16 @@ import Testing
         #expect(
             try database.query("SELECT string_agg(version || ':' || applied_order, ',' ORDER BY version) FROM mig_history")
                 == ["0001:1,0002:3,0003:2"])
+        // Several new rows in one transaction (an adoption, a baseline) each get a place of their own.
+        try driver.beginTransaction()
+        for version in ["0004", "0005"] { try driver.recordApplied(row(version)) }
+        try driver.commitTransaction()
+        try driver.beginTransaction()
+        try driver.recordApplied(row("0006"))
+        try driver.commitTransaction()
+        #expect(
+            try database.query("SELECT string_agg(version || ':' || applied_order, ',' ORDER BY version) FROM mig_history")
+                == ["0001:1,0002:3,0003:2,0004:4,0005:5,0006:6"])
     }
 
     @Test func theSwiftCanonicalSpellingIsTheServers() throws {

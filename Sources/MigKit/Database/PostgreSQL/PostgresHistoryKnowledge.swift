@@ -12,14 +12,14 @@ struct PostgresHistoryKnowledge {
     private var spellings: [String: Set<String>]?
     /// The highest `applied_order` in the table (0 when none), when known exactly.
     private var highestOrder: Int64?
-    /// A new row written in the open transaction, which counts once that commits.
-    private var pending: (spelling: String, order: Int64)?
+    /// The new rows written in the open transaction, in order, which count once that commits.
+    private var pending: [(spelling: String, order: Int64)] = []
 
     /// Knows nothing: every write searches the table.
     mutating func forget() {
         spellings = nil
         highestOrder = nil
-        pending = nil
+        pending = []
     }
 
     /// Learns the table from all its rows, read outside any transaction of this run.
@@ -27,7 +27,7 @@ struct PostgresHistoryKnowledge {
         spellings = [:]
         for row in rows { note(row.version.text) }
         highestOrder = rows.compactMap(\.appliedOrder).max() ?? 0
-        pending = nil
+        pending = []
     }
 
     /// How to write a row of `spelling`: whether another spelling of its version may be in the table,
@@ -35,8 +35,8 @@ struct PostgresHistoryKnowledge {
     func plan(for spelling: String) -> (otherSpellings: Bool, order: Int64?) {
         guard let spellings else { return (true, nil) }
         let known = spellings[PostgresHistoryTable.canonicalSpelling(spelling), default: []]
-        guard known.isEmpty, let highestOrder else { return (known.contains { $0 != spelling }, nil) }
-        return (false, highestOrder + 1)
+        guard known.isEmpty, let highest = highestOrder else { return (known.contains { $0 != spelling }, nil) }
+        return (false, (pending.last?.order ?? highest) + 1)
     }
 
     /// A row of `spelling` was written with `order` (`nil`: the table chose it); in the open
@@ -44,10 +44,12 @@ struct PostgresHistoryKnowledge {
     mutating func wrote(_ spelling: String, order: Int64?, inTransaction: Bool) {
         note(spelling)
         guard let order else {
+            // Unknown from here on; rows written before it in the transaction stay noted.
             highestOrder = nil
+            pending = []
             return
         }
-        if inTransaction { pending = (spelling, order) } else { highestOrder = order }
+        if inTransaction { pending.append((spelling, order)) } else { highestOrder = order }
     }
 
     /// Rows were deleted: the highest order may have gone with them.
@@ -55,16 +57,16 @@ struct PostgresHistoryKnowledge {
 
     /// The open transaction committed.
     mutating func committed() {
-        if let pending { highestOrder = pending.order }
-        pending = nil
+        if let last = pending.last { highestOrder = last.order }
+        pending = []
     }
 
-    /// The open transaction was rolled back: its new row is not in the table.
+    /// The open transaction was rolled back: its new rows are not in the table.
     mutating func rolledBack() {
-        if let pending {
-            spellings?[PostgresHistoryTable.canonicalSpelling(pending.spelling)]?.remove(pending.spelling)
+        for row in pending {
+            spellings?[PostgresHistoryTable.canonicalSpelling(row.spelling)]?.remove(row.spelling)
         }
-        pending = nil
+        pending = []
     }
 
     private mutating func note(_ spelling: String) {
