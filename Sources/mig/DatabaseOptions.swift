@@ -31,10 +31,15 @@ struct DatabaseOptions: ParsableArguments {
         let catalog = try loadCatalog(project)
         let (url, driver) = try open(project, readOnly: readOnly)
         let context = RunContext.current(for: project, environment: ProcessInfo.processInfo.environment)
+        // The private cluster that `mig shadow` keeps with the snapshot cache, when the cache is on.
+        let keptCluster =
+            project.configuration.shadow.cacheSize > 0
+            ? ShadowSnapshotCache.folder(of: project).appending(path: "postgres") : nil
         let source =
             rehearsing
             ? DatabaseConnector(root: project.root, configuration: project.configuration.database).rehearsalSource(
-                for: url, shadow: project.configuration.shadow, announce: announcePrivateCluster)
+                for: url, shadow: project.configuration.shadow, keptClusterFolder: keptCluster,
+                announce: announcePrivateCluster)
             : nil
         return (url, MigrationRunner(driver: driver, catalog: catalog, context: context, rehearsalSource: source))
     }

@@ -52,6 +52,26 @@ import Testing
         #expect(same.stderr.contains("the replay of these 6 migration(s) passed before"), "\(same.stderr)")
     }
 
+    @Test func upRehearsesInTheKeptClusterThatTheNextRunStartsAgain() throws {
+        let database = try PostgresTestDatabase()
+        let environment = ["MIG_DATABASE_URL": database.url]
+        let first = try MigProcess.run(["up"], in: scratch.url, environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("rehearsing 5 step(s)"), "\(first.stderr)")
+        let kept = scratch.url.appending(path: ".migrate/cache/postgres/data/PG_VERSION")
+        #expect(FileManager.default.fileExists(atPath: kept.path))
+        try scratch.write(
+            "db/migrations/0006_t6.sql", "-- mig:up\nCREATE TABLE t6 (id serial PRIMARY KEY);\n-- mig:down\nDROP TABLE t6;\n")
+        let second = try MigProcess.run(["up"], in: scratch.url, environment: environment)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(!second.stderr.contains("throw-away"), "\(second.stderr)")
+        #expect(try database.query("SELECT count(*) FROM mig_history") == ["6"])
+        // `mig shadow` finds the cluster as `up` left it.
+        let shadow = try MigProcess.run(["shadow"], in: scratch.url)
+        #expect(shadow.status == 0, "\(shadow.stderr)")
+        #expect(!shadow.stderr.contains("throw-away"), "\(shadow.stderr)")
+    }
+
     @Test func runsAtTheSameTimeAllSucceedAndOneSaysItsClusterIsThrowAway() throws {
         let others = try (0..<2).map { _ in try start(["shadow", "--roundtrip"]) }
         let one = try MigProcess.run(["shadow", "--roundtrip"], in: scratch.url)

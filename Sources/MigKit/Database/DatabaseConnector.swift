@@ -64,16 +64,20 @@ extension DatabaseConnector {
     /// Where a run on `url` gets its rehearsal copy when the database cannot copy itself: for
     /// PostgreSQL, a shadow database on `shadow.url`'s server, or in a private cluster of the target's
     /// major version where installed (started on the first copy, calling `announce` first), with
-    /// `shadow.roles` and `shadow.extensions`. `nil` for SQLite, whose file copies itself.
-    public func rehearsalSource(for url: String, shadow: Configuration.Shadow, announce: @escaping () -> Void = {})
-        -> (any RehearsalSource)?
-    {
+    /// `shadow.roles` and `shadow.extensions`. `nil` for SQLite, whose file copies itself. With
+    /// `keptClusterFolder`, the private cluster is the one `mig shadow` keeps there (started in a
+    /// fraction of a second instead of `initdb`), when this run can have it and it runs the
+    /// binaries the rehearsal needs (`PostgresPrivateCluster.kept(in:majorVersion:)`).
+    public func rehearsalSource(
+        for url: String, shadow: Configuration.Shadow, keptClusterFolder: URL? = nil,
+        announce: @escaping () -> Void = {}
+    ) -> (any RehearsalSource)? {
         guard case .postgres? = try? DatabaseLocation(url, root: root) else { return nil }
         let settings = configuration
         return PostgresRehearsalSource(settings: settings) { majorVersion in
             try PostgresShadowServer(
                 url: shadow.url, settings: settings, roles: shadow.roles, extensions: shadow.extensions,
-                majorVersion: majorVersion, announce: announce)
+                majorVersion: majorVersion, keptClusterFolder: keptClusterFolder, announce: announce)
         }
     }
 }

@@ -186,6 +186,7 @@ public struct MigrationRunner {
     {
         progress(.rehearsing(plan))
         let copy: any DatabaseDriver
+        let dirty = try driver.appliedMigrations().filter { $0.state == .dirty }
         if let rehearsalSource {
             let made = try rehearsalSource.copy(
                 of: driver, catalog: catalog, directoryPrefix: context.directoryPrefix)
@@ -194,16 +195,20 @@ public struct MigrationRunner {
             try copy.ensureHistoryTable()
             // The copy holds the schema, not the history's rows: a dirty migration's row says where
             // its rehearsal resumes, as the real run will.
-            for row in try driver.appliedMigrations() where row.state == .dirty { try copy.recordApplied(row) }
+            for row in dirty { try copy.recordApplied(row) }
         } else {
             copy = try driver.makeShadowCopy()
             try copy.ensureHistoryTable()
         }
-        let executor = self.executor(on: copy, inShadow: true, readings: readings)
+        // The copy is thrown away, so its steps write no history, except those of a dirty migration,
+        // which resume after the statements its row lists, as the real run will.
+        let executor = self.executor(on: copy, inShadow: true, readings: readings, recording: false)
+        let resuming = self.executor(on: copy, inShadow: true, readings: readings)
         if plan.applies {
             try executor.performCallbacks(catalog.callbackScripts(for: "beforeMigrate"), event: "beforeMigrate")
         }
         for (index, step) in plan.steps.enumerated() {
+            let executor = dirty.contains { $0.version == step.migration.version } ? resuming : executor
             if let reason = try executor.reasonNotToRehearse(step) {
                 let first = RunReport.Unrehearsed(migration: step.migration.identifier, reason: reason)
                 let later = plan.steps[(index + 1)...].map {
@@ -239,12 +244,14 @@ public struct MigrationRunner {
         return []
     }
 
-    /// The executor of this run's steps on `database`, with the catalog's Flyway each-migrate callbacks.
-    private func executor(on database: any DatabaseDriver, inShadow: Bool, readings: ScriptReadings)
-        -> MigrationStepExecutor
-    {
+    /// The executor of this run's steps on `database`, with the catalog's Flyway each-migrate callbacks;
+    /// without `recording`, it writes no history rows.
+    private func executor(
+        on database: any DatabaseDriver, inShadow: Bool, readings: ScriptReadings, recording: Bool = true
+    ) -> MigrationStepExecutor {
         MigrationStepExecutor(
-            driver: database, context: context, directoryPrefix: context.directoryPrefix, inShadow: inShadow,
+            driver: database, context: recording ? context : nil, directoryPrefix: context.directoryPrefix,
+            inShadow: inShadow,
             readings: readings,
             eachMigrate: (
                 catalog.callbackScripts(for: "beforeEachMigrate"), catalog.callbackScripts(for: "afterEachMigrate")

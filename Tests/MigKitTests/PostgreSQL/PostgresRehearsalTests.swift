@@ -142,6 +142,7 @@ import Testing
 
     @Test func aRetrySucceedsOnceTheLockIsFreed() throws {
         try fixture.add("0002", "column", up: "ALTER TABLE busy ADD COLUMN name text;")
+        try fixture.add("0003", "after", up: "CREATE TABLE after_retry (id integer);")
         let holder = try holdLock(on: "busy")
         let release = DispatchWorkItem { _ = try? holder.endTransaction("ROLLBACK") }
         DispatchQueue.global().asyncAfter(deadline: .now() + 1, execute: release)
@@ -154,9 +155,16 @@ import Testing
             if case .retrying = $0 { retries += 1 }
         }
         release.wait()
-        #expect(report.completed.count == 1)
+        #expect(report.completed.count == 2)
         #expect(retries >= 1)
-        #expect(try history() == ["0001:applied,0002:applied"])
+        #expect(try history() == ["0001:applied,0002:applied,0003:applied"])
+        // The rolled-back attempts took no place in the applied order, and left no event.
+        #expect(
+            try database.query("SELECT string_agg(version || ':' || applied_order, ',' ORDER BY version) FROM mig_history")
+                == ["0001:1,0002:2,0003:3"])
+        #expect(
+            try database.query("SELECT string_agg(version || ':' || event, ',' ORDER BY id) FROM mig_history_events")
+                == ["0001:applied,0002:applied,0003:applied"])
     }
 
     /// During `up`, a session working on a table no migration touches is never blocked, and one reading

@@ -14,6 +14,9 @@ final class PostgresConnection {
     private let noticeBox = NoticeBox()
     /// A `BEGIN` that goes out with the next query (see `beginLazily()`).
     private var pendingBegin = false
+    /// mig's own statements that go out with the transaction's `COMMIT`, or before the next query
+    /// (see `deferUntilEnd(_:)`).
+    private var deferred: [String] = []
 
     /// Connects, waiting at most `connectTimeout` seconds (unless the URL sets `connect_timeout`), to
     /// `database` on the URL's server instead of the URL's own database when given.
@@ -73,6 +76,7 @@ final class PostgresConnection {
     func closed(during body: () throws -> Void) throws {
         PQfinish(connection)
         pendingBegin = false
+        deferred = []
         var bodyFailure: (any Error)?
         do { try body() } catch { bodyFailure = error }
         guard let fresh = Self.start(parameters.keywords, parameters.values) else {
@@ -93,17 +97,24 @@ final class PostgresConnection {
     /// string's statements succeeded before the one that failed. `copyData` is what a
     /// `COPY … FROM STDIN` reads (as psql sends a file's inline data); a `COPY` without it reads
     /// nothing and fails, and a `COPY … TO STDOUT`'s output is discarded, so no call waits forever.
+    ///
+    /// A pending `BEGIN` and deferred statements go out in the same message, before `sql`: one round
+    /// trip for all. A failure among them is reported as such (`PostgresFailure.inPrefix`), and
+    /// nothing of `sql` ran.
     @discardableResult
     func execute(_ sql: String, copyData: String? = nil) throws(PostgresFailure) -> PostgresResult {
-        let prefix = pendingBegin ? "BEGIN;" : ""
+        let before = (pendingBegin ? ["BEGIN"] : []) + deferred
         pendingBegin = false
-        guard PQsendQuery(connection, prefix + sql) == 1 else {
+        deferred = []
+        let head = before.map { $0 + ";\n" }.joined()
+        let headLength = head.unicodeScalars.count
+        guard PQsendQuery(connection, head + sql) == 1 else {
             throw PostgresFailure(error: connectionError(), position: nil, completedStatements: 0)
         }
-        // The statements and characters of the BEGIN sent along do not count.
-        var completed = prefix.isEmpty ? 0 : -1
+        // The statements and characters sent before `sql` do not count.
+        var completed = -before.count
         var last: PostgresResult?
-        var failure: ServerError?
+        var failure: (error: ServerError, inPrefix: Bool)?
         var copyData = copyData
         while let raw = PQgetResult(connection) {
             let result = PostgresResult(raw)
@@ -119,14 +130,20 @@ final class PostgresConnection {
                 break
             }
             if failure == nil {
-                if let error = check(result) { failure = error } else { completed += 1 }
+                // A syntax error stops the whole string before anything ran: its position says where.
+                if let error = check(result) {
+                    failure = (error, completed < 0 && (error.position.map { $0 <= headLength } ?? true))
+                } else {
+                    completed += 1
+                }
             }
             last = result
         }
         if let failure {
             throw PostgresFailure(
-                error: failure.error, position: failure.position.map { max($0 - prefix.count, 1) },
-                completedStatements: max(completed, 0))
+                error: failure.error.error,
+                position: failure.inPrefix ? nil : failure.error.position.map { max($0 - headLength, 1) },
+                completedStatements: max(completed, 0), inPrefix: failure.inPrefix)
         }
         guard let last else { throw PostgresFailure(error: connectionError(), position: nil, completedStatements: 0) }
         return last
@@ -158,7 +175,7 @@ final class PostgresConnection {
     /// Runs one statement with bound text parameters (`$1`, `$2`, …; `nil` is NULL).
     @discardableResult
     func execute(_ sql: String, parameters: [String?]) throws(DatabaseError) -> PostgresResult {
-        if pendingBegin {
+        if pendingBegin || !deferred.isEmpty {
             do {
                 try execute("")
             } catch {
@@ -175,12 +192,20 @@ final class PostgresConnection {
     }
 
     /// Starts a transaction without a round trip of its own: the `BEGIN` travels with the next
-    /// query (a migration's script), which saves one of the four round trips a migration takes.
+    /// query (a migration's script).
     func beginLazily() { pendingBegin = true }
 
-    /// Sends `COMMIT` or `ROLLBACK`, unless the transaction's `BEGIN` was never sent.
+    /// Queues `sql` (one statement of mig's own, its result not needed: a history row) to go out
+    /// with the open transaction's `COMMIT`, in the same message, or before the next query if one
+    /// comes first; a `ROLLBACK` drops it. Only for a transaction `beginLazily()` started.
+    func deferUntilEnd(_ sql: String) { deferred.append(sql) }
+
+    /// Sends `COMMIT` (with the deferred statements before it) or `ROLLBACK`; nothing when the
+    /// transaction's `BEGIN` was never sent and nothing was deferred. A deferred statement that
+    /// fails leaves the transaction open and failed: roll it back.
     func endTransaction(_ command: String) throws(PostgresFailure) {
-        guard !pendingBegin else {
+        if command == "ROLLBACK" { deferred = [] }
+        guard !(pendingBegin && deferred.isEmpty) else {
             pendingBegin = false
             return
         }
@@ -227,6 +252,9 @@ struct PostgresFailure: Error {
     /// 1-based character offset in the query string (`PG_DIAG_STATEMENT_POSITION`), when given.
     let position: Int?
     let completedStatements: Int
+    /// Whether a statement sent before the query string failed (a deferred one, or the prefix), so
+    /// that none of the string ran.
+    var inPrefix = false
 }
 
 private struct ServerError {

@@ -14,8 +14,12 @@ public final class PostgresDriver: DatabaseDriver {
     private let lock: PostgresMigrationLock
     /// mig's own settings (timeouts), applied after connecting and again after each session reset.
     private let sessionSettings: [(String, String)]
-    /// The script (path and first line) whose SQL ran last on this session.
-    private var lastScript: String?
+    /// The script (path and first line) whose SQL ran on this session since it was last reset (see
+    /// `startSession(for:)`).
+    private var sessionUsedBy: String?
+    /// Whether a transaction `beginTransaction()` started is open: history rows then wait for its
+    /// `COMMIT` and go out with it.
+    private var inTransaction = false
     /// The connection string as libpq read it, for client programs that connect where this driver
     /// does (`pg_dump` of the rehearsal copy).
     let connectionString: PostgresConnectionString
@@ -23,6 +27,12 @@ public final class PostgresDriver: DatabaseDriver {
     let databaseOverride: String?
     /// What `acquireMigrationLock()` could not bring up to date, until `takeNotices()` hands it on.
     private var upgradeWarnings: [String] = []
+    /// Whether this run holds the migration lock (`acquireMigrationLock()`).
+    private var holdsLock = false
+    /// The history tables' shape, once read while the lock is held (`historyShape()`).
+    private var knownShape: PostgresHistoryTable.Shape?
+    /// What this run knows of the history table's rows while it holds the lock.
+    private var knowledge = PostgresHistoryKnowledge()
 
     /// Connects to `url` (to `database` on its server when given) and applies `settings`' timeouts to
     /// the session; with `readOnly`, every transaction of the session is read-only
@@ -96,12 +106,9 @@ public final class PostgresDriver: DatabaseDriver {
 
     public func execute(_ statement: SQLStatement, of script: Script) throws {
         try startSession(for: script)
+        let copyData: String? = if case .copyFromStdin(let data) = statement.kind { data } else { nil }
         do {
-            if case .copyFromStdin(let data) = statement.kind {
-                try connection.execute(statement.text, copyData: data)
-            } else {
-                try connection.execute(statement.text)
-            }
+            try connection.execute(statement.text, copyData: copyData)
         } catch {
             throw locate(error, in: statement.text, startingAtLine: statement.startLine, of: script)
         }
@@ -126,40 +133,48 @@ public final class PostgresDriver: DatabaseDriver {
     /// mig connected, so that what one migration set (`search_path`, `role`, temporary tables,
     /// prepared statements) cannot change what the next one does, however deploys are batched.
     /// This is `DISCARD ALL` without its `pg_advisory_unlock_all()`, which would drop the migration
-    /// lock; inside the migration's transaction it takes effect when that commits.
+    /// lock. Usually the transaction of the script before did it already, just before its `COMMIT`
+    /// (`commitTransaction()`); otherwise (its transaction failed, or it ran outside one) it runs
+    /// here, in a message of its own, so that the script's text is read with the session's own
+    /// settings (`client_encoding`, `standard_conforming_strings`), not the last script's.
     private func startSession(for script: Script) throws {
         let key = "\(script.path):\(script.startLine)"
-        guard let last = lastScript, last != key else {
-            lastScript = key
-            return
+        if let used = sessionUsedBy, used != key {
+            try execute(sql: sessionReset.map { $0 + ";" }.joined())
         }
-        let settings = sessionSettings.map { name, value in
-            "SELECT set_config(\(quoteLiteral(name)), \(quoteLiteral(value)), false);"
-        }
-        try execute(sql: Self.sessionReset + settings.joined())
-        lastScript = key
+        sessionUsedBy = key
+    }
+
+    /// `sessionResetStatements` and mig's own settings after them.
+    private var sessionReset: [String] {
+        Self.sessionResetStatements
+            + sessionSettings.map { name, value in
+                "SELECT set_config(\(inlineLiteral(name)), \(inlineLiteral(value)), false)"
+            }
     }
 
     /// Ends the session while `body` runs (PostgreSQL copies a database only when no one is
     /// connected to it), then connects again with mig's settings.
     func closingSession(during body: () throws -> Void) throws {
         try connection.closed(during: body)
-        lastScript = nil
+        sessionUsedBy = nil
         for (name, value) in sessionSettings {
             try connection.execute("SELECT set_config($1, $2, false)", parameters: [name, value])
         }
     }
 
-    private static let sessionReset = """
-        CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *;
-        DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES;
-        """
+    private static let sessionResetStatements = [
+        "CLOSE ALL", "SET SESSION AUTHORIZATION DEFAULT", "RESET ALL", "DEALLOCATE ALL", "UNLISTEN *",
+        "DISCARD PLANS", "DISCARD TEMP", "DISCARD SEQUENCES",
+    ]
 
     /// Places a server error on the line of the script's file: from the error position when the
     /// server gave one, else at the start of the statement that failed.
     private func locate(_ failure: PostgresFailure, in sql: String, startingAtLine firstLine: Int, of script: Script)
         -> DatabaseError
     {
+        // mig's own statements sent before the script failed: nothing of the script ran.
+        guard !failure.inPrefix else { return failure.error }
         let line: Int
         if let position = failure.position {
             line = firstLine + Self.newlines(in: sql, beforeCharacter: position)
@@ -179,11 +194,34 @@ public final class PostgresDriver: DatabaseDriver {
 
     // MARK: - Transactions
 
-    public func beginTransaction() throws { connection.beginLazily() }
-    public func commitTransaction() throws { try end("COMMIT") }
-    public func rollbackTransaction() throws { try end("ROLLBACK") }
+    /// The `BEGIN` goes out with the transaction's first statement.
+    public func beginTransaction() throws {
+        connection.beginLazily()
+        inTransaction = true
+    }
+
+    /// Sends the history rows written in the transaction, the session reset when a script ran in
+    /// it (`startSession(for:)`), and `COMMIT`, in one message.
+    public func commitTransaction() throws {
+        let resets = inTransaction && sessionUsedBy != nil
+        if resets { sessionReset.forEach(connection.deferUntilEnd) }
+        do {
+            try end("COMMIT")
+        } catch {
+            knowledge.rolledBack()
+            throw error
+        }
+        knowledge.committed()
+        if resets { sessionUsedBy = nil }
+    }
+
+    public func rollbackTransaction() throws {
+        knowledge.rolledBack()
+        try end("ROLLBACK")
+    }
 
     private func end(_ command: String) throws {
+        inTransaction = false
         do {
             try connection.endTransaction(command)
         } catch {
@@ -204,27 +242,68 @@ public final class PostgresDriver: DatabaseDriver {
             try? lock.release(on: connection)
             throw error
         }
+        knownShape = nil
+        knowledge.forget()
+        holdsLock = true
     }
-    public func releaseMigrationLock() throws { try lock.release(on: connection) }
+
+    public func releaseMigrationLock() throws {
+        holdsLock = false
+        knownShape = nil
+        knowledge.forget()
+        try lock.release(on: connection)
+    }
 
     // MARK: - History
 
-    public func ensureHistoryTable() throws { try history.create(on: connection) }
-    public func appliedMigrations() throws -> [AppliedMigration] { try history.rows(on: connection) }
+    public func ensureHistoryTable() throws {
+        knownShape = nil
+        try history.create(on: connection)
+    }
+
+    public func appliedMigrations() throws -> [AppliedMigration] {
+        let rows = try history.rows(on: connection)
+        if holdsLock && !inTransaction { knowledge.learn(rows) }
+        return rows
+    }
 
     public func recordApplied(_ record: AppliedMigration) throws {
         try lock.checkHeld(on: connection)
-        try history.record(record, on: connection)
+        let spelling = record.version.text
+        let ordered = try historyShape().hasAppliedOrder
+        let (otherSpellings, order) = knowledge.plan(for: spelling)
+        try write(
+            history.insertion(
+                of: record, ordered: ordered, otherSpellings: otherSpellings, order: ordered ? order : nil))
+        knowledge.wrote(spelling, order: ordered ? order : nil, inTransaction: inTransaction)
     }
 
     public func removeAppliedRecord(version: Version) throws {
         try lock.checkHeld(on: connection)
-        try history.remove(version: version, on: connection)
+        try write(history.removal(of: version))
+        knowledge.removed()
     }
 
     public func recordEvent(_ event: HistoryEvent) throws {
         try lock.checkHeld(on: connection)
-        try history.record(event, on: connection)
+        guard try historyShape().hasEvents else { return }
+        try write(history.insertion(of: event))
+    }
+
+    /// Runs mig's own history statement; in a transaction `beginTransaction()` opened, it goes out
+    /// with the `COMMIT` (no round trip of its own), so a failure shows when committing.
+    private func write(_ sql: String) throws {
+        if inTransaction { connection.deferUntilEnd(sql) } else { try execute(sql: sql) }
+    }
+
+    /// The history tables' shape: read once while the migration lock is held, when nothing else
+    /// alters them (the upgrade and `ensureHistoryTable()` come first and read it anew); else on
+    /// every write.
+    private func historyShape() throws -> PostgresHistoryTable.Shape {
+        if let knownShape { return knownShape }
+        let shape = try history.shape(on: connection)
+        if holdsLock { knownShape = shape }
+        return shape
     }
 
     public func historyEvents() throws -> [HistoryEvent] { try history.events(on: connection) }

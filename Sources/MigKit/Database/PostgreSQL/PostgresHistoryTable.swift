@@ -40,7 +40,8 @@ struct PostgresHistoryTable {
     }
 
     /// SQL for `expression`'s version as versions compare: leading zeros of each component dropped and
-    /// `_` read as `.`, so `0001`, `1` and `01` are one version, as are `1_2` and `1.02`.
+    /// `_` read as `.`, so `0001`, `1` and `01` are one version, as are `1_2` and `1.02`
+    /// (`canonicalSpelling(_:)` computes the same in Swift).
     private static func canonical(_ expression: String) -> String {
         "translate(regexp_replace(\(expression), '(^|[._])0+([0-9])', '\\1\\2', 'g'), '_', '.')"
     }
@@ -103,35 +104,92 @@ struct PostgresHistoryTable {
         }.sorted { $0.version < $1.version }
     }
 
-    /// Writes `record` under its file's spelling of the version, replacing the row of any other
-    /// spelling of it (`1` in the table, `0001` in the file name): one row per version. A row that
-    /// replaces another keeps its place in the applied order; a new one comes after every other.
-    /// A table whose owner has not added `applied_order` yet (`upgrade(on:)` lacked the rights) gets
-    /// its rows without it.
-    func record(_ record: AppliedMigration, on connection: PostgresConnection) throws {
-        let ordered = try hasAppliedOrder(on: connection)
-        try connection.execute(
-            """
+    /// The statement that writes `record` under its file's spelling of the version, replacing the row
+    /// of any other spelling of it (`1` in the table, `0001` in the file name): one row per version.
+    /// A row that replaces another keeps its place in the applied order; a new one comes after every
+    /// other. Without `ordered` (a table whose owner has not added `applied_order` yet: `upgrade(on:)`
+    /// lacked the rights) the row goes without it. Its values are written as literals, so that it can
+    /// go out in one message with others (`PostgresConnection.deferUntilEnd(_:)`).
+    ///
+    /// With `otherSpellings` false (the caller knows every spelling in the table, and none is another
+    /// spelling of this version: `canonicalSpelling(_:)`), the search for them — a scan of the table
+    /// with regular expressions, the costliest part of a migration's bookkeeping — is left out; with
+    /// `order` too (the row is new, and the caller knows the highest order), so is the scan for the
+    /// highest order (`PostgresHistoryKnowledge`).
+    func insertion(of record: AppliedMigration, ordered: Bool, otherSpellings: Bool = true, order known: Int64? = nil)
+        -> String
+    {
+        let version = inlineLiteral(record.version.text)
+        let deletion = """
             WITH other_spellings AS (
-                DELETE FROM \(qualifiedName) WHERE version <> $1 AND \(Self.canonical("version")) = \(Self.canonical("$1"))
+                DELETE FROM \(qualifiedName) WHERE version <> \(version) AND \(Self.sameVersion("version", version))
             )
+
+            """
+        let order =
+            otherSpellings
+            ? Self.appliedOrder(of: version, in: qualifiedName)
+            : known.map { "\($0)::bigint" } ?? "(SELECT coalesce(max(applied_order), 0) + 1 FROM \(qualifiedName))"
+        return (otherSpellings ? deletion : "") + """
             INSERT INTO \(qualifiedName) AS history
                 (version, name, checksum, applied_at, execution_ms, applied_by, git_commit, state, completed_statements
                  \(ordered ? ", applied_order" : ""))
-            VALUES ($1, $2, $3, to_timestamp($4::double precision), $5::integer, $6, $7, $8, string_to_array($9, ',')
-                    \(ordered ? ", " + Self.appliedOrder(of: "$1", in: qualifiedName) : ""))
+            VALUES (\(version), \(inlineLiteral(record.name)), \(inlineLiteral(record.checksum)),
+                    to_timestamp(\(record.appliedAt.timeIntervalSince1970)::double precision),
+                    \(record.executionMilliseconds)::integer, \(inlineLiteral(record.appliedBy)),
+                    \(inlineLiteral(record.gitCommit)), \(inlineLiteral(record.state.rawValue)),
+                    string_to_array(\(inlineLiteral(record.completedStatements.joined(separator: ","))), ',')
+                    \(ordered ? ", " + order : ""))
             ON CONFLICT (version) DO UPDATE SET
                 name = excluded.name, checksum = excluded.checksum, applied_at = excluded.applied_at,
                 execution_ms = excluded.execution_ms, applied_by = excluded.applied_by,
                 git_commit = excluded.git_commit, state = excluded.state,
                 completed_statements = excluded.completed_statements
                 \(ordered ? ", applied_order = coalesce(history.applied_order, excluded.applied_order)" : "")
-            """,
-            parameters: [
-                record.version.text, record.name, record.checksum, String(record.appliedAt.timeIntervalSince1970),
-                String(record.executionMilliseconds), record.appliedBy, record.gitCommit, record.state.rawValue,
-                record.completedStatements.joined(separator: ","),
-            ])
+            """
+    }
+
+    /// What `canonical` makes of the version spelling `text`, computed as PostgreSQL's regular
+    /// expression does: where a component starts (the start, or after `.` or `_`), its leading zeros
+    /// go, except the last when no other digit follows; then `_` becomes `.`.
+    static func canonicalSpelling(_ text: String) -> String {
+        let characters = Array(text.unicodeScalars)
+        var result = String.UnicodeScalarView()
+        var start = 0
+        func isSeparator(_ index: Int) -> Bool { characters[index] == "." || characters[index] == "_" }
+        func emit(_ scalar: Unicode.Scalar) { result.append(scalar == "_" ? "." : scalar) }
+        /// The match of `0+([0-9])` from `index`: its digit and where it ends.
+        func zeros(from index: Int) -> (digit: Unicode.Scalar, end: Int)? {
+            var end = index
+            while end < characters.count, characters[end] == "0" { end += 1 }
+            let run = end - index
+            if run >= 1, end < characters.count, ("1"..."9").contains(characters[end]) {
+                return (characters[end], end + 1)
+            }
+            return run >= 2 ? ("0", end) : nil
+        }
+        while start < characters.count {
+            if start == 0, let match = zeros(from: 0) {
+                emit(match.digit)
+                start = match.end
+            } else if isSeparator(start), let match = zeros(from: start + 1) {
+                emit(characters[start])
+                emit(match.digit)
+                start = match.end
+            } else {
+                emit(characters[start])
+                start += 1
+            }
+        }
+        return String(result)
+    }
+
+    /// SQL that is true when the versions `left` and `right` (expressions) compare equal. The cheap
+    /// `translate` comparison comes first: versions that compare equal have the same characters once
+    /// every `0`, `.` and `_` is dropped, so it rules out almost every row before the regular
+    /// expressions of `canonical` run (PostgreSQL keeps the order of equally costly conditions).
+    private static func sameVersion(_ left: String, _ right: String) -> String {
+        "translate(\(left), '0._', '') = translate(\(right), '0._', '') AND \(canonical(left)) = \(canonical(right))"
     }
 
     /// The applied order a row of `version` gets: that of the row of any spelling of it already in the
@@ -139,7 +197,7 @@ struct PostgresHistoryTable {
     private static func appliedOrder(of version: String, in table: String) -> String {
         """
         coalesce(
-            (SELECT min(applied_order) FROM \(table) WHERE \(canonical("version")) = \(canonical(version))),
+            (SELECT min(applied_order) FROM \(table) WHERE \(sameVersion("version", version))),
             (SELECT coalesce(max(applied_order), 0) + 1 FROM \(table)))
         """
     }
@@ -148,6 +206,25 @@ struct PostgresHistoryTable {
 
     /// The events record (`HistoryEvent`), next to the history table.
     var eventsTable: String { qualify(HistoryEvent.tableName(besides: table)) }
+
+    /// What writing to the history needs to know of its tables.
+    struct Shape {
+        /// The history table has the `applied_order` column.
+        let hasAppliedOrder: Bool
+        /// The events record exists.
+        let hasEvents: Bool
+    }
+
+    /// The tables' shape now, in one query.
+    func shape(on connection: PostgresConnection) throws -> Shape {
+        let result = try connection.execute(
+            """
+            SELECT to_regclass($2) IS NOT NULL, EXISTS (
+                SELECT 1 FROM pg_attribute
+                WHERE attrelid = to_regclass($1) AND attname = 'applied_order' AND NOT attisdropped)
+            """, parameters: [qualifiedName, eventsTable])
+        return Shape(hasAppliedOrder: result.value(row: 0, column: 1) == "t", hasEvents: result.value(row: 0, column: 0) == "t")
+    }
 
     private func hasAppliedOrder(on connection: PostgresConnection) throws -> Bool {
         let result = try connection.execute(
@@ -236,21 +313,18 @@ struct PostgresHistoryTable {
         """
     }
 
-    /// Appends `event`; the database user is the role that logged in (`session_user`). Without the
-    /// events record (its creation needed rights this role lacks; `upgrade(on:)` warned) nothing is appended.
-    func record(_ event: HistoryEvent, on connection: PostgresConnection) throws {
-        guard try exists(eventsTable, on: connection) else { return }
-        try connection.execute(
-            """
-            INSERT INTO \(eventsTable)
-                (id, version, name, event, checksum, occurred_at, by_user, database_user, git_commit, detail)
-            VALUES ((SELECT coalesce(max(id), 0) + 1 FROM \(eventsTable)), $1, $2, $3, $4,
-                    to_timestamp($5::double precision), $6, session_user, $7, $8)
-            """,
-            parameters: [
-                event.version, event.name, event.kind.rawValue, event.checksum, String(event.at.timeIntervalSince1970),
-                event.by, event.gitCommit, event.detail,
-            ])
+    /// The statement that appends `event`, its values written as literals (see `insertion(of:ordered:)`);
+    /// the database user is the role that logged in (`session_user`). Only for a database whose
+    /// events record exists (its creation may have needed rights this role lacks; `upgrade(on:)` warned).
+    func insertion(of event: HistoryEvent) -> String {
+        """
+        INSERT INTO \(eventsTable)
+            (id, version, name, event, checksum, occurred_at, by_user, database_user, git_commit, detail)
+        VALUES ((SELECT coalesce(max(id), 0) + 1 FROM \(eventsTable)), \(inlineLiteral(event.version)),
+                \(inlineLiteral(event.name)), \(inlineLiteral(event.kind.rawValue)), \(inlineLiteral(event.checksum)),
+                to_timestamp(\(event.at.timeIntervalSince1970)::double precision), \(inlineLiteral(event.by)),
+                session_user, \(inlineLiteral(event.gitCommit)), \(inlineLiteral(event.detail)))
+        """
     }
 
     /// The events record, oldest first; none when it does not exist.
@@ -318,11 +392,10 @@ struct PostgresHistoryTable {
             ])
     }
 
-    /// Deletes the rows of `version` as versions compare (`0003` is `3`), whatever their spelling.
-    func remove(version: Version, on connection: PostgresConnection) throws {
-        try connection.execute(
-            "DELETE FROM \(qualifiedName) WHERE \(Self.canonical("version")) = \(Self.canonical("$1"))",
-            parameters: [version.text])
+    /// The statement that deletes the rows of `version` as versions compare (`0003` is `3`), whatever
+    /// their spelling (its value a literal, see `insertion(of:ordered:)`).
+    func removal(of version: Version) -> String {
+        "DELETE FROM \(qualifiedName) WHERE \(Self.sameVersion("version", inlineLiteral(version.text)))"
     }
 
     /// Runs `CREATE … IF NOT EXISTS` SQL; two deployers creating the same object at once make
@@ -341,6 +414,21 @@ struct PostgresHistoryTable {
 /// default since PostgreSQL 9.1, and mig never turns it off).
 func quoteLiteral(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+}
+
+/// `E'text'` with backslashes and quotes doubled, or `NULL`: a string constant whatever the session's
+/// `standard_conforming_strings`, which a migration may have changed before mig's own statements run
+/// in its transaction.
+func inlineLiteral(_ text: String?) -> String {
+    guard let text else { return "NULL" }
+    var literal = "E'"
+    literal.reserveCapacity(text.utf8.count + 3)
+    for scalar in text.unicodeScalars {
+        if scalar == "\\" || scalar == "'" { literal.unicodeScalars.append(scalar) }
+        literal.unicodeScalars.append(scalar)
+    }
+    literal.unicodeScalars.append("'")
+    return literal
 }
 
 /// `"name"` with embedded quotes doubled: an identifier PostgreSQL takes literally.

@@ -44,10 +44,15 @@ final class PostgresPrivateCluster {
     }
 
     /// The cluster kept in `folder` when this run can have it, else a throw-away one with a note
-    /// that says why.
+    /// that says why. A run that asks for other server binaries than `mig shadow` runs (those of
+    /// `majorVersion`, not the newest) gets a throw-away one without a note: the kept cluster is
+    /// made by, and stays with, the binaries that `mig shadow` runs.
     static func kept(in folder: URL, majorVersion: Int? = nil) throws -> (cluster: PostgresPrivateCluster, note: String?) {
         let shown = folder.path
         let tools = try Self.tools(majorVersion: majorVersion)
+        guard try findBinaries(majorVersion: nil) == tools.binaries else {
+            return (try PostgresPrivateCluster(majorVersion: majorVersion), nil)
+        }
         let lock: Int32
         switch Self.lock(folder) {
         case .success(let descriptor): lock = descriptor

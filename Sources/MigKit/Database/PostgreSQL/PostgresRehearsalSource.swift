@@ -37,9 +37,15 @@ public final class PostgresRehearsalSource: RehearsalSource {
             throw DatabaseError(message: "a PostgreSQL rehearsal copy needs a PostgreSQL database")
         }
         let targetVersion = target.serverVersion
-        let server = try self.server ?? makeServer(Self.major(targetVersion))
-        self.server = server
         var notes: [String] = []
+        let server: PostgresShadowServer
+        if let known = self.server {
+            server = known
+        } else {
+            server = try makeServer(Self.major(targetVersion))
+            notes += server.clusterNote.map { [$0] } ?? []
+        }
+        self.server = server
         if Self.major(server.serverVersion) != Self.major(targetVersion) {
             notes.append(
                 "the database runs PostgreSQL \(Self.shown(targetVersion)) and the rehearsal's shadow server "
