@@ -17,6 +17,24 @@ import Testing
 
     private func codes(_ catalog: Catalog) -> [CheckCode] { catalog.diagnostics.map(\.code) }
 
+    @Test func findsTheOneMigrationOfAVersion() throws {
+        for (file, table) in [
+            ("1_a", "a"), ("01_b", "b"), ("2_c", "c"), ("3_d", "d"), ("3_e", "e"), ("10_f", "f"),
+        ] {
+            try scratch.write("\(file).up.sql", "CREATE TABLE \(table) (id INTEGER);\n")
+        }
+        let catalog = try load()
+        func name(_ version: String) -> String? { catalog.migration(Version(version)!)?.name }
+        #expect(name("1") == nil)  // `1` and `01` are one version, which two migrations have
+        #expect(name("01") == nil)
+        #expect(name("2") == "c")
+        #expect(name("10") == "f")
+        #expect(name("3") == nil)
+        #expect(name("4") == nil)
+        #expect(name("11") == nil)
+        #expect(name("0") == nil)
+    }
+
     // MARK: - Layouts
 
     @Test func readsPairLayoutInNumericOrder() throws {

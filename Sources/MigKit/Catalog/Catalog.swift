@@ -42,10 +42,17 @@ public struct Catalog: Sendable {
     /// The highest version, if any.
     public var newestVersion: Version? { migrations.last?.version }
 
-    /// The migration with this version, if exactly one has it.
+    /// The migration with this version, if exactly one has it. A binary search: planners ask once
+    /// per step, and a linear one made a plan's cost grow with the square of the migrations.
     public func migration(_ version: Version) -> Migration? {
-        let matches = migrations.filter { $0.version == version }
-        return matches.count == 1 ? matches[0] : nil
+        var low = 0
+        var high = migrations.count
+        while low < high {
+            let middle = (low + high) / 2
+            if migrations[middle].version < version { low = middle + 1 } else { high = middle }
+        }
+        let matches = migrations[low...].prefix { $0.version == version }
+        return matches.count == 1 ? matches.first : nil
     }
 }
 
