@@ -4,20 +4,26 @@ import MigKit
 /// Writes to the terminal: data to stdout, diagnostics to stderr, colour only on a terminal
 /// and only when `NO_COLOR` is unset.
 enum Console {
+    /// Writes `text` as it is. A reader that has gone (`mig up | head -1`) loses the text, never
+    /// the run: `FileHandle.write(_:)` would stop mig on the broken pipe, half-way through its work.
+    static func emit(_ text: String, to handle: FileHandle) {
+        try? handle.write(contentsOf: Data(text.utf8))
+    }
+
     static func print(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        emit(text + "\n", to: .standardOutput)
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((paint("error:", .red) + " " + text + "\n").utf8))
+        emit(paint("error:", .red) + " " + text + "\n", to: .standardError)
     }
 
     static func warning(_ text: String) {
-        FileHandle.standardError.write(Data((paint("warning:", .yellow) + " " + text + "\n").utf8))
+        emit(paint("warning:", .yellow) + " " + text + "\n", to: .standardError)
     }
 
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        emit(text + "\n", to: .standardError)
     }
 
     enum Colour: String {
@@ -47,7 +53,7 @@ enum Console {
     /// Prints findings to stderr as `path:line: severity: message [code]` with the hint beneath.
     static func printDiagnostics(_ diagnostics: [Diagnostic]) {
         guard !diagnostics.isEmpty else { return }
-        FileHandle.standardError.write(Data((describe(diagnostics) + "\n").utf8))
+        emit(describe(diagnostics) + "\n", to: .standardError)
     }
 
     /// Findings as `path:line: severity: message [code]` lines, each with its hint beneath.

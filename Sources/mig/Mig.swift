@@ -26,6 +26,9 @@ struct Mig: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        // A reader that stops reading (`mig up | head -1`) must not stop a migration half-way: writes
+        // to a closed pipe fail quietly and the work goes on to its end.
+        signal(SIGPIPE, SIG_IGN)
         var arguments = Array(CommandLine.arguments.dropFirst())
         while arguments.first == "-C" {
             guard arguments.count >= 2 else { usageError("-C needs a directory: mig -C DIR <command>") }
@@ -40,7 +43,7 @@ enum Main {
             try command.run()
         } catch {
             if Mig.exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((Mig.fullMessage(for: error) + "\n").utf8))
+                Console.emit(Mig.fullMessage(for: error) + "\n", to: .standardError)
                 Foundation.exit(usageErrorStatus)
             }
             Mig.exit(withError: error)

@@ -49,8 +49,8 @@ struct Repair: ParsableCommand {
 
     private func confirm(_ plan: RepairPlan) throws {
         for record in plan.records { Console.note("  \(record.version)_\(record.name)") }
-        FileHandle.standardError.write(
-            Data("re-record the current checksum of these \(plan.records.count) migration(s)? [y/N] ".utf8))
+        Console.emit(
+            "re-record the current checksum of these \(plan.records.count) migration(s)? [y/N] ", to: .standardError)
         guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased().trimmingCharacters(in: .whitespaces))
         else {
             Console.error("not confirmed: nothing was changed (answer y, or pass --yes)")

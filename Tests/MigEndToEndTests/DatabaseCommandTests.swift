@@ -39,6 +39,19 @@ import Testing
         try SQLiteShell.run(scratch.url.appending(path: database), sql)
     }
 
+    /// A reader that stops after the first line (`mig up | head -1`) closes mig's output half-way:
+    /// the migrations still all apply, and mig is not killed by SIGPIPE in the middle of them.
+    @Test func upAppliesEverythingWhenItsReaderStopsReading() throws {
+        for number in 3...80 {
+            try migration(String(format: "%04d", number), "t\(number)", up: "CREATE TABLE t\(number) (id INTEGER);")
+        }
+        let shell = try ChildProcess.run(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", "\"$0\" up | head -n 1; echo \"$?\"", MigProcess.binary.path],
+            in: scratch.url, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+        #expect(shell.status == 0)
+        #expect(try sqlite("SELECT count(*) FROM mig_history;") == "80")
+    }
+
     /// goose, dbmate and golang-migrate run a placeholder migration as a no-op and record it; so does mig.
     @Test func upRecordsAnEmptyOrCommentOnlyMigration() throws {
         try scratch.write("db/migrations/0003_placeholder.sql", "-- mig:up\n-- nothing to do yet\n\n-- mig:down\n")

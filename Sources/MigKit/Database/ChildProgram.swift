@@ -29,8 +29,10 @@ enum ChildProgram {
         let argv = ([program.path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        var attributes = SpawnAttributes(newSession: false)
+        defer { attributes.release() }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, program.path, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, program.path, &actions, &attributes.value, argv, envp)
         guard spawned == 0 else {
             throw DatabaseError(message: "cannot run \(program.path): \(String(cString: strerror(spawned)))")
         }
@@ -44,6 +46,25 @@ enum ChildProgram {
         // WIFEXITED/WEXITSTATUS are macros Swift cannot import.
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
+}
+
+/// What every program mig starts gets besides its files: the default disposition of `SIGPIPE`
+/// (mig itself ignores it, so that a reader closing mig's output cannot stop a migration half-way;
+/// a child would inherit that), and, when asked, a session of its own.
+struct SpawnAttributes {
+    var value = posix_spawnattr_t()
+
+    init(newSession: Bool) {
+        posix_spawnattr_init(&value)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&value, &defaults)
+        // glibc's POSIX_SPAWN_SETSID (`spawn.h`: 0x80) is declared only for `_GNU_SOURCE`, so not visible to Swift.
+        posix_spawnattr_setflags(&value, Int16(POSIX_SPAWN_SETSIGDEF) | (newSession ? 0x80 : 0))
+    }
+
+    mutating func release() { posix_spawnattr_destroy(&value) }
 }
 
 /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), declared only for

@@ -250,14 +250,12 @@ final class PostgresPrivateCluster {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        if newSession { posix_spawnattr_setflags(&attributes, Self.spawnSetsid) }
+        var attributes = SpawnAttributes(newSession: newSession)
+        defer { attributes.release() }
         let arguments = command.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, arguments, environ)
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes.value, arguments, environ)
         guard spawned == 0 else {
             throw DatabaseError(
                 message: "cannot run \(command[0]) for the PostgreSQL shadow: \(String(cString: strerror(spawned)))")
@@ -275,10 +273,6 @@ final class PostgresPrivateCluster {
             if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
         }
     }
-
-    /// glibc's `POSIX_SPAWN_SETSID` (`spawn.h`: 0x80), which is declared only for `_GNU_SOURCE` and
-    /// so not visible to Swift.
-    private static let spawnSetsid: Int16 = 0x80
 
 
     private static func findBinaries(majorVersion: Int?) throws -> URL {
