@@ -20,6 +20,7 @@ sqlite_count=${1:-5000}
 postgres_count=${2:-1000}
 runs=${3:-3}
 work=$(mktemp -d)
+chmod 755 "$work"  # the private cluster runs as an unprivileged user when mig runs as root: it must reach the project
 trap 'rm -rf "$work"' EXIT
 mig=$(release_mig)
 
