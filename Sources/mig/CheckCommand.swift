@@ -51,7 +51,7 @@ struct Check: ParsableCommand {
             report = try BranchChecker(
                 context: context, drift: shadow ? replay.map(DeployOrderDrift.init) : nil,
                 schema: replay.map { SchemaFile.Check(file: schemaFile, replay: $0) },
-                measure: measures ? replay?.makeDatabase : nil
+                measure: measures ? replay : nil
             ).run()
         }
         guard let report else { return }

@@ -64,7 +64,7 @@ struct Lint: ParsableCommand {
                 ? .all
                 : paths.isEmpty ? .branch(base: base) : .paths(paths.map { URL(fileURLWithPath: $0, relativeTo: cwd) })
             report = try LintRun.run(
-                project: project, scope: scope, measureIn: measure ? try shadowReplay(for: project).makeDatabase : nil)
+                project: project, scope: scope, measureIn: measure ? try shadowReplay(for: project) : nil)
         }
         guard let report else { return }
         try format.print(report) { printText(report) }

@@ -73,13 +73,13 @@ public struct BranchChecker {
     private let schema: SchemaFile.Check?
     /// The values replayed files' placeholders stand for, as `mig up` would run them.
     private let placeholders: Placeholders
-    private let measure: ShadowDatabaseFactory?
+    private let measure: ShadowReplay?
 
     /// With `schema`, also `stale-schema` when its file exists and differs from head's schema;
     /// with `measure` (a PostgreSQL shadow), the locks and rewrites of the branch's statements.
     public init(
         context: BranchContext, drift: DeployOrderDrift? = nil, schema: SchemaFile.Check? = nil,
-        measure: ShadowDatabaseFactory? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+        measure: ShadowReplay? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.context = context
         self.drift = drift

@@ -36,7 +36,7 @@ public enum LintRun {
     /// Lints the scope's migrations; given a shadow, also measures the branch's migrations in it
     /// (PostgreSQL, branch scope only).
     public static func run(
-        project: Project, scope: LintScope, measureIn shadow: ShadowDatabaseFactory? = nil,
+        project: Project, scope: LintScope, measureIn shadow: ShadowReplay? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> LintReport {
         let linter = MigrationLinter(configuration: project.configuration)
@@ -91,7 +91,7 @@ public enum LintRun {
     /// (placeholders replaced); a migration or placeholder that fails there makes a measurement
     /// skipped with the reason, not a stop, so the findings are still reported.
     public static func measure(
-        _ targets: [LintTarget], head: Catalog, placeholders: Placeholders, in shadow: @escaping ShadowDatabaseFactory
+        _ targets: [LintTarget], head: Catalog, placeholders: Placeholders, in shadow: ShadowReplay
     ) throws -> LockMeasurement {
         do {
             let head = try placeholders.substitute(in: head)
@@ -102,8 +102,20 @@ public enum LintRun {
                     isNewOnBranch: $0.isNewOnBranch)
             }
             let onBranch = Set(branchTargets.map(\.script.path))
-            let before = head.migrations.filter { !onBranch.contains($0.up.path) }.map(\.up)
-            return try PostgresLockMeter(makeDatabase: shadow).measure(before: before, targets: branchTargets)
+            var before = head.migrations.filter { !onBranch.contains($0.up.path) }
+            // The migrations before the branch's, as a snapshot a replay kept (`check --shadow` keeps
+            // one at the base's end): only the ones after it run again.
+            var makeDatabase = shadow.makeDatabase
+            if let cache = shadow.cache {
+                let keys = ShadowSnapshotCache.Keys(before, dialect: .postgres)
+                let restored = cache.restoreLongestPrefix(keys, limit: before.count, makeDatabase: shadow.makeDatabase)
+                if let database = restored.database {
+                    makeDatabase = { database }
+                    before.removeFirst(restored.count)
+                }
+            }
+            return try PostgresLockMeter(makeDatabase: makeDatabase).measure(
+                before: before.map(\.up), targets: branchTargets)
         } catch let error as PlaceholderError {
             return .skipped(error.description)
         } catch let error as DatabaseError {

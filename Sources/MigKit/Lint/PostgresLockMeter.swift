@@ -87,6 +87,19 @@ public struct PostgresLockMeter {
         self.rowsPerTable = rowsPerTable
     }
 
+    /// Every word that could name a table in `scripts`: runs of letters, digits, `_` and `$`,
+    /// as written and in lower case (how PostgreSQL folds a name that is not quoted).
+    static func identifiers(in scripts: [String]) -> Set<String> {
+        var names: Set<String> = []
+        for script in scripts {
+            for word in script.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "$") }) {
+                names.insert(String(word))
+                names.insert(word.lowercased())
+            }
+        }
+        return names
+    }
+
     /// Applies `before`'s up scripts, fills their tables, then runs `targets`, measuring the
     /// linted ones. A merged migration that fails, or a script that cannot be read, throws.
     public func measure(before: [Script], targets: [LintTarget]) throws -> LockMeasurement {
@@ -101,7 +114,9 @@ public struct PostgresLockMeter {
             for statement in reading.statements { try database.execute(statement, of: script) }
             if wrapped { try database.execute(sql: "COMMIT") }
         }
-        let generated = try PostgresRowFiller(database: database, rows: rowsPerTable).fill()
+        let generated = try PostgresRowFiller(
+            database: database, rows: rowsPerTable, names: Self.identifiers(in: targets.map(\.script.sql))
+        ).fill()
         let tables = TableCatalog(database: database)
         let existing = try tables.relfilenodes()
         var measured: [MeasuredStatement] = []

@@ -9,8 +9,8 @@ public struct GeneratedRows: Sendable, Codable, Equatable {
     public let skipped: String?
 }
 
-/// Puts generated rows into every table of a PostgreSQL shadow before the branch's migrations
-/// run: values made from the row number for each column by its type (numbers, text, booleans,
+/// Puts generated rows into the tables of a PostgreSQL shadow that the branch's migrations name
+/// (and the tables their foreign keys point to) before those migrations run: values made from the row number for each column by its type (numbers, text, booleans,
 /// times, enums, uuid, json, empty arrays), a row of the referenced table for a foreign key,
 /// and the column's default, identity or generation where it has one. Referenced tables are
 /// filled first. A table it cannot fill is left empty and listed with the reason: never a
@@ -19,6 +19,10 @@ struct PostgresRowFiller {
     let database: PostgresDriver
     /// Rows per table.
     let rows: Int
+    /// The identifiers the branch's scripts hold (as written, and folded to lower case): a table
+    /// none of them names is left as it is, so a measurement costs what the branch touches, not
+    /// what the whole schema holds.
+    let names: Set<String>
 
     private struct Column {
         let name: String
@@ -89,9 +93,18 @@ struct PostgresRowFiller {
         let regclass = { (table: Table) in
             [table.name, table.quoted, quoteIdentifier(table.name), "\(table.schema).\(table.name)"]
         }
+        // The named tables, then every table a chosen one's foreign keys point to.
+        var chosen = Set(entries.map(\.table).filter { names.contains($0.name) })
+        var growing = true
+        while growing {
+            let parents = Set(entries.filter { chosen.contains($0.table) }.flatMap(\.parents).map(String.init))
+            let added = entries.map(\.table).filter { !chosen.contains($0) && !parents.isDisjoint(with: regclass($0)) }
+            chosen.formUnion(added)
+            growing = !added.isEmpty
+        }
         var ordered: [Table] = []
         var placed: Set<String> = []
-        var waiting = entries
+        var waiting = entries.filter { chosen.contains($0.table) }
         while !waiting.isEmpty {
             let ready = waiting.firstIndex { entry in entry.parents.allSatisfy { placed.contains(String($0)) } } ?? 0
             let table = waiting.remove(at: ready).table

@@ -52,7 +52,8 @@ import Testing
             "ALTER TABLE users ADD CONSTRAINT users_old CHECK (age > 1000);",
             "ALTER TABLE orders ADD CONSTRAINT orders_has_user CHECK (user_id IS NULL);",
             "ALTER TABLE counters ADD CONSTRAINT counters_none CHECK (id < 0);",
-            "ALTER TABLE users ALTER COLUMN age TYPE bigint;")
+            "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
+            "COMMENT ON TABLE places IS 'named'; COMMENT ON TABLE codes IS 'named';")
         let rows = Dictionary(uniqueKeysWithValues: measurement.generatedRows.map { ($0.table, $0) })
         #expect(rows["users"] == GeneratedRows(table: "users", rows: 50, skipped: nil))
         #expect(rows["orders"]?.skipped == nil, "the referenced users come first")
@@ -64,13 +65,22 @@ import Testing
 
         // Each CHECK fails on the rows there: the validation scanned real data, and the next migration still ran.
         let statements = measurement.statements
-        #expect(statements.count == 4)
+        #expect(statements.count == 6)
         #expect(statements[0].failure?.contains("is violated by some row") == true, "\(statements[0])")
         #expect(statements[1].failure?.contains("is violated by some row") == true, "\(statements[1])")
         #expect(statements[2].failure?.contains("is violated by some row") == true, "\(statements[2])")
         #expect(statements[3].failure == nil)
         #expect(statements[3].rewritten == ["users"])
         #expect(statements[3].summary.contains("ACCESS EXCLUSIVE on users (existing table)"))
+    }
+
+    /// Only the tables the branch names get rows, with the tables their foreign keys point to: a
+    /// measurement costs what the branch touches, not what the whole schema holds.
+    @Test func onlyTheTablesTheBranchNamesAndTheirParentsGetRows() throws {
+        let measurement = try measure("ALTER TABLE Orders ADD COLUMN note text;")
+        let tables = Set(measurement.generatedRows.map(\.table))
+        #expect(tables.isSuperset(of: ["orders", "users"]))
+        #expect(tables.isDisjoint(with: ["places", "codes", "counters"]))
     }
 
     /// Each migration runs in one transaction, as `mig up` runs it: `SET LOCAL` and a temporary
