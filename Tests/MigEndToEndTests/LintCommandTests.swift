@@ -175,6 +175,15 @@ import Testing
                 "db/migrations/0002_users_email.sql:3: measured: ACCESS EXCLUSIVE on users (existing table); users rewritten"
             ))
         #expect(check.stdout.contains("[require-concurrent-index-creation]"))
+        // lint --measure kept its measurement: the same scripts on the same schema are not measured
+        // again, and that is said; --no-cache measures again.
+        #expect(check.stderr.contains("the lock measurement is the one kept in .migrate/cache"), "\(check.stderr)")
+        let again = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(again.stdout == check.stdout)
+        #expect(again.stderr.contains("the lock measurement is the one kept in .migrate/cache"), "\(again.stderr)")
+        let fresh = try repo.mig(["check", "--shadow", "--base", "main", "--no-cache"])
+        #expect(fresh.stdout == check.stdout)
+        #expect(!fresh.stderr.contains("lock measurement is the one kept"))
         let plain = try repo.mig(["check", "--base", "main"])
         #expect(!plain.stdout.contains("measured"), "without --shadow nothing is replayed")
     }

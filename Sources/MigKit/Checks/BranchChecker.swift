@@ -126,7 +126,12 @@ public struct BranchChecker {
                 measurement = .skipped("the branch adds or changes no migration")
             } else {
                 measurement = try LintRun.measure(
-                    lintTargets, head: catalogs.head, placeholders: placeholders, in: measure)
+                    lintTargets, head: catalogs.head, placeholders: placeholders, in: measure, reusingKept: true)
+                if measurement?.reused == true {
+                    cacheUse.note(
+                        "the lock measurement is the one kept in .migrate/cache for these same scripts on the same "
+                            + "schema (--no-cache measures again)")
+                }
             }
         }
         findings.sort { Self.order($0) < Self.order($1) }

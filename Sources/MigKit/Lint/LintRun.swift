@@ -89,9 +89,12 @@ public enum LintRun {
     /// Replays head's migrations before the branch's in a PostgreSQL shadow, then measures the
     /// branch's: `mig lint --measure` and `mig check --shadow`. The SQL is what `mig up` runs
     /// (placeholders replaced); a migration or placeholder that fails there makes a measurement
-    /// skipped with the reason, not a stop, so the findings are still reported.
+    /// skipped with the reason, not a stop, so the findings are still reported. Every measurement
+    /// is kept in the shadow cache; `reusingKept` (`check --shadow`, run on every push) returns the
+    /// kept one for the same scripts on the same schema instead of measuring again.
     public static func measure(
-        _ targets: [LintTarget], head: Catalog, placeholders: Placeholders, in shadow: ShadowReplay
+        _ targets: [LintTarget], head: Catalog, placeholders: Placeholders, in shadow: ShadowReplay,
+        reusingKept reuse: Bool = false
     ) throws -> LockMeasurement {
         do {
             let head = try placeholders.substitute(in: head)
@@ -105,6 +108,9 @@ public enum LintRun {
             var before = head.migrations.filter { !onBranch.contains($0.up.path) }
             // The migrations before the branch's, as a snapshot a replay kept (`check --shadow` keeps
             // one at the base's end): only the ones after it run again.
+            // The same scripts measured on the same schema before: that measurement, not another.
+            let key = measurementKey(before: before, targets: branchTargets)
+            if reuse, let kept = shadow.cache?.measurement(key) { return kept }
             var makeDatabase = shadow.makeDatabase
             if let cache = shadow.cache {
                 let keys = ShadowSnapshotCache.Keys(before, dialect: .postgres)
@@ -114,13 +120,23 @@ public enum LintRun {
                     before.removeFirst(restored.count)
                 }
             }
-            return try PostgresLockMeter(makeDatabase: makeDatabase).measure(
+            let measurement = try PostgresLockMeter(makeDatabase: makeDatabase).measure(
                 before: before.map(\.up), targets: branchTargets)
+            shadow.cache?.keep(measurement, key: key)
+            return measurement
         } catch let error as PlaceholderError {
             return .skipped(error.description)
         } catch let error as DatabaseError {
             return .skipped(error.description)
         }
+    }
+
+    /// What a measurement depends on: the migrations before the branch's (the chained key of
+    /// their scripts, as the snapshot cache keys them) and each branch script as it runs.
+    private static func measurementKey(before: [Migration], targets: [LintTarget]) -> String {
+        let prefix = ShadowSnapshotCache.Keys(before, dialect: .postgres).snapshot.last ?? "none"
+        let branch = targets.map { "\($0.path)\n\($0.script.runChecksum)\n\($0.isLinted)\n\($0.isNewOnBranch)" }
+        return Script.checksum(of: ([prefix, "rows \(PostgresLockMeter.defaultRowsPerTable)"] + branch).joined(separator: "\n"))
     }
 
     /// The branch comparison, or nil outside a Git repository.

@@ -54,6 +54,11 @@ public struct LockMeasurement: Sendable, Codable, Equatable {
     /// Why nothing was measured (a merged migration failing in the shadow, say): a measurement
     /// left out is said to be, never silently missing.
     public let skipped: String?
+    /// Whether this is an earlier measurement of the same scripts on the same schema, kept in
+    /// `.migrate/cache` (not stored in the cache file itself).
+    public internal(set) var reused = false
+
+    private enum CodingKeys: String, CodingKey { case statements, generatedRows, skipped }
 
     init(statements: [MeasuredStatement], generatedRows: [GeneratedRows], skipped: String? = nil) {
         self.statements = statements
@@ -82,7 +87,10 @@ public struct PostgresLockMeter {
     /// Rows generated in each existing table before the branch's migrations run.
     private let rowsPerTable: Int
 
-    public init(makeDatabase: @escaping ShadowDatabaseFactory, rowsPerTable: Int = 300) {
+    /// Rows generated per existing table unless a caller asks otherwise.
+    public static let defaultRowsPerTable = 300
+
+    public init(makeDatabase: @escaping ShadowDatabaseFactory, rowsPerTable: Int = defaultRowsPerTable) {
         self.makeDatabase = makeDatabase
         self.rowsPerTable = rowsPerTable
     }

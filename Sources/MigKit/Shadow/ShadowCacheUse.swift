@@ -23,6 +23,9 @@ public struct ShadowCacheUse: Sendable, Codable, Equatable {
         notes += report.cacheNotes
     }
 
+    /// Adds a note for people about what came from the cache.
+    mutating func note(_ text: String) { notes.append(text) }
+
     /// One line for people; `nil` when nothing was replayed.
     public var summary: String? {
         guard replays > 0 else { return nil }

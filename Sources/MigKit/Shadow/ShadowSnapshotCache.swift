@@ -126,6 +126,26 @@ public struct ShadowSnapshotCache {
         Self.write(Data("passed\n".utf8), to: passedFile(key), in: folder)
     }
 
+    /// The lock measurement kept for `key` (the schema before the branch and the branch's
+    /// scripts); `nil` when there is none or it cannot be read (it is measured again).
+    public func measurement(_ key: String) -> LockMeasurement? {
+        guard let data = FileManager.default.contents(atPath: measurementFile(key).path),
+            var measurement = try? JSONDecoder().decode(LockMeasurement.self, from: data)
+        else { return nil }
+        measurement.reused = true
+        return measurement
+    }
+
+    /// Keeps `measurement` for `key`.
+    public func keep(_ measurement: LockMeasurement, key: String) {
+        guard let data = try? JSONEncoder().encode(measurement) else { return }
+        Self.write(data, to: measurementFile(key), in: folder)
+    }
+
+    private func measurementFile(_ key: String) -> URL {
+        folder.appending(path: "measure-v\(Self.format)-\(key).json")
+    }
+
     private func passedFile(_ key: String) -> URL { folder.appending(path: "shadow-v\(Self.format)-\(key).passed") }
 
     /// Writes `contents` to a temporary file beside `file` and renames it over, so a reader never
