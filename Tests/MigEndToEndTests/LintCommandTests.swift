@@ -184,6 +184,13 @@ import Testing
         let fresh = try repo.mig(["check", "--shadow", "--base", "main", "--no-cache"])
         #expect(fresh.stdout == check.stdout)
         #expect(!fresh.stderr.contains("lock measurement is the one kept"))
+        // Nothing is left to replay or measure: the shadow server is not even reached (this one does not exist).
+        try repo.git.write(
+            ".migrate/config.toml",
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\n"
+                + "url = \"postgres://mig@127.0.0.1:1/none\"\n")
+        let offline = try repo.mig(["check", "--shadow", "--base", "main"])
+        #expect(offline.stdout == check.stdout, "\(offline.stderr)")
         let plain = try repo.mig(["check", "--base", "main"])
         #expect(!plain.stdout.contains("measured"), "without --shadow nothing is replayed")
     }

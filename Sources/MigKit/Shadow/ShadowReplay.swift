@@ -96,7 +96,7 @@ public struct ShadowReplay {
             report.roundtripFromCache = roundtripStart - firstTested
         }
         if let cache, let keys, let whole = keys.snapshot.last, !roundtrip, repeatables.isEmpty, !capturingSchema,
-            afterFirstUp == nil, cache.hasSnapshot(whole)
+            afterFirstUp == nil, cache.replayPassed(whole)
         {
             (report.passedBefore, report.restoredFromCache) = (true, migrations.count)
             return report
@@ -132,6 +132,7 @@ public struct ShadowReplay {
                     cache.store(database, key: keys.snapshot[index])
                 }
             }
+            if let cache, let whole = keys?.snapshot.last { cache.recordReplayPassed(whole) }
             for repeatable in repeatables {
                 _ = try executor(for: database).perform(repeatable)
                 report.repeatables.append(repeatable.identifier)

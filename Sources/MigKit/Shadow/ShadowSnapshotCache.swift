@@ -116,6 +116,17 @@ public struct ShadowSnapshotCache {
     /// Keeps `database`'s content as the snapshot for `key`.
     public func store(_ database: any DatabaseDriver, key: String) { store.keep(database, as: key) }
 
+    /// Whether every up of the migrations `key` covers ran in a replay before: read from a file, so
+    /// a run that needs nothing else starts no shadow server.
+    public func replayPassed(_ key: String) -> Bool {
+        FileManager.default.fileExists(atPath: markerFile(key, "replayed").path)
+    }
+
+    /// Remembers that every up of the migrations `key` covers ran.
+    public func recordReplayPassed(_ key: String) {
+        Self.write(Data("passed\n".utf8), to: markerFile(key, "replayed"), in: folder)
+    }
+
     /// Whether the roundtrip of the migrations `key` covers passed before.
     public func roundtripPassed(_ key: String) -> Bool {
         FileManager.default.fileExists(atPath: passedFile(key).path)
@@ -146,7 +157,11 @@ public struct ShadowSnapshotCache {
         folder.appending(path: "measure-v\(Self.format)-\(key).json")
     }
 
-    private func passedFile(_ key: String) -> URL { folder.appending(path: "shadow-v\(Self.format)-\(key).passed") }
+    private func passedFile(_ key: String) -> URL { markerFile(key, "passed") }
+
+    private func markerFile(_ key: String, _ kind: String) -> URL {
+        folder.appending(path: "shadow-v\(Self.format)-\(key).\(kind)")
+    }
 
     /// Writes `contents` to a temporary file beside `file` and renames it over, so a reader never
     /// sees half a file; creates `folder` (ignoring itself in Git) first. A cache that cannot be
