@@ -128,13 +128,17 @@ import Testing
 
 /// `mig lint --measure` against the PostgreSQL server the tests start.
 @Suite(.postgres) struct LintMeasureTests {
-    @Test func theShadowShowsTheShareLockOfAnIndexAndTheRewriteOfATypeChange() throws {
-        let repo = try BranchRepository()
-        let shadowURL = try PostgresTestServer.url(database: "postgres")
+    /// A PostgreSQL project of sequential versions whose shadow is the server at `shadowURL`.
+    private static func configure(_ repo: BranchRepository, shadowURL: String) throws {
         try repo.git.write(
             ".migrate/config.toml",
-            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
-        )
+            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\n"
+                + "url = \"\(shadowURL)\"\n")
+    }
+
+    @Test func theShadowShowsTheShareLockOfAnIndexAndTheRewriteOfATypeChange() throws {
+        let repo = try BranchRepository()
+        try Self.configure(repo, shadowURL: try PostgresTestServer.url(database: "postgres"))
         try repo.git.write(
             BranchRepository.path("0001_users"),
             "-- mig:up\nCREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text, age integer);\n"
@@ -185,10 +189,7 @@ import Testing
         #expect(fresh.stdout == check.stdout)
         #expect(!fresh.stderr.contains("lock measurement is the one kept"))
         // Nothing is left to replay or measure: the shadow server is not even reached (this one does not exist).
-        try repo.git.write(
-            ".migrate/config.toml",
-            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\n"
-                + "url = \"postgres://mig@127.0.0.1:1/none\"\n")
+        try Self.configure(repo, shadowURL: "postgres://mig@127.0.0.1:1/none")
         let offline = try repo.mig(["check", "--shadow", "--base", "main"])
         #expect(offline.stdout == check.stdout, "\(offline.stderr)")
         let plain = try repo.mig(["check", "--base", "main"])
@@ -199,11 +200,7 @@ import Testing
     /// the measurement, which would replay it too, is left out rather than stopping the check.
     @Test func aMergedMigrationFailingInTheShadowIsAFindingNotAStop() throws {
         let repo = try BranchRepository()
-        let shadowURL = try PostgresTestServer.url(database: "postgres")
-        try repo.git.write(
-            ".migrate/config.toml",
-            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
-        )
+        try Self.configure(repo, shadowURL: try PostgresTestServer.url(database: "postgres"))
         try repo.git.write(
             BranchRepository.path("0001_users"),
             "-- mig:up\nCREATE TABLE users (id bigint);\nSELECT no_such_function();\n-- mig:down\nDROP TABLE users;\n")
@@ -230,11 +227,7 @@ import Testing
     /// in each of 0 existing table(s)".
     @Test func noFilledTableIsSaidInWords() throws {
         let repo = try BranchRepository()
-        let shadowURL = try PostgresTestServer.url(database: "postgres")
-        try repo.git.write(
-            ".migrate/config.toml",
-            "[migrations]\ndir = \"db/migrations\"\nversioning = \"sequential\"\ndialect = \"postgres\"\n\n[shadow]\nurl = \"\(shadowURL)\"\n"
-        )
+        try Self.configure(repo, shadowURL: try PostgresTestServer.url(database: "postgres"))
         try repo.git.write(
             BranchRepository.path("0001_places"),
             "-- mig:up\nCREATE TABLE places (id bigint, at point NOT NULL);\n-- mig:down\nDROP TABLE places;\n")
