@@ -355,6 +355,16 @@ import Testing
         #expect(catalog.diagnostics.first?.message.contains("submodule") == true)
     }
 
+    /// A named pipe is no file: reading one would wait for a writer forever.
+    @Test(.timeLimit(.minutes(1))) func aNamedPipeIsAFindingAndNeverWaitedOn() throws {
+        try scratch.write("0001_a.sql", "-- mig:up\nSELECT 1;\n")
+        #expect(mkfifo(scratch.url.appending(path: "0002_pipe.sql").path, 0o644) == 0)
+        let catalog = try load()
+        #expect(catalog.migrations.map(\.identifier) == ["0001_a"])
+        #expect(catalog.diagnostics.map(\.location?.path) == ["db/0002_pipe.sql"])
+        #expect(catalog.diagnostics.first?.message.contains("not a regular file") == true)
+    }
+
     @Test func aDanglingLinkIsNamed() throws {
         try FileManager.default.createSymbolicLink(
             atPath: scratch.url.appending(path: "0002_gone.sql").path, withDestinationPath: "nowhere.sql")

@@ -125,10 +125,11 @@ public struct DirectorySource: MigrationSource {
     }
 
     public func contents(of path: String) throws -> [UInt8] {
-        guard let bytes = FileBytes.read(atPath: absolutePath(path)) else {
-            throw CatalogError.unreadable(path: displayPath(of: path), reason: "the file cannot be read")
+        do {
+            return try FileBytes.read(atPath: absolutePath(path))
+        } catch {
+            throw CatalogError.unreadable(path: displayPath(of: path), reason: error.reason)
         }
-        return bytes
     }
 
     public func displayPath(of path: String) -> String {
@@ -159,22 +160,35 @@ enum FileKind: Equatable {
 
 /// A whole file's bytes, read with `open` and `read` (no `Data` in between).
 enum FileBytes {
-    static func read(atPath path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
+    /// Why a file could not be read, in words for a finding.
+    struct Failure: Error {
+        let reason: String
+    }
+
+    /// Only a regular file is read: a named pipe (even one a link points to) would wait for a
+    /// writer forever, so it is opened without waiting and refused.
+    static func read(atPath path: String) throws(Failure) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw Failure(reason: "it is not a regular file (a named pipe, socket or device): mig reads only files")
+        }
         var bytes: [UInt8] = []
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 16) { chunk in
+        let complete = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 16) { chunk in
             while true {
                 let count = systemRead(descriptor, chunk.baseAddress, chunk.count)
-                if count == 0 { return bytes }
+                if count == 0 { return true }
                 if count < 0 {
                     if errno == EINTR { continue }
-                    return nil
+                    return false
                 }
                 bytes.append(contentsOf: chunk[..<count])
             }
         }
+        guard complete else { throw Failure(reason: String(cString: strerror(errno))) }
+        return bytes
     }
 }
 

@@ -44,7 +44,7 @@ extension GitRepository {
             ?? configHome + "/git/attributes")
         files.append("/etc/gitattributes")
         return files.contains { file in
-            guard let bytes = FileBytes.read(atPath: file) else { return false }
+            guard let bytes = try? FileBytes.read(atPath: file) else { return false }
             let text = String(decoding: bytes, as: UTF8.self)
             return ["filter", "ident", "eol", "text", "crlf", "encoding"].contains { text.containsBytes($0) }
         }
