@@ -34,6 +34,13 @@ public protocol DatabaseDriver: AnyObject {
     func beginTransaction(for script: Script) throws
     func commitTransaction() throws
     func rollbackTransaction() throws
+    /// Whether `checkDeferredConstraints()` can check inside an open transaction what its commit
+    /// would (PostgreSQL's deferred constraints), so that the steps a rehearsal runs on a throw-away
+    /// copy may share one transaction and still fail where each would fail at its own commit.
+    var checksDeferredConstraintsEarly: Bool { get }
+    /// Checks the constraints the open transaction deferred to its commit, now or with its next
+    /// statement; from then on they are checked at once for the rest of the transaction.
+    func checkDeferredConstraints() throws
 
     /// Takes the lock that keeps two mig runs on this database from applying concurrently,
     /// waiting for it; returns once held. Only write paths take it, so PostgreSQL brings a history
@@ -108,6 +115,10 @@ extension DatabaseDriver {
     public func takeNotices() -> [String] { [] }
 
     public func beginTransaction(for script: Script) throws { try beginTransaction() }
+
+    public var checksDeferredConstraintsEarly: Bool { false }
+
+    public func checkDeferredConstraints() throws {}
 
     public func schemaDigest() throws -> Int { try schemaSnapshot().hashValue }
 

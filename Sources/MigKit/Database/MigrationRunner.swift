@@ -204,12 +204,15 @@ public struct MigrationRunner {
         // which resume after the statements its row lists, as the real run will.
         let executor = self.executor(on: copy, inShadow: true, readings: readings, recording: false)
         let resuming = self.executor(on: copy, inShadow: true, readings: readings)
+        var transactions = RehearsalTransactions(copy: copy, executor: executor)
         if plan.applies {
             try executor.performCallbacks(catalog.callbackScripts(for: "beforeMigrate"), event: "beforeMigrate")
         }
         for (index, step) in plan.steps.enumerated() {
-            let executor = dirty.contains { $0.version == step.migration.version } ? resuming : executor
+            let resumes = dirty.contains { $0.version == step.migration.version }
+            let executor = resumes ? resuming : executor
             if let reason = try executor.reasonNotToRehearse(step) {
+                try transactions.commit()
                 let first = RunReport.Unrehearsed(migration: step.migration.identifier, reason: reason)
                 let later = plan.steps[(index + 1)...].map {
                     RunReport.Unrehearsed(
@@ -225,8 +228,14 @@ public struct MigrationRunner {
                 }
                 return [first] + later + repeatables
             }
-            _ = try executor.perform(step)
+            if resumes {
+                try transactions.commit()
+                _ = try executor.perform(step)
+            } else {
+                try transactions.perform(step)
+            }
         }
+        try transactions.commit()
         for (index, repeatable) in plan.repeatables.enumerated() {
             if let reason = try executor.reasonNotToRehearse(repeatable) {
                 let later = plan.repeatables[(index + 1)...].map {

@@ -161,16 +161,19 @@ struct MigrationStepExecutor {
             + "so a rehearsal or dry run cannot undo it: it was not run"
     }
 
-    /// Runs `step` and returns its time in milliseconds.
-    func perform(_ step: MigrationPlan.Step) throws(MigrationFailure) -> Int {
+    /// Runs `step` and returns its time in milliseconds. A step that runs in a transaction runs in
+    /// one of its own, or, `inSharedTransaction`, in the open one its caller began and ends
+    /// (`RehearsalTransactions`).
+    func perform(_ step: MigrationPlan.Step, inSharedTransaction: Bool = false) throws(MigrationFailure) -> Int {
         let (script, reading, mode) = try prepare(step)
+        let ownsTransaction = mode == .wrapped && !inSharedTransaction
         let migration = step.migration
         let clock = ContinuousClock()
         let start = clock.now
         var progress = Progress()
         let callbacks: (before: [Script], after: [Script]) = step.isApply ? eachMigrate : ([], [])
         do {
-            if mode == .wrapped { try driver.beginTransaction(for: script) }
+            if ownsTransaction { try driver.beginTransaction(for: script) }
             for callback in callbacks.before { try driver.execute(callback) }
             switch mode {
             case .wrapped:
@@ -206,12 +209,12 @@ struct MigrationStepExecutor {
                     }
                 }
             }
-            if mode == .wrapped { try driver.commitTransaction() }
+            if ownsTransaction { try driver.commitTransaction() }
             return milliseconds
         } catch {
             var unrecorded: (any Error)?
             if mode == .wrapped {
-                try? driver.rollbackTransaction()
+                if ownsTransaction { try? driver.rollbackTransaction() }
             } else {
                 // A self-managed script may have failed inside its own transaction: end it first.
                 if case .selfManaged = mode { try? driver.rollbackTransaction() }

@@ -110,6 +110,37 @@ import Testing
         #expect(!seen.contains { $0.contains(password) })
     }
 
+    /// The rehearsal runs steps in shared transactions on the copy; a value added to an enum cannot be
+    /// used in the transaction that added it, so the shared transaction fails where the real run,
+    /// one transaction per migration, does not: its steps are rehearsed again one by one.
+    @Test func aStepThatFailsOnlyInASharedTransactionRehearsesAsItRuns() throws {
+        try fixture.add("0002", "mood", up: "CREATE TYPE mood AS ENUM ('sad');")
+        try fixture.add("0003", "happy", up: "ALTER TYPE mood ADD VALUE 'happy';")
+        try fixture.add("0004", "feelings", up: "CREATE TABLE feelings (m mood DEFAULT 'happy');")
+        let report = try run()
+        #expect(report.rehearsed && report.unrehearsed.isEmpty)
+        #expect(report.completed.count == 3)
+        #expect(try history() == ["0001:applied,0002:applied,0003:applied,0004:applied"])
+    }
+
+    /// A row that breaks a deferred foreign key fails its migration at that migration's commit; the
+    /// rehearsal, sharing one transaction between steps, checks deferred constraints after each step,
+    /// so it fails at the same migration and the database is never touched.
+    @Test func aDeferredConstraintFailsTheRehearsalAtTheStepThatBrokeIt() throws {
+        try fixture.add(
+            "0002", "tables",
+            up: "CREATE TABLE parent (id integer PRIMARY KEY);\n"
+                + "CREATE TABLE child (parent_id integer REFERENCES parent DEFERRABLE INITIALLY DEFERRED);")
+        try fixture.add("0003", "orphan", up: "INSERT INTO child VALUES (1);")
+        try fixture.add("0004", "parent", up: "INSERT INTO parent VALUES (1);")
+        let failure = try #require(throws: MigrationFailure.self) { try run() }
+        #expect(failure.inShadow)
+        #expect(failure.migration.hasPrefix("0003"), "\(failure)")
+        #expect(failure.message.contains("foreign key"), "\(failure)")
+        #expect(try history() == ["0001:applied"])
+        #expect(try database.query("SELECT to_regclass('parent') IS NULL") == ["t"])
+    }
+
     // MARK: - Locks while applying
 
     @Test func aMigrationWhoseLockIsNotGrantedIsRetriedABoundedNumberOfTimes() throws {

@@ -171,4 +171,53 @@ import Testing
         #expect(warm.schema == cold.schema)
         withExtendedLifetime(second) {}
     }
+
+    /// A rehearsal copy in the kept cluster goes to a tablespace in memory (when `/dev/shm` has room)
+    /// and goes with the run; the next run drops what a killed run left there, although the
+    /// killed run's folder in memory is gone.
+    @Test func rehearsalCopiesOfAKeptClusterLiveInMemoryAndLeaveNothing() throws {
+        let folder = fixture.scratch.url.appending(path: ".migrate/cache/postgres")
+        let location = { (database: PostgresDriver) in
+            try database.connection.execute(
+                "SELECT pg_tablespace_location(dattablespace) FROM pg_database WHERE datname = current_database()",
+                parameters: []
+            ).value(row: 0, column: 0) ?? ""
+        }
+        var server: PostgresShadowServer? = try PostgresShadowServer(
+            url: nil, settings: Configuration.Database(), keptClusterFolder: folder, announce: {})
+        let copy = try #require(try server?.makeDatabase(inMemory: true) as? PostgresDriver)
+        let onDisk = try #require(try server?.makeDatabase() as? PostgresDriver)
+        #expect(try location(onDisk) == "")
+        guard let memory = PostgresPrivateCluster.memoryFolder() else {
+            #expect(try location(copy) == "")
+            return
+        }
+        let place = try location(copy)
+        #expect(place.hasPrefix(memory.path + "/mig-shadow-"), "\(place)")
+        // What a killed run leaves: a database in a tablespace whose folder its watchdog removed.
+        let admin = try #require(server?.admin)
+        let killed = memory.appending(path: "mig-shadow-killed-\(marker)")
+        try FileManager.default.createDirectory(at: killed, withIntermediateDirectories: true)
+        // Owned by the server's user, as the tablespace folders mig makes.
+        let attributes = try FileManager.default.attributesOfItem(atPath: place)
+        try FileManager.default.setAttributes(
+            [.ownerAccountID: attributes[.ownerAccountID] as Any], ofItemAtPath: killed.path)
+        try admin.execute("CREATE TABLESPACE mig_memory_killed_\(marker) LOCATION '\(killed.path)'")
+        try admin.execute("CREATE DATABASE mig_shadow_killed_\(marker) TABLESPACE mig_memory_killed_\(marker)")
+        try FileManager.default.removeItem(at: killed)
+        _ = consume copy
+        _ = consume onDisk
+        server = nil
+        #expect(!FileManager.default.fileExists(atPath: place))
+        let next = try PostgresShadowServer(
+            url: nil, settings: Configuration.Database(), keptClusterFolder: folder, announce: {})
+        #expect(
+            try next.admin.execute(
+                "SELECT count(*) FROM pg_tablespace WHERE spcname LIKE 'mig\\_memory\\_%'", parameters: []
+            ).value(row: 0, column: 0) == "0")
+        #expect(
+            try next.admin.execute(
+                "SELECT count(*) FROM pg_database WHERE datname LIKE 'mig\\_shadow\\_%'", parameters: []
+            ).value(row: 0, column: 0) == "0")
+    }
 }

@@ -215,6 +215,14 @@ public final class PostgresDriver: DatabaseDriver {
         if resets { sessionUsedBy = nil }
     }
 
+    public var checksDeferredConstraintsEarly: Bool { true }
+
+    /// `SET CONSTRAINTS ALL IMMEDIATE`, which checks what was deferred at once, sent with the next
+    /// statement.
+    public func checkDeferredConstraints() throws {
+        connection.deferUntilEnd("SET CONSTRAINTS ALL IMMEDIATE")
+    }
+
     public func rollbackTransaction() throws {
         knowledge.rolledBack()
         try end("ROLLBACK")

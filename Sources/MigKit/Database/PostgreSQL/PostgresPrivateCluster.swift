@@ -1,3 +1,4 @@
+internal import CLibPQ
 import Foundation
 
 /// A PostgreSQL cluster of mig's own for shadow replays: a server listening only on a private Unix
@@ -32,6 +33,8 @@ final class PostgresPrivateCluster {
 
     /// Whether the data directory outlives this run.
     var isKept: Bool { keptLock != nil }
+    /// Whether the run's folder (with a throw-away cluster's data) is in memory (`memoryFolder()`).
+    private let isInMemory: Bool
 
     /// A throw-away cluster, running the server binaries of `majorVersion` when they are installed.
     convenience init(majorVersion: Int? = nil) throws {
@@ -72,7 +75,9 @@ final class PostgresPrivateCluster {
     /// On a throw, `deinit` stops what was started and releases `lock`.
     private init(keptIn folder: URL?, lock: Int32?, tools: (binaries: URL, user: String?)) throws {
         (binaries, user) = tools
-        directory = FileManager.default.temporaryDirectory.appending(path: "mig-shadow-\(UUID().uuidString.prefix(12))")
+        let parent = Self.memoryFolder() ?? FileManager.default.temporaryDirectory
+        isInMemory = parent != FileManager.default.temporaryDirectory
+        directory = parent.appending(path: "mig-shadow-\(UUID().uuidString.prefix(12))")
         data = folder?.appending(path: "data") ?? directory.appending(path: "data")
         keptLock = lock
         let socket = directory.appending(path: "socket").path
@@ -91,17 +96,45 @@ final class PostgresPrivateCluster {
     deinit {
         if isKept {
             // A clean shutdown, so that the next start has no WAL to replay.
-            _ = try? run("pg_ctl", ["-D", data.path, "-m", "fast", "-w", "stop"])
+            stop("fast")
             // The watchdog shares the lock: it goes now, not at the watchdog's next look.
             if watchdog > 0 {
                 kill(watchdog, SIGKILL)
                 _ = ChildProgram.waitForExit(of: watchdog)
             }
         } else {
-            _ = try? run("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
+            stop("immediate")
         }
         try? FileManager.default.removeItem(at: directory)
         if let keptLock { close(keptLock) }
+    }
+
+    /// `/dev/shm` when it is a memory file system with at least a GiB free, unless `TMPDIR` says
+    /// where temporary files go. A throw-away cluster lives there, and so do the rehearsal copies in
+    /// a kept one (`memoryTablespaceFolder()`): a shadow is never worth keeping after a restart, and
+    /// creating a relation's files is much of a replay's time on a disk's file system.
+    static func memoryFolder() -> URL? {
+        let path = "/dev/shm"
+        var status = statvfs()
+        guard ProcessInfo.processInfo.environment["TMPDIR"] == nil, let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8),
+            mounts.split(separator: "\n").contains(where: { $0.split(separator: " ").dropFirst().prefix(2) == ["/dev/shm", "tmpfs"] }),
+            statvfs(path, &status) == 0, access(path, W_OK | X_OK) == 0,
+            UInt64(status.f_bavail) * UInt64(status.f_frsize) >= 1 << 30
+        else { return nil }
+        return URL(fileURLWithPath: path, isDirectory: true)
+    }
+
+    /// For a kept cluster whose run folder is in memory, a new empty folder there, owned by the
+    /// server's user, for a tablespace that keeps the databases made in it off the disk; `nil`
+    /// otherwise (a throw-away cluster in memory has all of its databases there already). The
+    /// watchdog removes it with the run's folder.
+    func memoryTablespaceFolder() throws -> URL? {
+        guard isKept, isInMemory else { return nil }
+        let folder = directory.appending(path: "tablespace")
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if let user { try Self.give(folder, to: user) }
+        return folder
     }
 
     /// Why a kept cluster's lock could not be taken.
@@ -177,15 +210,45 @@ final class PostgresPrivateCluster {
             ])
     }
 
+    /// Starts the server and waits until it accepts connections. `pg_ctl -w` looks ten times a second;
+    /// this looks every 5 ms, which is most of a kept cluster's start.
     private func start() throws {
+        let log = directory.appending(path: "server.log")
         try run(
             "pg_ctl",
             [
-                "-D", data.path, "-l", directory.appending(path: "server.log").path, "-w", "-t", "60", "-o",
+                "-D", data.path, "-l", log.path, "-W", "-o",
                 "-k \(directory.appending(path: "socket").path) -c listen_addresses= -F -c max_connections=30 "
-                    + "-c full_page_writes=off",
+                    + "-c full_page_writes=off -c dynamic_shared_memory_type=mmap",
                 "start",
             ])
+        let pidFile = data.appending(path: "postmaster.pid").path
+        let started = ContinuousClock.now
+        var seenRunning = false
+        while PQping(url) != PQPING_OK {
+            let running = FileManager.default.fileExists(atPath: pidFile)
+            seenRunning = seenRunning || running
+            let waited = ContinuousClock.now - started
+            // A server that ends on the way removes its pid file; one that never wrote it did not start.
+            guard running || (!seenRunning && waited < .seconds(5)), waited < .seconds(60) else {
+                let said = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                throw DatabaseError(
+                    message: "the PostgreSQL shadow cluster did not start: \(said.trimmingWhitespace())",
+                    hint: "or give a server to create shadow databases on: --shadow-url or [shadow] url")
+            }
+            usleep(5000)
+        }
+    }
+
+    /// Stops the server (`pg_ctl stop` in `mode`) and waits until it is down, looking every 5 ms (as
+    /// `start()` does), for at most 60 s.
+    private func stop(_ mode: String) {
+        guard (try? run("pg_ctl", ["-D", data.path, "-m", mode, "-W", "stop"])) != nil else { return }
+        let pidFile = data.appending(path: "postmaster.pid").path
+        let started = ContinuousClock.now
+        while FileManager.default.fileExists(atPath: pidFile), ContinuousClock.now - started < .seconds(60) {
+            usleep(5000)
+        }
     }
 
     /// The command line that runs one of the server binaries (as the unprivileged user when there is one).

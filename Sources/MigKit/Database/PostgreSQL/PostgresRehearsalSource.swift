@@ -125,7 +125,7 @@ public final class PostgresRehearsalSource: RehearsalSource {
             migrations.append((migration, row))
         }
         let repeatables = Set(try target.appliedRepeatables().map(\.name))
-        let copy = try server.makeDatabase()
+        let copy = try server.makeDatabase(inMemory: true)
         let executor = MigrationStepExecutor(
             driver: copy, context: nil, directoryPrefix: directoryPrefix, inShadow: true)
         let readings = ScriptReadings(dialect: .postgres)

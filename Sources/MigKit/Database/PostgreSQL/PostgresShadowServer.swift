@@ -18,6 +18,9 @@ public final class PostgresShadowServer {
     let clusterNote: String?
     private var created: [String] = []
     private let extensions: [String]
+    /// The tablespace in memory that rehearsal copies go to in a kept cluster, once made
+    /// (`memoryTablespace()`); `""` when there is none to make.
+    private var memoryTablespaceName: String?
 
     /// Connects to `url`'s server, or (without one) starts a private cluster, calling `announce`
     /// first because that takes a couple of seconds; the private cluster runs the server binaries of
@@ -53,7 +56,8 @@ public final class PostgresShadowServer {
         try prepare(roles)
     }
 
-    /// Drops the shadow databases a killed run left in the kept cluster, which this run alone uses.
+    /// Drops the shadow databases a killed run left in the kept cluster, which this run alone uses,
+    /// then its tablespaces in memory (whose folders the killed run's watchdog removed).
     private func dropLeftovers() throws {
         let leftovers = try admin.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE 'mig\\_shadow\\_%' OR datname LIKE 'mig\\_snaptmp\\_%'",
@@ -62,6 +66,27 @@ public final class PostgresShadowServer {
             guard let name = leftovers.value(row: row, column: 0) else { continue }
             try admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)", parameters: [])
         }
+        let tablespaces = try admin.execute(
+            "SELECT spcname FROM pg_tablespace WHERE spcname LIKE 'mig\\_memory\\_%'", parameters: [])
+        for row in 0..<tablespaces.rowCount {
+            guard let name = tablespaces.value(row: row, column: 0) else { continue }
+            try admin.execute("DROP TABLESPACE IF EXISTS \(quoteIdentifier(name))", parameters: [])
+        }
+    }
+
+    /// The tablespace in memory for this run's rehearsal copies in a kept cluster, made on first use;
+    /// `nil` where there is none (a throw-away cluster, in memory as a whole or not; a given server;
+    /// no memory file system with room).
+    private func memoryTablespace() throws -> String? {
+        if let memoryTablespaceName { return memoryTablespaceName.isEmpty ? nil : memoryTablespaceName }
+        guard let folder = try cluster?.memoryTablespaceFolder() else {
+            memoryTablespaceName = ""
+            return nil
+        }
+        let name = "mig_memory_\(ProcessInfo.processInfo.processIdentifier)_" + UUID().uuidString.prefix(8).lowercased()
+        try admin.execute("CREATE TABLESPACE \(quoteIdentifier(name)) LOCATION \(inlineLiteral(folder.path))")
+        memoryTablespaceName = name
+        return name
     }
 
     /// Creates the missing `roles` in the private cluster; on a given server, a missing one is an error.
@@ -83,7 +108,26 @@ public final class PostgresShadowServer {
         // A throw-away cluster goes as a whole; a kept one and a given server keep only the snapshots.
         guard cluster?.isKept ?? true else { return }
         for name in created {
+            waitForSessionsToEnd(on: name)
             _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)")
+        }
+        if let memoryTablespaceName, !memoryTablespaceName.isEmpty {
+            _ = try? admin.execute("DROP TABLESPACE IF EXISTS \(quoteIdentifier(memoryTablespaceName))")
+        }
+    }
+
+    /// Waits, looking every millisecond for at most a second, until no session is connected to the
+    /// database `name`. A session its client just closed takes a few milliseconds to end, and
+    /// `CREATE DATABASE … TEMPLATE` and `DROP DATABASE` that find it still there wait a tenth of a
+    /// second at a time for it to go.
+    func waitForSessionsToEnd(on name: String) {
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < .seconds(1),
+            let sessions = try? admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", parameters: [name]),
+            sessions.value(row: 0, column: 0) != "0"
+        {
+            usleep(1000)
         }
     }
 
@@ -91,24 +135,29 @@ public final class PostgresShadowServer {
     /// (PostgreSQL 15 and later would otherwise write every block of the copy to the WAL: seconds
     /// for a snapshot of a large schema); on a given server it keeps the server's default, which
     /// does not force the checkpoints a file copy needs.
-    func createDatabase(_ name: String, copying template: String) throws(PostgresFailure) {
+    func createDatabase(_ name: String, copying template: String, tablespace: String? = nil) throws(PostgresFailure) {
         let strategy = cluster != nil && admin.serverVersion >= 150000 ? " STRATEGY FILE_COPY" : ""
-        try admin.execute("CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE \(quoteIdentifier(template))\(strategy)")
+        let place = tablespace.map { " TABLESPACE \(quoteIdentifier($0))" } ?? ""
+        try admin.execute(
+            "CREATE DATABASE \(quoteIdentifier(name)) TEMPLATE \(quoteIdentifier(template))\(strategy)\(place)")
     }
 
-    /// A fresh, empty database on the server, connected.
-    public func makeDatabase() throws -> any DatabaseDriver {
-        try makeDatabase(copying: nil)
+    /// A fresh, empty database on the server, connected. `inMemory`, it goes to the kept cluster's
+    /// tablespace in memory when there is one: only for a database no snapshot is made from, since
+    /// a snapshot copied from it would be there too and gone after a restart.
+    public func makeDatabase(inMemory: Bool = false) throws -> any DatabaseDriver {
+        try makeDatabase(copying: nil, inMemory: inMemory)
     }
 
     /// A new database on the server, connected: a copy of `template` (a kept snapshot, which has the
-    /// extensions already), or without one fresh and empty.
-    func makeDatabase(copying template: String?) throws -> PostgresDriver {
+    /// extensions already), or without one fresh and empty (in memory as `makeDatabase(inMemory:)` says).
+    func makeDatabase(copying template: String?, inMemory: Bool = false) throws -> PostgresDriver {
         let name =
             "mig_shadow_\(ProcessInfo.processInfo.processIdentifier)_\(created.count)_"
             + UUID().uuidString.prefix(8).lowercased()
+        let tablespace = inMemory && template == nil ? try memoryTablespace() : nil
         do {
-            try createDatabase(name, copying: template ?? "template0")
+            try createDatabase(name, copying: template ?? "template0", tablespace: tablespace)
         } catch {
             throw DatabaseError(
                 message: "cannot create a shadow database on \(admin.redactedURL): \(error.error.message)",
@@ -136,7 +185,7 @@ public final class PostgresShadowServer {
     /// A fresh database on the server holding what `dump` (a plain-SQL `pg_dump`) creates, restored
     /// with `tools`' psql, stopping at the first error; connected.
     func makeDatabase(restoring dump: URL, with tools: PostgresClientTools) throws -> any DatabaseDriver {
-        let database = try makeDatabase()
+        let database = try makeDatabase(inMemory: true)
         guard let name = created.last else { return database }
         try tools.run(
             "psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", dump.path],

@@ -75,7 +75,10 @@ public final class PostgresSnapshotTemplates: ShadowSnapshotStore {
         let admin = server.admin
         do {
             // PostgreSQL copies a database only while no one is connected to it.
-            try shadow.closingSession { try server.createDatabase(copy, copying: source) }
+            try shadow.closingSession {
+                server.waitForSessionsToEnd(on: source)
+                try server.createDatabase(copy, copying: source)
+            }
             try admin.execute("COMMENT ON DATABASE \(temporary) IS \(quoteLiteral(Self.comment(digest)))", parameters: [])
             try admin.execute("ALTER DATABASE \(temporary) ALLOW_CONNECTIONS false", parameters: [])
             try admin.execute("ALTER DATABASE \(temporary) RENAME TO \(quoteIdentifier(name(key)))", parameters: [])
