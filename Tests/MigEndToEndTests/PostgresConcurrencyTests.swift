@@ -365,4 +365,50 @@ import Testing
         while try !clusters().isEmpty, Date() < deadline { usleep(100_000) }
         #expect(try clusters().isEmpty, "the watchdog stops and removes the private cluster")
     }
+
+    /// Killed while its rehearsal runs in the kept cluster, on a copy in the tablespace in memory that
+    /// goes with the run: the watchdog stops the cluster cleanly, so the next run starts it again,
+    /// snapshots and all, instead of making it anew, and drops what the killed run left.
+    @Test func aRunKilledDuringItsRehearsalLeavesTheKeptClusterUsable() throws {
+        guard Self.memoryIsUsable() else { return }
+        let shadow = try MigProcess.run(["shadow"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
+        try #require(shadow.status == 0, "\(shadow.stderr)")
+        let data = scratch.url.appending(path: ".migrate/cache/postgres/data")
+        let tablespaces = data.appending(path: "pg_tblspc").path
+        let madeAt = try FileManager.default.attributesOfItem(atPath: data.path)[.systemFileNumber] as? Int
+        try scratch.write("db/migrations/0002_sleep.sql", "-- mig:up\nSELECT pg_sleep(30);\n")
+        let (process, _, _) = try start(["up", "--dry-run"])
+        var deadline = Date().addingTimeInterval(30)
+        while try FileManager.default.contentsOfDirectory(atPath: tablespaces).isEmpty, Date() < deadline {
+            usleep(20_000)
+        }
+        let link = try #require(try FileManager.default.contentsOfDirectory(atPath: tablespaces).first)
+        let memory = try FileManager.default.destinationOfSymbolicLink(atPath: "\(tablespaces)/\(link)")
+        #expect(memory.hasPrefix("/dev/shm/mig-shadow-"))
+        usleep(1_000_000)
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // The watchdog stops the server, then removes the run's folder, and ends, which frees the lock.
+        deadline = Date().addingTimeInterval(30)
+        while FileManager.default.fileExists(atPath: memory), Date() < deadline { usleep(100_000) }
+        usleep(500_000)
+        #expect(!FileManager.default.fileExists(atPath: data.appending(path: "postmaster.pid").path))
+        try scratch.write("db/migrations/0002_sleep.sql", "-- mig:up\nSELECT 1;\n")
+        let next = try MigProcess.run(
+            ["up", "--dry-run"], in: scratch.url, environment: ["MIG_DATABASE_URL": database.url])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: data.path)[.systemFileNumber] as? Int == madeAt)
+        #expect(!next.stderr.contains("throw-away"), "\(next.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tablespaces).isEmpty)
+    }
+
+    /// Whether mig puts shadow databases in memory here: `/dev/shm` a memory file system with a GiB
+    /// free, and no `TMPDIR`.
+    private static func memoryIsUsable() -> Bool {
+        var status = statvfs()
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        return ProcessInfo.processInfo.environment["TMPDIR"] == nil && mounts.contains(" /dev/shm tmpfs ")
+            && statvfs("/dev/shm", &status) == 0 && UInt64(status.f_bavail) * UInt64(status.f_frsize) >= 1 << 30
+    }
 }

@@ -433,5 +433,12 @@ func inlineLiteral(_ text: String?) -> String {
 
 /// `"name"` with embedded quotes doubled: an identifier PostgreSQL takes literally.
 func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    var quoted = "\""
+    quoted.reserveCapacity(name.utf8.count + 2)
+    for scalar in name.unicodeScalars {
+        if scalar == "\"" { quoted.unicodeScalars.append(scalar) }
+        quoted.unicodeScalars.append(scalar)
+    }
+    quoted.unicodeScalars.append("\"")
+    return quoted
 }

@@ -262,9 +262,12 @@ final class PostgresPrivateCluster {
     /// stops the server twice, two seconds apart, in case mig died while `pg_ctl start` was still
     /// bringing it up. In a new session, so Ctrl-C on mig's terminal does not reach it. It holds a
     /// kept cluster's lock (descriptor 3, closed for the commands it runs) until the server is down.
+    /// A kept cluster stops cleanly (`-m fast`), with a checkpoint: its next start then replays no
+    /// WAL, which could not reach the files of a rehearsal copy in the tablespace in memory that
+    /// goes with the run's folder.
     private func startWatchdog() throws {
         let quoted = { (word: String) in "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let stop = command("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
+        let stop = command("pg_ctl", ["-D", data.path, "-m", isKept ? "fast" : "immediate", "-w", "stop"])
         let script = """
             while kill -0 \(getpid()) 2>/dev/null && [ "$(cut -d' ' -f3 /proc/\(getpid())/stat 2>/dev/null)" != Z ]; do
               sleep 1 3>&-
