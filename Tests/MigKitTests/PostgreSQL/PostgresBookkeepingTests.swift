@@ -151,6 +151,36 @@ import Testing
                 == ["0001:1,0002:3,0003:2,0004:4,0005:5,0006:6"])
     }
 
+    /// Under the lock an event's id is the next after the highest the run knows, written as a literal
+    /// (no look at the table per event): one rolled back takes none, several in one transaction get
+    /// one each, and one written outside a transaction counts at once.
+    @Test func eventsGetTheNextIDsWithoutALookAtTheTable() throws {
+        _ = try run()
+        let driver = try PostgresDriver(url: database.url, settings: Configuration.Database())
+        try driver.acquireMigrationLock()
+        defer { try? driver.releaseMigrationLock() }
+        _ = try driver.appliedMigrations()
+        func event(_ version: String) -> HistoryEvent {
+            HistoryEvent(version: version, name: "row", kind: .applied, checksum: nil, at: Date(), by: "tester", gitCommit: nil)
+        }
+        try driver.beginTransaction()
+        try driver.recordEvent(event("0002"))
+        try driver.rollbackTransaction()
+        try driver.beginTransaction()
+        for version in ["0003", "0004"] { try driver.recordEvent(event(version)) }
+        try driver.commitTransaction()
+        try driver.recordEvent(event("0005"))
+        try driver.beginTransaction()
+        try driver.recordEvent(event("0006"))
+        try driver.commitTransaction()
+        #expect(
+            try database.query("SELECT string_agg(id || ':' || version, ',' ORDER BY id) FROM mig_history_events")
+                == ["1:0001,2:0003,3:0004,4:0005,5:0006"])
+        let table = PostgresHistoryTable(schema: nil, table: "mig_history")
+        #expect(!table.insertion(of: event("0007"), id: 6).contains("max(id)"))
+        #expect(table.insertion(of: event("0007")).contains("max(id)"))
+    }
+
     @Test func theSwiftCanonicalSpellingIsTheServers() throws {
         let spellings = [
             "1", "0001", "0010", "0100", "1000", "01", "0", "00", "000", "0.0", "00.00", "1.02", "1_2", "01_002",

@@ -267,11 +267,21 @@ public final class PostgresDriver: DatabaseDriver {
     public func ensureHistoryTable() throws {
         knownShape = nil
         try history.create(on: connection)
+        if holdsLock && !inTransaction { try learnEventIDs() }
+    }
+
+    /// Under the lock, outside a transaction: the highest event id, so that events need no look for it.
+    private func learnEventIDs() throws {
+        guard try historyShape().hasEvents, let highest = try history.highestEventID(on: connection) else { return }
+        knowledge.learnEvents(highestID: highest)
     }
 
     public func appliedMigrations() throws -> [AppliedMigration] {
         let rows = try history.rows(on: connection)
-        if holdsLock && !inTransaction { knowledge.learn(rows) }
+        if holdsLock && !inTransaction {
+            knowledge.learn(rows)
+            try learnEventIDs()
+        }
         return rows
     }
 
@@ -295,7 +305,9 @@ public final class PostgresDriver: DatabaseDriver {
     public func recordEvent(_ event: HistoryEvent) throws {
         try lock.checkHeld(on: connection)
         guard try historyShape().hasEvents else { return }
-        try write(history.insertion(of: event))
+        let id = knowledge.nextEventID()
+        try write(history.insertion(of: event, id: id))
+        knowledge.wroteEvent(id: id, inTransaction: inTransaction)
     }
 
     /// Runs mig's own history statement; in a transaction `beginTransaction()` opened, it goes out

@@ -1,7 +1,8 @@
 /// What a run knows of its history table while it holds the migration lock, when nothing but the run
 /// itself writes the table: so that a migration's history row can be a plain insert, without
 /// searching the table for other spellings of its version or for the highest applied order (scans
-/// that cost more than the row itself once the table holds a thousand rows).
+/// that cost more than the row itself once the table holds a thousand rows), and its event gets its
+/// id without a look for the highest.
 ///
 /// It is learnt from the rows read under the lock (`learn(_:)`), kept up to date by every write, and
 /// forgotten where it could be wrong: a write whose outcome it cannot tell (a row that replaced
@@ -14,12 +15,40 @@ struct PostgresHistoryKnowledge {
     private var highestOrder: Int64?
     /// The new rows written in the open transaction, in order, which count once that commits.
     private var pending: [(spelling: String, order: Int64)] = []
+    /// The highest id in the events record (0 when empty), when known exactly.
+    private var highestEventID: Int64?
+    /// The id of the last event written in the open transaction, which counts once that commits.
+    private var pendingEventID: Int64?
 
     /// Knows nothing: every write searches the table.
     mutating func forget() {
         spellings = nil
         highestOrder = nil
         pending = []
+        highestEventID = nil
+        pendingEventID = nil
+    }
+
+    /// Learns the highest id of the events record, read outside any transaction of this run.
+    mutating func learnEvents(highestID: Int64) {
+        highestEventID = highestID
+        pendingEventID = nil
+    }
+
+    /// The id the next event gets, when the highest is known.
+    func nextEventID() -> Int64? {
+        highestEventID.map { (pendingEventID ?? $0) + 1 }
+    }
+
+    /// An event was written with `id` (`nil`: the table chose it); in the open transaction when
+    /// `inTransaction`, else already committed.
+    mutating func wroteEvent(id: Int64?, inTransaction: Bool) {
+        guard let id else {
+            highestEventID = nil
+            pendingEventID = nil
+            return
+        }
+        if inTransaction { pendingEventID = id } else { highestEventID = id }
     }
 
     /// Learns the table from all its rows, read outside any transaction of this run.
@@ -59,6 +88,8 @@ struct PostgresHistoryKnowledge {
     mutating func committed() {
         if let last = pending.last { highestOrder = last.order }
         pending = []
+        if let pendingEventID { highestEventID = pendingEventID }
+        pendingEventID = nil
     }
 
     /// The open transaction was rolled back: its new rows are not in the table.
@@ -67,6 +98,7 @@ struct PostgresHistoryKnowledge {
             spellings?[PostgresHistoryTable.canonicalSpelling(row.spelling)]?.remove(row.spelling)
         }
         pending = []
+        pendingEventID = nil
     }
 
     private mutating func note(_ spelling: String) {
