@@ -9,6 +9,10 @@
 # private shadow cluster, which mig starts, then the plan on that copy; targets <= 1.5x the session)
 # and with --no-shadow (target <= 1.1x); both apply one transaction per migration. Every timed run
 # starts from a fresh, empty database. Release build (MIG_SCRATCH_PATH: its build folder).
+# The server's data goes to TMPDIR (/tmp by default); MIG_BENCH_SERVER_TMPDIR=/dev/shm puts it in
+# memory, which leaves out the file system's cost of creating (and, on ext4 without a journal, of
+# finding a free inode after the last run's DROP DATABASE) every relation's files: what is left is
+# the servers' and the clients' own work.
 # Usage: bench/postgres/run.sh [MIGRATIONS] [RUNS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +22,7 @@ count=${1:-1000}
 runs=${2:-3}
 work=$(mktemp -d)
 mig=$(release_mig)
-eval "$("$root/scripts/postgres-server" start)"
+eval "$(TMPDIR="${MIG_BENCH_SERVER_TMPDIR:-${TMPDIR:-/tmp}}" "$root/scripts/postgres-server" start)"
 trap '"$root/scripts/postgres-server" stop "$MIG_TEST_POSTGRES_DIR"; rm -rf "$work"' EXIT
 psql_bin="$MIG_TEST_POSTGRES_BIN/psql"
 url="${MIG_TEST_POSTGRES_URL%/postgres}/bench"
