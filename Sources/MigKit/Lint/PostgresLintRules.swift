@@ -100,13 +100,20 @@ struct PostgresLintRules: ScriptLintRules {
         else { return }
         let alters = reading.statements.filter { $0.text.prefix(5).uppercased() == "ALTER" }
         var scratch = memory
-        _ = hits(of: SQLScript(statements: alters), mode: .wrapped, memory: &scratch)
+        _ = hits(of: prepare(SQLScript(statements: alters)), mode: .wrapped, memory: &scratch)
         memory.keepFacts(of: scratch)
     }
 
+    /// The statements' lint nodes (with their script lines) and the findings of the statements
+    /// alone: too long names, a statement the parser cannot read.
+    struct Prepared: Sendable {
+        var nodes: [(node: PostgresLintNode, line: Int)] = []
+        var problems: [LintHit] = []
+    }
+
     /// Each statement's parse tree (the reader's, else parsed on its own: a `COPY`'s data is not
-    /// SQL), then the rules in order.
-    func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
+    /// SQL) as lint nodes.
+    func prepare(_ reading: SQLScript) -> Prepared {
         var nodes: [(node: PostgresLintNode, line: Int)] = []
         var problems: [LintHit] = []
         for statement in reading.statements {
@@ -126,20 +133,18 @@ struct PostgresLintRules: ScriptLintRules {
                         message: "PostgreSQL's parser cannot read this statement: \(error)"))
             }
         }
-        return problems + hits(of: nodes, mode: mode, memory: &memory)
+        return Prepared(nodes: nodes, problems: problems)
     }
 
-    /// The findings of statements `nodes` (with their script lines), run in `mode`.
-    private func hits(
-        of nodes: [(node: PostgresLintNode, line: Int)], mode: TransactionMode, memory: inout LintMemory
-    ) -> [LintHit] {
+    /// The rules over the statements in order, run in `mode`.
+    func hits(of prepared: Prepared, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
         var walk = Walk(rules: self, mode: mode, memory: memory)
-        for (node, line) in nodes { walk.visit(node, line: line) }
+        for (node, line) in prepared.nodes { walk.visit(node, line: line) }
         if let begin = walk.openBlock {
             walk.hit(.transactionNotCommitted, begin, "BEGIN without a COMMIT before the end of the script")
         }
         memory = walk.memory
-        return walk.hits
+        return prepared.problems + walk.hits
     }
 }
 
