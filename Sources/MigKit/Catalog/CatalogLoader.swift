@@ -102,11 +102,14 @@ public struct CatalogLoader: Sendable {
     /// `1_0_0` are one version (its `MigrationVersion` drops trailing zero parts), so `V1__a.sql` and
     /// `V1.0__b.sql` collide as they do in Flyway.
     private static func duplicates(in migrations: [Migration], source: some MigrationSource) -> [Diagnostic] {
-        Dictionary(grouping: migrations) {
-            $0.layout == .flyway ? $0.version.withoutTrailingZeros : $0.version.components
+        // Grouped by index: grouping the migrations themselves copied every one of them.
+        Dictionary(grouping: migrations.indices) {
+            migrations[$0].layout == .flyway
+                ? migrations[$0].version.withoutTrailingZeros : migrations[$0].version.components
         }
         .values
         .filter { $0.count > 1 }
+        .map { $0.map { migrations[$0] } }
         .sorted { $0[0].version < $1[0].version }
         .map { group in
             let locations = group.map { SourceLocation(path: source.displayPath(of: $0.up.path)) }

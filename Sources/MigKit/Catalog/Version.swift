@@ -71,7 +71,10 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
     /// Whether this looks like a timestamp with a digit too many or too few (`2024011512000`,
     /// `202401151200000`): a typo that would sort far from where its author meant it to.
     public var looksLikeMistypedTimestamp: Bool {
-        guard let digits, digits.count == 13 || digits.count == 15 else { return false }
+        // Fewer than 13 digit bytes, fewer than 13 digits: most versions stop here, cheaply.
+        guard text.utf8.count(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) >= 13,
+            let digits, digits.count == 13 || digits.count == 15
+        else { return false }
         return TimestampFormat.date(from: String(digits.prefix(8)) + "000000") != nil
     }
 
