@@ -12,7 +12,8 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
 
     /// Parses digits separated by `.` (or `_`, Flyway's separator); `nil` for anything else.
     public init?(_ text: String) {
-        if text.contains("-") {
+        // A byte search: Foundation's `contains` on a string converts it to UTF-16 first.
+        if text.utf8.contains(UInt8(ascii: "-")) {
             guard let dashed = Version(dashedTimestamp: text) else { return nil }
             self = dashed
             return
