@@ -224,9 +224,11 @@ private struct MigrationAssembler<Source: MigrationSource> {
     }
 
     mutating func assemble(_ files: [(path: String, name: FileName)]) -> Result {
-        var groups: [Key: [(path: String, name: FileName)]] = [:]
+        // Each migration's files, by their places in `files`: grouping copies of the names cost more
+        // than the rest of the grouping.
+        var groups: [Key: [Int]] = [:]
         var result = Result()
-        for file in files {
+        for (index, file) in files.enumerated() {
             switch file.name.part {
             case .repeatable:
                 if let text = read(file.path) {
@@ -248,7 +250,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
                             + "(only \(FlywayCallback.runEvents.sorted().joined(separator: ", ")))",
                         hint: "run its SQL in a migration if mig should apply it, or add it to [migrations] ignore"))
             default:
-                groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(file)
+                groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(index)
             }
         }
         // In path order, so findings come out in the same order on every run. Each migration is read
@@ -256,11 +258,12 @@ private struct MigrationAssembler<Source: MigrationSource> {
         let blank = MigrationAssembler(
             source: source, requireDown: requireDown, readsDownScripts: readsDownScripts,
             markersOptional: markersOptional)
-        // Sorted by each group's first path alone: comparing through the groups copied every file's name.
-        let ordered = groups.values.map { (first: $0[0].path, files: $0) }.sorted { $0.first < $1.first }.map(\.files)
-        let assembled = ordered.mapInParallel(source.readsConcurrently) {
+        // Sorted by each group's first path, taken once: comparing through `files` copied its entries.
+        let ordered = groups.values.map { (first: files[$0[0]].path, group: $0) }.sorted { $0.first < $1.first }
+            .map(\.group)
+        let assembled = ordered.mapInParallel(source.readsConcurrently) { group in
             var assembler = blank
-            return (migration: assembler.migration(from: $0), diagnostics: assembler.diagnostics)
+            return (migration: assembler.migration(from: group.map { files[$0] }), diagnostics: assembler.diagnostics)
         }
         diagnostics += assembled.flatMap(\.diagnostics)
         result.migrations = assembled.compactMap(\.migration).sortedByVersion()

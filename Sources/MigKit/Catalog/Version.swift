@@ -13,7 +13,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
     /// Parses digits separated by `.` (or `_`, Flyway's separator); `nil` for anything else.
     public init?(_ text: String) {
         // A byte search: Foundation's `contains` on a string converts it to UTF-16 first.
-        if text.utf8.contains(UInt8(ascii: "-")) {
+        if text.containsByte(UInt8(ascii: "-")) {
             guard let dashed = Version(dashedTimestamp: text) else { return nil }
             self = dashed
             return
@@ -168,5 +168,6 @@ enum TimestampFormat {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isWholeNumber }
+    /// `isASCII && isWholeNumber`, without the Unicode property lookup an ASCII digit does not need.
+    var isASCIIDigit: Bool { asciiValue.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }
 }
