@@ -58,3 +58,32 @@ private enum ByteSearch {
         return nil
     }
 }
+
+extension Array {
+    /// The elements in the order `sorted { path($0) < path($1) }` gives (stable). An ASCII
+    /// path's first eight bytes, read as one big-endian number, order it as `String` does
+    /// against another's; only paths that share them (or are not ASCII) are compared as
+    /// strings. Sorting thousands of file names by string was a catalog's longest step on one core.
+    func sorted(byPath path: (Element) -> String) -> [Element] {
+        let paths = map(path)
+        let prefixes = paths.map(Self.asciiPrefix)
+        let order = paths.indices.sorted { first, second in
+            if let a = prefixes[first], let b = prefixes[second], a != b { return a < b }
+            return paths[first] < paths[second]
+        }
+        return order.map { self[$0] }
+    }
+
+    /// The first eight bytes of an ASCII path as a big-endian number (zeros after a shorter
+    /// one: a path holds no NUL), or nil when the path is not all ASCII.
+    private static func asciiPrefix(_ path: String) -> UInt64? {
+        var prefix: UInt64 = 0
+        var count = 0
+        for byte in path.utf8 {
+            guard byte < 0x80 else { return nil }
+            if count < 8 { prefix |= UInt64(byte) << (56 - 8 * count) }
+            count += 1
+        }
+        return prefix
+    }
+}

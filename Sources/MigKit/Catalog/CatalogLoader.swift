@@ -258,9 +258,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
         let blank = MigrationAssembler(
             source: source, requireDown: requireDown, readsDownScripts: readsDownScripts,
             markersOptional: markersOptional)
-        // Sorted by each group's first path, taken once: comparing through `files` copied its entries.
-        let ordered = groups.values.map { (first: files[$0[0]].path, group: $0) }.sorted { $0.first < $1.first }
-            .map(\.group)
+        let ordered = Array(groups.values).sorted(byPath: { files[$0[0]].path })
         let assembled = ordered.mapInParallel(source.readsConcurrently) { group in
             var assembler = blank
             return (migration: assembler.migration(from: group.map { files[$0] }), diagnostics: assembler.diagnostics)
