@@ -6,12 +6,18 @@ import Foundation
 /// collected into a tree by a small `Encoder`, then written in one pass.
 enum ReportJSON {
     static func text(_ value: some Encodable) throws -> String {
+        String(decoding: try bytes(value), as: UTF8.self)
+    }
+
+    /// The text's UTF-8 bytes, for writing out as they are (a long report is not decoded into a
+    /// `String` only to be encoded again).
+    static func bytes(_ value: some Encodable) throws -> [UInt8] {
         let root = Slot()
         try root.store(value)
         var output: [UInt8] = []
         output.reserveCapacity(1 << 16)
         root.write(into: &output, indent: 0)
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 }
 
@@ -97,6 +103,9 @@ private final class Slot {
                 var bytes: [UInt8] = []
                 JSONScalar.pad(&bytes, indent + 1)
                 element.write(into: &bytes, indent: indent + 1)
+                // A tree is written once: each element's parts are freed by the core that wrote
+                // them, not all at the end by one.
+                element.dropParts()
                 return bytes
             }
             for (index, bytes) in written.enumerated() {
@@ -153,6 +162,12 @@ private final class Slot {
             }
         }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+    }
+
+    /// Lets go of the members and elements, once written.
+    func dropParts() {
+        members = []
+        elements = []
     }
 
     func makeObject() { if kind != .object { kind = .object } }
