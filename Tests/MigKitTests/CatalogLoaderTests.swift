@@ -58,7 +58,10 @@ import Testing
         var loader = CatalogLoader(requireDown: true)
         loader.readsDownScripts = false
         let catalog = try loader.load(from: DirectorySource(directory: scratch.url, displayPrefix: "db"))
-        #expect(catalog.migrations.map(\.up.sql) == ["CREATE TABLE users (id INTEGER);\n", "CREATE TABLE posts (id INTEGER);\n"])
+        #expect(
+            catalog.migrations.map(\.up.sql) == [
+                "CREATE TABLE users (id INTEGER);\n", "CREATE TABLE posts (id INTEGER);\n",
+            ])
         #expect(catalog.migrations.allSatisfy { $0.down == nil })
         #expect(catalog.migrations[1].files == ["2_posts.down.sql", "2_posts.up.sql"])
         // The half-merged down file is not read, and no down script is reported missing.

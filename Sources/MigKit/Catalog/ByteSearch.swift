@@ -28,8 +28,9 @@ extension StringProtocol {
     /// Whether the text holds `byte`: `memchr` over its bytes (`utf8.contains` steps through
     /// them one index at a time).
     func containsByte(_ byte: UInt8) -> Bool {
-        utf8.withContiguousStorageIfAvailable { $0.isEmpty ? false : memchr($0.baseAddress!, Int32(byte), $0.count) != nil }
-            ?? utf8.contains(byte)
+        utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.isEmpty && memchr(bytes.baseAddress!, Int32(byte), bytes.count) != nil
+        } ?? utf8.contains(byte)
     }
 }
 

@@ -150,7 +150,8 @@ public struct FileName: Sendable, Hashable {
 
     /// `V1_2__name`, `U1_2__name` or `R__name`.
     private static func flyway(_ stem: String) -> FileName? {
-        guard let byte = stem.utf8.first, byte == UInt8(ascii: "V") || byte == UInt8(ascii: "U") || byte == UInt8(ascii: "R"),
+        guard let byte = stem.utf8.first,
+            byte == UInt8(ascii: "V") || byte == UInt8(ascii: "U") || byte == UInt8(ascii: "R"),
             let prefix = stem.first, "VUR".contains(prefix),
             let separator = stem.byteRange(of: "__")
         else { return nil }

@@ -102,7 +102,8 @@ private enum ScriptReading<Prepared: Sendable>: Sendable {
     case read(Prepared, mode: TransactionMode, suppressions: LintSuppressions)
     case unreadable(LintHit)
 
-    init<Rules: ScriptLintRules>(_ script: Script, reader: any SQLReader, rules: Rules) where Rules.Prepared == Prepared {
+    init<Rules: ScriptLintRules>(_ script: Script, reader: any SQLReader, rules: Rules)
+    where Rules.Prepared == Prepared {
         do {
             let reading = try reader.read(script.sql)
             self = .read(
