@@ -46,7 +46,20 @@ struct PostgresLintRules: ScriptLintRules {
     /// over `'…'` strings and `--` comments: a regular expression here, built again for every
     /// statement, took most of the lint's time.
     static func longIdentifiers(in text: String, line: Int) -> [LintHit] {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { bytes in
+            longNames(in: bytes).map { name in
+                let text = String(decoding: name, as: UTF8.self)
+                return LintHit(
+                    rule: .identifierTooLong, line: line,
+                    message: "the name \(text) has \(name.count) bytes; PostgreSQL keeps 63")
+            }
+        }
+    }
+
+    /// The names over 63 bytes in `bytes`, in order; a name is copied out only when it is one
+    /// (most statements have none, and copying every name was most of this scan).
+    private static func longNames(in bytes: UnsafeBufferPointer<UInt8>) -> [[UInt8]] {
         let (quote, doubleQuote, dash, newline) = (
             UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "-"), UInt8(ascii: "\n")
         )
@@ -62,34 +75,39 @@ struct PostgresLintRules: ScriptLintRules {
             let byte = bytes[index]
             if byte == quote || byte == doubleQuote {
                 // A string or a quoted identifier; a doubled quote stands for one.
-                var name: [UInt8] = []
+                let start = index + 1
+                var length = 0
                 index += 1
                 while index < bytes.count {
                     if bytes[index] == byte {
                         guard index + 1 < bytes.count, bytes[index + 1] == byte else { break }
                         index += 1
                     }
-                    name.append(bytes[index])
+                    length += 1
                     index += 1
                 }
+                if byte == doubleQuote, length > 63 {
+                    var name: [UInt8] = []
+                    var at = start
+                    while at < index {
+                        if bytes[at] == byte { at += 1 }
+                        name.append(bytes[at])
+                        at += 1
+                    }
+                    names.append(name)
+                }
                 index += 1
-                if byte == doubleQuote { names.append(name) }
             } else if byte == dash, index + 1 < bytes.count, bytes[index + 1] == dash {
                 while index < bytes.count, bytes[index] != newline { index += 1 }
             } else if starts(byte) {
                 let start = index
                 while index < bytes.count, continues(bytes[index]) { index += 1 }
-                names.append(Array(bytes[start..<index]))
+                if index - start > 63 { names.append(Array(bytes[start..<index])) }
             } else {
                 index += 1
             }
         }
-        return names.filter { $0.count > 63 }.map { bytes in
-            let name = String(decoding: bytes, as: UTF8.self)
-            return LintHit(
-                rule: .identifierTooLong, line: line,
-                message: "the name \(name) has \(bytes.count) bytes; PostgreSQL keeps 63")
-        }
+        return names
     }
 
     /// A merged migration's NOT VALID `CHECK (col IS NOT NULL)` constraints and their
