@@ -85,7 +85,7 @@ enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
     func print(_ report: some DiagnosticReport, text: () -> Void) throws {
         switch self {
         case .text: text()
-        case .json: Console.print(try CheckReportRenderer.json(report))
+        case .json: Console.printLine(try CheckReportRenderer.jsonBytes(report))
         case .github:
             let annotations = CheckReportRenderer.github(report)
             if !annotations.isEmpty { Console.print(annotations) }

@@ -14,6 +14,12 @@ enum Console {
         emit(text + "\n", to: .standardOutput)
     }
 
+    /// `print` for UTF-8 bytes (a long JSON report), written as they are.
+    static func printLine(_ bytes: [UInt8]) {
+        try? FileHandle.standardOutput.write(contentsOf: bytes)
+        try? FileHandle.standardOutput.write(contentsOf: [UInt8(ascii: "\n")])
+    }
+
     static func error(_ text: String) {
         emit(paint("error:", .red) + " " + text + "\n", to: .standardError)
     }

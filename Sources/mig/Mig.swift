@@ -41,6 +41,10 @@ enum Main {
         do {
             var command = try Mig.parseAsRoot(arguments)
             try command.run()
+        } catch let code as ExitCode {
+            // A command that has printed what it had to say and chose its status: exit with it
+            // (ArgumentParser would first build the usage text twice, to print nothing).
+            Foundation.exit(code.rawValue)
         } catch {
             if Mig.exitCode(for: error) == .validationFailure {
                 Console.emit(Mig.fullMessage(for: error) + "\n", to: .standardError)

@@ -30,4 +30,15 @@ import Testing
         #expect(tail.byteRange(of: "__").map { String(tail[..<$0.lowerBound]) } == "x")
         #expect(tail.byteRange(of: "__", backwards: true).map { String(tail[$0.upperBound...]) } == "y")
     }
+
+    @Test func sortsByPathAsStringDoesWithEqualPathsInTheirOrder() {
+        let paths = [
+            "b.sql", "a.sql", "a", "", "ab", "é.sql", "e\u{301}.sql", "Z", "a.sql", "日本.sql", "a_b", "a.b",
+            "0002_x.up.sql", "0002_x.down.sql", "0010_y.sql", "0002_x.sql",
+        ]
+        let items = paths.enumerated().map { (index: $0.offset, path: $0.element) }
+        let expected = items.sorted { $0.path < $1.path }
+        let sorted = items.sorted(byPath: \.path)
+        #expect(sorted.map(\.index) == expected.map(\.index))
+    }
 }

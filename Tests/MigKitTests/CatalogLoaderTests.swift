@@ -50,6 +50,26 @@ import Testing
         #expect(catalog.diagnostics.isEmpty)
     }
 
+    @Test func leavesDownFilesUnreadWhenAskedForUpScriptsOnly() throws {
+        try scratch.write("1_users.up.sql", "CREATE TABLE users (id INTEGER);\n")
+        try scratch.write("1_users.down.sql", "DROP TABLE users;\n")
+        try scratch.write("2_posts.up.sql", "CREATE TABLE posts (id INTEGER);\n")
+        try scratch.write("2_posts.down.sql", "<<<<<<< HEAD\nDROP TABLE posts;\n")
+        var loader = CatalogLoader(requireDown: true)
+        loader.readsDownScripts = false
+        let catalog = try loader.load(from: DirectorySource(directory: scratch.url, displayPrefix: "db"))
+        #expect(
+            catalog.migrations.map(\.up.sql) == [
+                "CREATE TABLE users (id INTEGER);\n", "CREATE TABLE posts (id INTEGER);\n",
+            ])
+        #expect(catalog.migrations.allSatisfy { $0.down == nil })
+        #expect(catalog.migrations[1].files == ["2_posts.down.sql", "2_posts.up.sql"])
+        // The half-merged down file is not read, and no down script is reported missing.
+        #expect(catalog.diagnostics.isEmpty)
+        // Read in full, the same folder shows the conflict.
+        #expect(codes(try load(requireDown: true)) == [.invalidMigration])
+    }
+
     @Test func readsDirectoryLayout() throws {
         try scratch.write("20240101000000_users/up.sql", "CREATE TABLE users (id INTEGER);\n")
         try scratch.write("20240101000000_users/down.sql", "DROP TABLE users;\n")

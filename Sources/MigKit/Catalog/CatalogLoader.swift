@@ -11,6 +11,11 @@ public struct CatalogLoader: Sendable {
     public let requireDown: Bool
     /// `[migrations] ignore`: files (glob patterns, relative to the directory) left out on purpose.
     public let ignore: IgnorePatterns
+    /// Whether down files are read. `mig lint` reviews up scripts only, and a folder of pairs is
+    /// read in half the time without them: each migration's `files` still names its down file,
+    /// its `down` is nil, and what only a down file could show (its encoding, a conflict marker,
+    /// a missing one under `require_down`) is not reported.
+    public var readsDownScripts = true
 
     public init(layout: LayoutSetting = .auto, requireDown: Bool = false, ignore: IgnorePatterns = IgnorePatterns()) {
         self.layout = layout
@@ -22,14 +27,17 @@ public struct CatalogLoader: Sendable {
     public func load(from source: some MigrationSource) throws -> Catalog {
         var diagnostics: [Diagnostic] = []
         var named: [(path: String, name: FileName)] = []
-        for file in try source.files() where !ignore.matches(file.path) {
+        let listed = try source.files().filter { !ignore.matches($0.path) }
+        // Names are classified on every core: a folder may hold thousands.
+        let names = listed.mapInParallel(true) { $0.problem == nil ? FileName(path: $0.path) : nil }
+        for (file, name) in zip(listed, names) {
             let path = file.path
             if let problem = file.problem {
                 diagnostics.append(
                     Diagnostic(
                         code: .unusableFile, location: SourceLocation(path: source.displayPath(of: path)),
                         message: problem, hint: Self.ignoreHint))
-            } else if let name = FileName(path: path) {
+            } else if let name {
                 named.append((path, name))
             } else {
                 diagnostics.append(UnexplainedFile(path: path, displayPath: source.displayPath(of: path)).diagnostic)
@@ -58,7 +66,9 @@ public struct CatalogLoader: Sendable {
             }
         }
         let files = named.filter { chosen?.reads($0.name.layout) == true }
-        var reader = MigrationAssembler(source: source, requireDown: requireDown, markersOptional: chosen == .pair)
+        var reader = MigrationAssembler(
+            source: source, requireDown: requireDown, readsDownScripts: readsDownScripts,
+            markersOptional: chosen == .pair)
         let assembled = reader.assemble(files)
         diagnostics += reader.diagnostics
         diagnostics += Self.duplicates(in: assembled.migrations, source: source)
@@ -92,11 +102,14 @@ public struct CatalogLoader: Sendable {
     /// `1_0_0` are one version (its `MigrationVersion` drops trailing zero parts), so `V1__a.sql` and
     /// `V1.0__b.sql` collide as they do in Flyway.
     private static func duplicates(in migrations: [Migration], source: some MigrationSource) -> [Diagnostic] {
-        Dictionary(grouping: migrations) {
-            $0.layout == .flyway ? $0.version.withoutTrailingZeros : $0.version.components
+        // Grouped by index: grouping the migrations themselves copied every one of them.
+        Dictionary(grouping: migrations.indices) {
+            migrations[$0].layout == .flyway
+                ? migrations[$0].version.withoutTrailingZeros : migrations[$0].version.components
         }
         .values
         .filter { $0.count > 1 }
+        .map { $0.map { migrations[$0] } }
         .sorted { $0[0].version < $1[0].version }
         .map { group in
             let locations = group.map { SourceLocation(path: source.displayPath(of: $0.up.path)) }
@@ -187,13 +200,15 @@ extension UnexplainedFile {
 private struct MigrationAssembler<Source: MigrationSource> {
     let source: Source
     let requireDown: Bool
+    let readsDownScripts: Bool
     /// Whether a `VERSION_name.sql` file without markers is a whole up script (sqlx), not an error.
     let markersOptional: Bool
     var diagnostics: [Diagnostic] = []
 
-    init(source: Source, requireDown: Bool, markersOptional: Bool) {
+    init(source: Source, requireDown: Bool, readsDownScripts: Bool, markersOptional: Bool) {
         self.source = source
         self.requireDown = requireDown
+        self.readsDownScripts = readsDownScripts
         self.markersOptional = markersOptional
     }
 
@@ -209,9 +224,11 @@ private struct MigrationAssembler<Source: MigrationSource> {
     }
 
     mutating func assemble(_ files: [(path: String, name: FileName)]) -> Result {
-        var groups: [Key: [(path: String, name: FileName)]] = [:]
+        // Each migration's files, by their places in `files`: grouping copies of the names cost more
+        // than the rest of the grouping.
+        var groups: [Key: [Int]] = [:]
         var result = Result()
-        for file in files {
+        for (index, file) in files.enumerated() {
             switch file.name.part {
             case .repeatable:
                 if let text = read(file.path) {
@@ -233,15 +250,18 @@ private struct MigrationAssembler<Source: MigrationSource> {
                             + "(only \(FlywayCallback.runEvents.sorted().joined(separator: ", ")))",
                         hint: "run its SQL in a migration if mig should apply it, or add it to [migrations] ignore"))
             default:
-                groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(file)
+                groups[Key(version: file.name.version!.text, name: file.name.name), default: []].append(index)
             }
         }
         // In path order, so findings come out in the same order on every run. Each migration is read
         // and parsed on its own, so a folder on disk is read by every core.
-        let blank = MigrationAssembler(source: source, requireDown: requireDown, markersOptional: markersOptional)
-        let assembled = groups.values.sorted { $0[0].path < $1[0].path }.mapInParallel(source.readsConcurrently) {
+        let blank = MigrationAssembler(
+            source: source, requireDown: requireDown, readsDownScripts: readsDownScripts,
+            markersOptional: markersOptional)
+        let ordered = Array(groups.values).sorted(byPath: { files[$0[0]].path })
+        let assembled = ordered.mapInParallel(source.readsConcurrently) { group in
             var assembler = blank
-            return (migration: assembler.migration(from: $0), diagnostics: assembler.diagnostics)
+            return (migration: assembler.migration(from: group.map { files[$0] }), diagnostics: assembler.diagnostics)
         }
         diagnostics += assembled.flatMap(\.diagnostics)
         result.migrations = assembled.compactMap(\.migration).sortedByVersion()
@@ -258,6 +278,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
         var down: Script?
         var settings = ScriptSettings()
         for file in files.sorted(by: { $0.path < $1.path }) {
+            if file.name.part == .down, !readsDownScripts { continue }
             guard let text = read(file.path) else { return nil }
             // `1_a.sql` beside `1_a.up.sql`: two up scripts for one migration, and neither may win silently.
             if let other = [up, down].compactMap({ $0?.path }).first(where: { $0 != file.path }),
@@ -308,7 +329,7 @@ private struct MigrationAssembler<Source: MigrationSource> {
             )
             return nil
         }
-        if down == nil, requireDown {
+        if down == nil, requireDown, readsDownScripts {
             diagnostics.append(
                 Diagnostic(
                     code: .missingDown, severity: .warning,

@@ -33,7 +33,7 @@ public struct FileName: Sendable, Hashable {
 
     /// Classifies a path relative to the migration directory; `nil` when no layout explains it.
     public init?(path: String) {
-        guard path.utf8.contains(UInt8(ascii: "/")) else {
+        guard path.containsByte(UInt8(ascii: "/")) else {
             self.init(topLevelFile: path)
             return
         }
@@ -150,7 +150,9 @@ public struct FileName: Sendable, Hashable {
 
     /// `V1_2__name`, `U1_2__name` or `R__name`.
     private static func flyway(_ stem: String) -> FileName? {
-        guard let prefix = stem.first, "VUR".contains(prefix),
+        guard let byte = stem.utf8.first,
+            byte == UInt8(ascii: "V") || byte == UInt8(ascii: "U") || byte == UInt8(ascii: "R"),
+            let prefix = stem.first, "VUR".contains(prefix),
             let separator = stem.byteRange(of: "__")
         else { return nil }
         let versionText = String(stem[stem.index(after: stem.startIndex)..<separator.lowerBound])
@@ -165,6 +167,8 @@ public struct FileName: Sendable, Hashable {
 
     /// `afterMigrate` or `afterMigrate__description`: a script Flyway runs on that event.
     private static func flywayCallback(_ stem: String) -> FileName? {
+        // Every event starts with `before` or `after`: other names (versions) stop here.
+        guard stem.hasPrefix("before") || stem.hasPrefix("after") else { return nil }
         let event = stem.byteRange(of: "__").map { String(stem[..<$0.lowerBound]) } ?? stem
         guard FlywayCallbacks.events.contains(event) else { return nil }
         return FileName(layout: .flyway, version: nil, name: stem, part: .callback(event: event))
@@ -188,11 +192,18 @@ public struct FileName: Sendable, Hashable {
 
     /// Splits `0003_create_users.sql` at the first `_` after the leading version.
     private static func versionAndRest(_ stem: String) -> (Version, String)? {
-        guard let separator = stem.firstIndex(of: "_"), stem.first?.isASCIIDigit == true,
+        guard stem.first?.isASCIIDigit == true, let separator = firstUnderscore(in: stem),
             let version = Version(String(stem[..<separator]))
         else { return nil }
         let rest = String(stem[stem.index(after: separator)...])
         return rest.isEmpty ? nil : (version, rest)
+    }
+
+    /// The first `_` character: found by its byte, unless that byte carries a combining mark
+    /// (then it is not the character `_`, and the characters are searched).
+    private static func firstUnderscore(in text: String) -> String.Index? {
+        guard let byte = text.utf8.firstIndex(of: UInt8(ascii: "_")) else { return nil }
+        return text[byte] == "_" ? byte : text.firstIndex(of: "_")
     }
 
     /// A migration name: anything but control characters (tools allow dots, dashes and spaces).

@@ -28,7 +28,7 @@ public struct Migration: Sendable, Hashable, Codable {
 
 extension [Migration] {
     /// Whether the migrations are in version order already.
-    var isInVersionOrder: Bool { !zip(self, dropFirst()).contains { Migration.precedes($1, $0) } }
+    var isInVersionOrder: Bool { indices.dropFirst().allSatisfy { !Migration.precedes(self[$0], self[$0 - 1]) } }
 
     /// The migrations in version order (stable); a list already in order, as folders named by
     /// version usually are, is returned without the copies a sort makes.

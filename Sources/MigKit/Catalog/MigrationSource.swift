@@ -66,7 +66,7 @@ public struct DirectorySource: MigrationSource {
         guard kind == .directory else { throw CatalogError.notADirectory(root) }
         var files: [SourceFile] = []
         try collect(relative: "", into: &files)
-        return files.sorted { $0.path < $1.path }
+        return files.sorted(byPath: \.path)
     }
 
     private func collect(relative: String, into files: inout [SourceFile]) throws {

@@ -9,15 +9,15 @@ extension Array {
         let chunkCount = Swift.min(count, 16)
         guard parallel, chunkCount > 1 else { return map(transform) }
         return withoutActuallyEscaping(transform) { transform in
-            var chunks = [[Result]](repeating: [], count: chunkCount)
-            chunks.withUnsafeMutableBufferPointer { results in
+            // Each chunk writes its results straight into their places: no chunk arrays to copy from.
+            [Result](unsafeUninitializedCapacity: count) { results, initialized in
                 nonisolated(unsafe) let (elements, transform, results) = (self, transform, results)
                 DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
                     let range = (elements.count * chunk / chunkCount)..<(elements.count * (chunk + 1) / chunkCount)
-                    results[chunk] = elements[range].map(transform)
+                    for index in range { (results.baseAddress! + index).initialize(to: transform(elements[index])) }
                 }
+                initialized = elements.count
             }
-            return chunks.flatMap { $0 }
         }
     }
 }

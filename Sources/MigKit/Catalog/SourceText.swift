@@ -25,7 +25,7 @@ public enum SourceText {
 
     /// `text` with every CRLF turned into LF: what checksums see, so they do not depend on line endings.
     public static func normalizingLineEndings(_ text: String) -> String {
-        text.utf8.contains(UInt8(ascii: "\r")) ? text.replacing("\r\n", with: "\n") : text
+        text.containsByte(UInt8(ascii: "\r")) ? text.replacing("\r\n", with: "\n") : text
     }
 
     /// The 1-based line of the first NUL byte in `text`, if it has one (no database runs SQL past it).

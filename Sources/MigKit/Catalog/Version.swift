@@ -12,7 +12,8 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
 
     /// Parses digits separated by `.` (or `_`, Flyway's separator); `nil` for anything else.
     public init?(_ text: String) {
-        if text.contains("-") {
+        // A byte search: Foundation's `contains` on a string converts it to UTF-16 first.
+        if text.containsByte(UInt8(ascii: "-")) {
             guard let dashed = Version(dashedTimestamp: text) else { return nil }
             self = dashed
             return
@@ -71,7 +72,10 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
     /// Whether this looks like a timestamp with a digit too many or too few (`2024011512000`,
     /// `202401151200000`): a typo that would sort far from where its author meant it to.
     public var looksLikeMistypedTimestamp: Bool {
-        guard let digits, digits.count == 13 || digits.count == 15 else { return false }
+        // Fewer than 13 digit bytes, fewer than 13 digits: most versions stop here, cheaply.
+        guard text.utf8.count(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) >= 13,
+            let digits, digits.count == 13 || digits.count == 15
+        else { return false }
         return TimestampFormat.date(from: String(digits.prefix(8)) + "000000") != nil
     }
 
@@ -164,5 +168,6 @@ enum TimestampFormat {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isWholeNumber }
+    /// `isASCII && isWholeNumber`, without the Unicode property lookup an ASCII digit does not need.
+    var isASCIIDigit: Bool { asciiValue.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }
 }

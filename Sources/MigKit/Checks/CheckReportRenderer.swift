@@ -35,6 +35,11 @@ public enum CheckReportRenderer {
         try ReportJSON.text(report)
     }
 
+    /// `json`'s UTF-8 bytes, to write out without a `String` in between.
+    public static func jsonBytes(_ report: some DiagnosticReport) throws -> [UInt8] {
+        try ReportJSON.bytes(report)
+    }
+
     // MARK: - GitHub
 
     /// One `::error file=…,line=…,title=…::message` workflow command per finding.

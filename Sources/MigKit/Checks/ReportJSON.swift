@@ -6,12 +6,18 @@ import Foundation
 /// collected into a tree by a small `Encoder`, then written in one pass.
 enum ReportJSON {
     static func text(_ value: some Encodable) throws -> String {
+        String(decoding: try bytes(value), as: UTF8.self)
+    }
+
+    /// The text's UTF-8 bytes, for writing out as they are (a long report is not decoded into a
+    /// `String` only to be encoded again).
+    static func bytes(_ value: some Encodable) throws -> [UInt8] {
         let root = Slot()
         try root.store(value)
         var output: [UInt8] = []
         output.reserveCapacity(1 << 16)
         root.write(into: &output, indent: 0)
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 }
 
@@ -38,9 +44,16 @@ private enum JSONScalar {
 
     static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copied whole.
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            output += text.utf8
+        // Most strings need no escape: copied whole, from the string's own bytes.
+        var text = text
+        let copied = text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                return false
+            }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        guard !copied else {
             output.append(UInt8(ascii: "\""))
             return
         }
@@ -84,10 +97,20 @@ private final class Slot {
         case .value: value.write(into: &output)
         case .array:
             output += "[\n".utf8
-            for (index, element) in elements.enumerated() {
+            // A long array (a report's findings) is written on every core, each element into its own
+            // bytes, joined in order.
+            let written = elements.mapInParallel(elements.count >= Self.parallelCount) { element in
+                var bytes: [UInt8] = []
+                JSONScalar.pad(&bytes, indent + 1)
+                element.write(into: &bytes, indent: indent + 1)
+                // A tree is written once: each element's parts are freed by the core that wrote
+                // them, not all at the end by one.
+                element.dropParts()
+                return bytes
+            }
+            for (index, bytes) in written.enumerated() {
                 if index > 0 { output += ",\n".utf8 }
-                JSONScalar.pad(&output, indent + 1)
-                element.write(into: &output, indent: indent + 1)
+                output += bytes
             }
             output.append(UInt8(ascii: "\n"))
             JSONScalar.pad(&output, indent)
@@ -114,9 +137,37 @@ private final class Slot {
     func store<Value: Encodable>(_ value: Value) throws {
         if let scalar = try Self.scalar(value) {
             set(scalar)
+        } else if Value.self == [Finding].self {
+            try storeInParallel(value as! [Finding])
         } else {
             try value.encode(to: SlotEncoder(slot: self))
         }
+    }
+
+    /// Arrays this long are stored and written on every core.
+    static let parallelCount = 64
+
+    /// Findings, the one long array of every report, as `Array.encode(to:)` stores them (an
+    /// element each, in order), each on its own slot so that every core can fill some.
+    private func storeInParallel(_ findings: [Finding]) throws {
+        makeArray()
+        let slots = findings.map { _ in element() }
+        let pairs: [(slot: Slot, finding: Finding)] = Array(zip(slots, findings))
+        let failures = pairs.mapInParallel(findings.count >= Self.parallelCount) { pair -> (any Error)? in
+            do {
+                try pair.slot.store(pair.finding)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+    }
+
+    /// Lets go of the members and elements, once written.
+    func dropParts() {
+        members = []
+        elements = []
     }
 
     func makeObject() { if kind != .object { kind = .object } }

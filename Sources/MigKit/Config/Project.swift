@@ -62,12 +62,15 @@ public struct Project: Sendable {
 
     /// Reads the catalog of the migration directory with the configured layout. A missing
     /// directory is an error (a wrong `dir` must not read as "no migrations"), unless
-    /// `allowingMissingDirectory` (`mig new`, which creates it).
-    public func loadCatalog(allowingMissingDirectory: Bool = false) throws -> Catalog {
+    /// `allowingMissingDirectory` (`mig new`, which creates it). `upScriptsOnly` leaves the down
+    /// files unread (`CatalogLoader.readsDownScripts`), for a command that never uses them.
+    public func loadCatalog(allowingMissingDirectory: Bool = false, upScriptsOnly: Bool = false) throws -> Catalog {
         if !allowingMissingDirectory, !FileManager.default.fileExists(atPath: migrationDirectory.path) {
             throw CatalogError.missingDirectory(configuration.migrations.directory)
         }
-        return try catalogLoader.load(from: migrationSource)
+        var loader = catalogLoader
+        loader.readsDownScripts = !upScriptsOnly
+        return try loader.load(from: migrationSource)
     }
 
     /// The database URL to use: the flag, else `MIG_DATABASE_URL`, else `DATABASE_URL`, else `[database] url`

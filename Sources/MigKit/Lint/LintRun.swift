@@ -40,6 +40,7 @@ public enum LintRun {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> LintReport {
         let linter = MigrationLinter(configuration: project.configuration)
+        // The lint reads up scripts only: a catalog on disk is loaded without its down files.
         let directory = project.configuration.migrations.directory
         let context: BranchContext? =
             switch scope {
@@ -58,12 +59,12 @@ public enum LintRun {
                 problems = catalogs.head.diagnostics.filter { $0.code == .invalidMigration }
                 targets = LintTargets.branch(catalogs, directory: directory)
             } else {
-                let catalog = try project.loadCatalog()
+                let catalog = try project.loadCatalog(upScriptsOnly: true)
                 problems = catalog.diagnostics.filter { $0.code == .invalidMigration }
                 targets = LintTargets.all(catalog, directory: directory)
             }
         case .all:
-            let catalog = try project.loadCatalog()
+            let catalog = try project.loadCatalog(upScriptsOnly: true)
             problems = catalog.diagnostics.filter { $0.code == .invalidMigration }
             targets = LintTargets.all(catalog, directory: directory)
         case .paths(let urls):
@@ -196,7 +197,7 @@ public enum LintTargets {
     /// context), else the file as one plain script (a down file, say).
     static func paths(_ urls: [URL], project: Project, context: BranchContext?) throws -> [LintTarget] {
         let directory = project.configuration.migrations.directory
-        let catalog = try context?.workingCatalog() ?? project.loadCatalog()
+        let catalog = try context?.workingCatalog() ?? project.loadCatalog(upScriptsOnly: true)
         let added = try context.map { Set(try BranchCatalogs($0).added.map(\.identifier)) } ?? []
         let wanted = Set(urls.map { $0.standardizedFileURL.path })
         let migrationDirectory = project.migrationDirectory.standardizedFileURL

@@ -14,6 +14,8 @@ struct LintSuppressions {
 
     /// Reads the ignores of `sql`, whose statements start on `statementLines` (1-based script lines).
     init(sql: String, statementLines: [Int]) {
+        // Most scripts hold no ignore: they are not split into lines.
+        guard sql.containsBytes(Self.marker) else { return }
         let lines = sql.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.trimmingWhitespace()
         }

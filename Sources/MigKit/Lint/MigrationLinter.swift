@@ -2,8 +2,13 @@ import Foundation
 
 /// The lint rules of one dialect, over one script as its `SQLReader` read it.
 protocol ScriptLintRules {
+    /// What the rules take from one script on its own, before anything other scripts teach them.
+    associatedtype Prepared: Sendable
+    /// Works out `Prepared` from a reading; called for many scripts at once, on several threads,
+    /// so it reads nothing but its argument and the rules' constants.
+    func prepare(_ reading: SQLScript) -> Prepared
     /// The findings (at script lines) of a script that runs in `mode`; `memory` learns what it creates.
-    func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit]
+    func hits(of prepared: Prepared, mode: TransactionMode, memory: inout LintMemory) -> [LintHit]
     /// Learns from a migration merged before the branch, which is not linted, only what later
     /// rules need, reading as little of it as it can (a merged seed file may be large).
     func remember(_ script: Script, memory: inout LintMemory)
@@ -41,44 +46,38 @@ public struct MigrationLinter {
     public init(configuration: Configuration) { self.configuration = configuration }
 
     public func lint(_ targets: [LintTarget]) -> [Diagnostic] {
-        let rules: any ScriptLintRules =
-            switch configuration.migrations.dialect {
-            case .postgres:
-                PostgresLintRules(
+        switch configuration.migrations.dialect {
+        case .postgres:
+            lint(
+                targets,
+                rules: PostgresLintRules(
                     postgresVersion: configuration.lint.postgresVersion ?? 15,
-                    sessionLockTimeout: configuration.database.lockTimeout != nil)
-            case .sqlite: SQLiteLintRules()
-            }
+                    sessionLockTimeout: configuration.database.lockTimeout != nil))
+        case .sqlite: lint(targets, rules: SQLiteLintRules())
+        }
+    }
+
+    /// Each script is read, parsed and prepared on its own, on every core; the rules then walk
+    /// the scripts in order, since what one migration creates or proves carries to the next.
+    private func lint<Rules: ScriptLintRules>(_ targets: [LintTarget], rules: Rules) -> [Diagnostic] {
         let reader = configuration.migrations.dialect.reader
+        let readings = targets.mapInParallel(true) { target in
+            target.isLinted || target.isNewOnBranch ? ScriptReading(target.script, reader: reader, rules: rules) : nil
+        }
         var branchMemory = LintMemory()
         var diagnostics: [Diagnostic] = []
-        for target in targets {
-            guard target.isLinted || target.isNewOnBranch else {
+        for (target, reading) in zip(targets, readings) {
+            guard let reading else {
                 rules.remember(target.script, memory: &branchMemory)
                 continue
             }
             var memory = branchMemory
-            let hits = Self.hits(of: target.script, reader: reader, rules: rules, memory: &memory)
+            let hits = reading.hits(rules: rules, memory: &memory)
             // What a merged migration creates exists before the branch: only its facts carry over.
             if target.isNewOnBranch { branchMemory = memory } else { branchMemory.keepFacts(of: memory) }
             if target.isLinted { diagnostics += hits.compactMap { diagnostic($0, in: target) } }
         }
         return diagnostics
-    }
-
-    /// The script's findings, suppressions applied.
-    private static func hits(
-        of script: Script, reader: any SQLReader, rules: any ScriptLintRules, memory: inout LintMemory
-    ) -> [LintHit] {
-        let reading: SQLScript
-        do {
-            reading = try reader.read(script.sql)
-        } catch {
-            return [LintHit(rule: .syntaxError, line: error.line, message: error.message)]
-        }
-        let hits = rules.hits(of: reading, mode: TransactionMode(script: script, reading: reading), memory: &memory)
-        let suppressions = LintSuppressions(sql: script.sql, statementLines: reading.statements.map(\.startLine))
-        return hits.filter { !suppressions.silences($0) } + suppressions.problems
     }
 
     private func diagnostic(_ hit: LintHit, in target: LintTarget) -> Diagnostic? {
@@ -94,5 +93,35 @@ public struct MigrationLinter {
             code: .lint, rule: hit.rule, severity: severity,
             location: SourceLocation(path: target.path, line: target.script.fileLine(forScriptLine: hit.line)),
             message: "\(hit.message): \(hit.rule.why)", hint: "safe way: " + hit.rule.fix)
+    }
+}
+
+/// One script as the linter reads it before the rules walk it: what the rules prepared, how it
+/// runs and its suppressions; or why it cannot be read.
+private enum ScriptReading<Prepared: Sendable>: Sendable {
+    case read(Prepared, mode: TransactionMode, suppressions: LintSuppressions)
+    case unreadable(LintHit)
+
+    init<Rules: ScriptLintRules>(_ script: Script, reader: any SQLReader, rules: Rules)
+    where Rules.Prepared == Prepared {
+        do {
+            let reading = try reader.read(script.sql)
+            self = .read(
+                rules.prepare(reading), mode: TransactionMode(script: script, reading: reading),
+                suppressions: LintSuppressions(sql: script.sql, statementLines: reading.statements.map(\.startLine)))
+        } catch {
+            self = .unreadable(LintHit(rule: .syntaxError, line: error.line, message: error.message))
+        }
+    }
+
+    /// The script's findings, suppressions applied.
+    func hits<Rules: ScriptLintRules>(rules: Rules, memory: inout LintMemory) -> [LintHit]
+    where Rules.Prepared == Prepared {
+        switch self {
+        case .unreadable(let hit): return [hit]
+        case .read(let prepared, let mode, let suppressions):
+            let hits = rules.hits(of: prepared, mode: mode, memory: &memory)
+            return hits.filter { !suppressions.silences($0) } + suppressions.problems
+        }
     }
 }

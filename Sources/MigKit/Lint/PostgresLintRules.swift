@@ -46,7 +46,20 @@ struct PostgresLintRules: ScriptLintRules {
     /// over `'…'` strings and `--` comments: a regular expression here, built again for every
     /// statement, took most of the lint's time.
     static func longIdentifiers(in text: String, line: Int) -> [LintHit] {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { bytes in
+            longNames(in: bytes).map { name in
+                let text = String(decoding: name, as: UTF8.self)
+                return LintHit(
+                    rule: .identifierTooLong, line: line,
+                    message: "the name \(text) has \(name.count) bytes; PostgreSQL keeps 63")
+            }
+        }
+    }
+
+    /// The names over 63 bytes in `bytes`, in order; a name is copied out only when it is one
+    /// (most statements have none, and copying every name was most of this scan).
+    private static func longNames(in bytes: UnsafeBufferPointer<UInt8>) -> [[UInt8]] {
         let (quote, doubleQuote, dash, newline) = (
             UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "-"), UInt8(ascii: "\n")
         )
@@ -62,34 +75,39 @@ struct PostgresLintRules: ScriptLintRules {
             let byte = bytes[index]
             if byte == quote || byte == doubleQuote {
                 // A string or a quoted identifier; a doubled quote stands for one.
-                var name: [UInt8] = []
+                let start = index + 1
+                var length = 0
                 index += 1
                 while index < bytes.count {
                     if bytes[index] == byte {
                         guard index + 1 < bytes.count, bytes[index + 1] == byte else { break }
                         index += 1
                     }
-                    name.append(bytes[index])
+                    length += 1
                     index += 1
                 }
+                if byte == doubleQuote, length > 63 {
+                    var name: [UInt8] = []
+                    var at = start
+                    while at < index {
+                        if bytes[at] == byte { at += 1 }
+                        name.append(bytes[at])
+                        at += 1
+                    }
+                    names.append(name)
+                }
                 index += 1
-                if byte == doubleQuote { names.append(name) }
             } else if byte == dash, index + 1 < bytes.count, bytes[index + 1] == dash {
                 while index < bytes.count, bytes[index] != newline { index += 1 }
             } else if starts(byte) {
                 let start = index
                 while index < bytes.count, continues(bytes[index]) { index += 1 }
-                names.append(Array(bytes[start..<index]))
+                if index - start > 63 { names.append(Array(bytes[start..<index])) }
             } else {
                 index += 1
             }
         }
-        return names.filter { $0.count > 63 }.map { bytes in
-            let name = String(decoding: bytes, as: UTF8.self)
-            return LintHit(
-                rule: .identifierTooLong, line: line,
-                message: "the name \(name) has \(bytes.count) bytes; PostgreSQL keeps 63")
-        }
+        return names
     }
 
     /// A merged migration's NOT VALID `CHECK (col IS NOT NULL)` constraints and their
@@ -100,13 +118,20 @@ struct PostgresLintRules: ScriptLintRules {
         else { return }
         let alters = reading.statements.filter { $0.text.prefix(5).uppercased() == "ALTER" }
         var scratch = memory
-        _ = hits(of: SQLScript(statements: alters), mode: .wrapped, memory: &scratch)
+        _ = hits(of: prepare(SQLScript(statements: alters)), mode: .wrapped, memory: &scratch)
         memory.keepFacts(of: scratch)
     }
 
+    /// The statements' lint nodes (with their script lines) and the findings of the statements
+    /// alone: too long names, a statement the parser cannot read.
+    struct Prepared: Sendable {
+        var nodes: [(node: PostgresLintNode, line: Int)] = []
+        var problems: [LintHit] = []
+    }
+
     /// Each statement's parse tree (the reader's, else parsed on its own: a `COPY`'s data is not
-    /// SQL), then the rules in order.
-    func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
+    /// SQL) as lint nodes.
+    func prepare(_ reading: SQLScript) -> Prepared {
         var nodes: [(node: PostgresLintNode, line: Int)] = []
         var problems: [LintHit] = []
         for statement in reading.statements {
@@ -126,20 +151,18 @@ struct PostgresLintRules: ScriptLintRules {
                         message: "PostgreSQL's parser cannot read this statement: \(error)"))
             }
         }
-        return problems + hits(of: nodes, mode: mode, memory: &memory)
+        return Prepared(nodes: nodes, problems: problems)
     }
 
-    /// The findings of statements `nodes` (with their script lines), run in `mode`.
-    private func hits(
-        of nodes: [(node: PostgresLintNode, line: Int)], mode: TransactionMode, memory: inout LintMemory
-    ) -> [LintHit] {
+    /// The rules over the statements in order, run in `mode`.
+    func hits(of prepared: Prepared, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
         var walk = Walk(rules: self, mode: mode, memory: memory)
-        for (node, line) in nodes { walk.visit(node, line: line) }
+        for (node, line) in prepared.nodes { walk.visit(node, line: line) }
         if let begin = walk.openBlock {
             walk.hit(.transactionNotCommitted, begin, "BEGIN without a COMMIT before the end of the script")
         }
         memory = walk.memory
-        return walk.hits
+        return prepared.problems + walk.hits
     }
 }
 

@@ -10,6 +10,9 @@ final class SQLiteLintRules: ScriptLintRules {
     /// Words after `ADD`/`DROP` that make the action one SQLite refuses.
     private static let constraintWords: Set<String> = ["CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK"]
 
+    /// The rules read the statements as they are.
+    func prepare(_ reading: SQLScript) -> SQLScript { reading }
+
     func hits(of reading: SQLScript, mode: TransactionMode, memory: inout LintMemory) -> [LintHit] {
         var hits: [LintHit] = []
         var foreignKeysOff: Int?

@@ -91,6 +91,8 @@ enum PgJSON: Sendable {
                 var members: [Member] = []
                 if consume(UInt8(ascii: "}")) { return .object(members) }
                 repeat {
+                    // A node's wrapper has one member, its fields several: room for them at once.
+                    if members.count == 1 { members.reserveCapacity(8) }
                     skipSpace()
                     let key = try string()
                     try expect(UInt8(ascii: ":"))

@@ -2,13 +2,8 @@ import Foundation
 import Mustache
 
 /// The built-in migration templates, compiled into the binary from the package's `templates/`
-/// folder by the EmbedTemplates build plugin (`sources` is generated).
-public enum BuiltinTemplates {
-    /// The names a user can pass to `--template` without any template of their own.
-    public static var names: [String] {
-        Set(sources.keys.map { $0.split(separator: "/").last.map(String.init) ?? $0 }).sorted()
-    }
-}
+/// folder by the EmbedTemplates build plugin (`names` and `sources` are generated).
+public enum BuiltinTemplates {}
 
 /// Finds a template by name for a dialect: the project's own `.migrate/templates/` first, then
 /// the built-in ones; a dialect's folder (`postgres/add-index`) before the generic one.

@@ -180,6 +180,9 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
         #expect(
             lintRules("CREATE TABLE t (id bigint, note text DEFAULT '\(long)\(long)'); -- \(long)\(long)\n").isEmpty)
         #expect(lintRules("CREATE TABLE \"\(long)\"\"x\" (id bigint);") == [.identifierTooLong])
+        #expect(
+            lintDiagnostics("CREATE TABLE \"\(long)\"\"x\" (id bigint);").first?.message.hasPrefix(
+                "the name \(long)\"x has 64 bytes; PostgreSQL keeps 63") == true)
         #expect(lintRules("CREATE TABLE \"\(long)\"\"\" (id bigint);").isEmpty, "63 bytes once unescaped")
     }
 
