@@ -21,6 +21,9 @@ source "$here/../lib.sh"
 count=${1:-1000}
 runs=${2:-3}
 work=$(mktemp -d)
+# mig keeps its rehearsal's private cluster in the project's .migrate/cache/postgres; as root the
+# cluster runs as the postgres user, who must reach that folder (mktemp makes it private).
+chmod 755 "$work"
 mig=$(release_mig)
 eval "$(TMPDIR="${MIG_BENCH_SERVER_TMPDIR:-${TMPDIR:-/tmp}}" "$root/scripts/postgres-server" start)"
 trap '"$root/scripts/postgres-server" stop "$MIG_TEST_POSTGRES_DIR"; rm -rf "$work"' EXIT
