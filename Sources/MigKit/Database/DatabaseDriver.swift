@@ -34,13 +34,17 @@ public protocol DatabaseDriver: AnyObject {
     func beginTransaction(for script: Script) throws
     func commitTransaction() throws
     func rollbackTransaction() throws
-    /// Whether `checkDeferredConstraints()` can check inside an open transaction what its commit
-    /// would (PostgreSQL's deferred constraints), so that the steps a rehearsal runs on a throw-away
-    /// copy may share one transaction and still fail where each would fail at its own commit.
-    var checksDeferredConstraintsEarly: Bool { get }
-    /// Checks the constraints the open transaction deferred to its commit, now or with its next
-    /// statement; from then on they are checked at once for the rest of the transaction.
+    /// Whether the steps a rehearsal runs on this throw-away copy may share one transaction and still
+    /// fail where each would fail at its own commit: the engine resets the session between them
+    /// (`checkDeferredConstraints()`), and the copy has no deferrable constraint or trigger, whose
+    /// checks would run at another moment, and on another session, than at a commit.
+    func maySharePlanTransactions() throws -> Bool
+    /// Does now, inside the open transaction, what its commit would do before the next script: the
+    /// session reset, then the checks of the constraints it deferred; from then on those are checked
+    /// at once for the rest of the transaction.
     func checkDeferredConstraints() throws
+    /// Whether the connection can still run statements (a server that ended it cannot).
+    var isConnected: Bool { get }
 
     /// Takes the lock that keeps two mig runs on this database from applying concurrently,
     /// waiting for it; returns once held. Only write paths take it, so PostgreSQL brings a history
@@ -116,9 +120,11 @@ extension DatabaseDriver {
 
     public func beginTransaction(for script: Script) throws { try beginTransaction() }
 
-    public var checksDeferredConstraintsEarly: Bool { false }
+    public func maySharePlanTransactions() throws -> Bool { false }
 
     public func checkDeferredConstraints() throws {}
+
+    public var isConnected: Bool { true }
 
     public func schemaDigest() throws -> Int { try schemaSnapshot().hashValue }
 

@@ -204,7 +204,7 @@ public struct MigrationRunner {
         // which resume after the statements its row lists, as the real run will.
         let executor = self.executor(on: copy, inShadow: true, readings: readings, recording: false)
         let resuming = self.executor(on: copy, inShadow: true, readings: readings)
-        var transactions = RehearsalTransactions(copy: copy, executor: executor)
+        var transactions = try RehearsalTransactions(copy: copy, executor: executor, plan: plan)
         if plan.applies {
             try executor.performCallbacks(catalog.callbackScripts(for: "beforeMigrate"), event: "beforeMigrate")
         }

@@ -141,6 +141,41 @@ import Testing
         #expect(try database.query("SELECT to_regclass('parent') IS NULL") == ["t"])
     }
 
+    /// A step that fails in a shared transaction runs again alone on a reset session: what it
+    /// prepared before failing (which a rollback keeps) is not there to fail it for another reason.
+    @Test func aStepRehearsedAgainAloneStartsFromAResetSession() throws {
+        try fixture.add("0002", "prepares", up: "PREPARE p AS SELECT 1;\nSELECT * FROM nowhere;")
+        let failure = try #require(throws: MigrationFailure.self) { try run() }
+        #expect(failure.inShadow)
+        #expect(failure.migration.hasPrefix("0002"), "\(failure)")
+        #expect(failure.message.contains("nowhere"), "\(failure)")
+        #expect(try history() == ["0001:applied"])
+    }
+
+    /// At a migration's commit its deferred triggers run after the session reset; the rehearsal's
+    /// check of deferred constraints between shared steps comes after the reset too, so a trigger
+    /// that only works with the migration's own `search_path` fails the rehearsal, as it fails the run.
+    @Test func deferredTriggersAreCheckedOnTheResetSessionAsAtCommit() throws {
+        try fixture.add(
+            "0002", "audit",
+            up: """
+                CREATE SCHEMA app;
+                CREATE TABLE app.audit (n integer);
+                CREATE TABLE watched (id integer);
+                CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN INSERT INTO audit VALUES (1); RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER audited AFTER INSERT ON watched DEFERRABLE INITIALLY DEFERRED
+                    FOR EACH ROW EXECUTE FUNCTION audit_row();
+                """)
+        try fixture.add("0003", "insert", up: "SET search_path = app, public;\nINSERT INTO public.watched VALUES (1);")
+        try fixture.add("0004", "later", up: "CREATE TABLE later (id integer);")
+        let failure = try #require(throws: MigrationFailure.self) { try run() }
+        #expect(failure.inShadow, "\(failure)")
+        #expect(failure.migration.hasPrefix("0003"), "\(failure)")
+        #expect(failure.message.contains("audit"), "\(failure)")
+        #expect(try history() == ["0001:applied"])
+    }
+
     // MARK: - Locks while applying
 
     @Test func aMigrationWhoseLockIsNotGrantedIsRetriedABoundedNumberOfTimes() throws {

@@ -191,6 +191,9 @@ final class PostgresConnection {
         return result
     }
 
+    /// Whether the server has not ended the connection.
+    var isConnected: Bool { PQstatus(connection) == CONNECTION_OK }
+
     /// Starts a transaction without a round trip of its own: the `BEGIN` travels with the next
     /// query (a migration's script).
     func beginLazily() { pendingBegin = true }

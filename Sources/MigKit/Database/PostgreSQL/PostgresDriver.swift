@@ -215,18 +215,34 @@ public final class PostgresDriver: DatabaseDriver {
         if resets { sessionUsedBy = nil }
     }
 
-    public var checksDeferredConstraintsEarly: Bool { true }
-
-    /// `SET CONSTRAINTS ALL IMMEDIATE`, which checks what was deferred at once, sent with the next
-    /// statement.
-    public func checkDeferredConstraints() throws {
-        connection.deferUntilEnd("SET CONSTRAINTS ALL IMMEDIATE")
+    public func maySharePlanTransactions() throws -> Bool {
+        let deferrable = try connection.execute(
+            "SELECT EXISTS (SELECT FROM pg_constraint WHERE condeferrable) OR EXISTS (SELECT FROM pg_trigger WHERE tgdeferrable)",
+            parameters: [])
+        return deferrable.value(row: 0, column: 0) == "f"
     }
 
+    /// The session reset (as `commitTransaction()` sends it before `COMMIT`), then `SET CONSTRAINTS ALL
+    /// IMMEDIATE`, which checks at once what was deferred, with the reset session as at a commit: in
+    /// a message of their own, so that the next script is read with the session's own settings.
+    public func checkDeferredConstraints() throws {
+        let reset = sessionUsedBy != nil ? sessionReset : []
+        try execute(sql: (reset + ["SET CONSTRAINTS ALL IMMEDIATE"]).map { $0 + ";" }.joined())
+        sessionUsedBy = nil
+    }
+
+    public var isConnected: Bool { connection.isConnected }
+
+    /// What a script set for its session outlives the rollback (prepared statements, `currval`): the
+    /// next script resets the session, even when it is the same one run again (a retry).
     public func rollbackTransaction() throws {
         knowledge.rolledBack()
+        if sessionUsedBy != nil { sessionUsedBy = Self.sessionUsedByRolledBack }
         try end("ROLLBACK")
     }
+
+    /// The `sessionUsedBy` of a session whose transaction was rolled back: no script's key.
+    private static let sessionUsedByRolledBack = "\u{0}rolled back"
 
     private func end(_ command: String) throws {
         inTransaction = false

@@ -214,6 +214,7 @@ final class PostgresPrivateCluster {
     /// this looks every 5 ms, which is most of a kept cluster's start.
     private func start() throws {
         let log = directory.appending(path: "server.log")
+        let launched = Date()
         try run(
             "pg_ctl",
             [
@@ -226,11 +227,14 @@ final class PostgresPrivateCluster {
         let started = ContinuousClock.now
         var seenRunning = false
         while PQping(url) != PQPING_OK {
-            let running = FileManager.default.fileExists(atPath: pidFile)
+            // Only a pid file written since the launch is this server's: a stale one can outlive a crash.
+            let modified = (try? FileManager.default.attributesOfItem(atPath: pidFile))?[.modificationDate] as? Date
+            let running = modified.map { $0 >= launched } ?? false
             seenRunning = seenRunning || running
             let waited = ContinuousClock.now - started
             // A server that ends on the way removes its pid file; one that never wrote it did not start.
-            guard running || (!seenRunning && waited < .seconds(5)), waited < .seconds(60) else {
+            guard running || (!seenRunning && waited < .seconds(30)), waited < .seconds(60) else {
+                stop("immediate")
                 let said = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
                 throw DatabaseError(
                     message: "the PostgreSQL shadow cluster did not start: \(said.trimmingWhitespace())",

@@ -116,6 +116,11 @@ public final class PostgresShadowServer {
         }
     }
 
+    /// Where a database that outlives the run (a snapshot) goes whatever tablespace its source is in:
+    /// on the disk (`pg_default`) in the private cluster, which may have a tablespace in memory;
+    /// `nil` on a given server, which has none of mig's and may not let this role name one.
+    var lastingTablespace: String? { cluster != nil ? "pg_default" : nil }
+
     /// Waits, looking every millisecond for at most a second, until no session is connected to the
     /// database `name`. A session its client just closed takes a few milliseconds to end, and
     /// `CREATE DATABASE … TEMPLATE` and `DROP DATABASE` that find it still there wait a tenth of a
@@ -124,7 +129,8 @@ public final class PostgresShadowServer {
         let started = ContinuousClock.now
         while ContinuousClock.now - started < .seconds(1),
             let sessions = try? admin.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", parameters: [name]),
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+                parameters: [name]),
             sessions.value(row: 0, column: 0) != "0"
         {
             usleep(1000)

@@ -77,7 +77,7 @@ public final class PostgresSnapshotTemplates: ShadowSnapshotStore {
             // PostgreSQL copies a database only while no one is connected to it.
             try shadow.closingSession {
                 server.waitForSessionsToEnd(on: source)
-                try server.createDatabase(copy, copying: source)
+                try server.createDatabase(copy, copying: source, tablespace: server.lastingTablespace)
             }
             try admin.execute("COMMENT ON DATABASE \(temporary) IS \(quoteLiteral(Self.comment(digest)))", parameters: [])
             try admin.execute("ALTER DATABASE \(temporary) ALLOW_CONNECTIONS false", parameters: [])
