@@ -220,4 +220,19 @@ import Testing
                 "SELECT count(*) FROM pg_database WHERE datname LIKE 'mig\\_shadow\\_%'", parameters: []
             ).value(row: 0, column: 0) == "0")
     }
+
+    /// A `postmaster.pid` left by a crash names a process that may now be another program (after a
+    /// reboot, a system PostgreSQL of the same user): only the data directory's own server counts
+    /// as running, so only it is ever stopped.
+    @Test func onlyTheDataDirectorysOwnServerCountsAsItsServer() throws {
+        let folder = fixture.scratch.url.appending(path: ".migrate/cache/postgres")
+        let server = try PostgresShadowServer(
+            url: nil, settings: Configuration.Database(), keptClusterFolder: folder, announce: {})
+        let data = folder.appending(path: "data")
+        let pid = try #require(PostgresPrivateCluster.pid(in: data.appending(path: "postmaster.pid").path))
+        #expect(PostgresPrivateCluster.isServer(pid, of: data))
+        #expect(!PostgresPrivateCluster.isServer(getpid(), of: data))
+        #expect(!PostgresPrivateCluster.isServer(pid, of: fixture.scratch.url))
+        withExtendedLifetime(server) {}
+    }
 }

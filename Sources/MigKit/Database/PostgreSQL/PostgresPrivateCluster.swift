@@ -137,6 +137,21 @@ final class PostgresPrivateCluster {
         return folder
     }
 
+    /// The process id on the first line of a `postmaster.pid`.
+    static func pid(in pidFile: String) -> pid_t? {
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n", maxSplits: 1).first.flatMap { pid_t($0.trimmingWhitespace()) }
+    }
+
+    /// Whether `pid` is a PostgreSQL server of the data directory `data`: a server works in its data
+    /// directory.
+    static func isServer(_ pid: pid_t, of data: URL) -> Bool {
+        guard pid > 0, let directory = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")
+        else { return false }
+        return URL(fileURLWithPath: directory).standardizedFileURL.path
+            == data.resolvingSymlinksInPath().standardizedFileURL.path
+    }
+
     /// Why a kept cluster's lock could not be taken.
     private struct LockFailure: Error {
         let message: String
@@ -174,8 +189,16 @@ final class PostgresPrivateCluster {
     /// Starts the server on the kept data directory: stops one a killed run left behind, and makes
     /// the directory anew (it is only a cache) when it is missing or will not start.
     private func startKept(in folder: URL) throws {
-        if FileManager.default.fileExists(atPath: data.appending(path: "postmaster.pid").path) {
-            _ = try? run("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
+        let pidFile = data.appending(path: "postmaster.pid").path
+        if FileManager.default.fileExists(atPath: pidFile) {
+            // `pg_ctl stop` signals whatever process has the file's pid: after a reboot that may be
+            // another program of the server's user (a system PostgreSQL). Only this data directory's
+            // own server is stopped; a stale file is removed.
+            if let pid = Self.pid(in: pidFile), Self.isServer(pid, of: data) {
+                _ = try? run("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
+            } else {
+                try? FileManager.default.removeItem(atPath: pidFile)
+            }
         }
         if FileManager.default.fileExists(atPath: data.appending(path: "PG_VERSION").path) {
             do {
