@@ -35,6 +35,8 @@ final class PostgresPrivateCluster {
     var isKept: Bool { keptLock != nil }
     /// Whether the run's folder (with a throw-away cluster's data) is in memory (`memoryFolder()`).
     private let isInMemory: Bool
+    /// The server's `postmaster.pid`, there while it runs (or left by one that crashed).
+    private var pidFile: String { data.appending(path: "postmaster.pid").path }
 
     /// A throw-away cluster, running the server binaries of `majorVersion` when they are installed.
     convenience init(majorVersion: Int? = nil) throws {
@@ -116,8 +118,10 @@ final class PostgresPrivateCluster {
     static func memoryFolder() -> URL? {
         let path = "/dev/shm"
         var status = statvfs()
-        guard ProcessInfo.processInfo.environment["TMPDIR"] == nil, let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8),
-            mounts.split(separator: "\n").contains(where: { $0.split(separator: " ").dropFirst().prefix(2) == ["/dev/shm", "tmpfs"] }),
+        let isMemory = { (mount: Substring) in mount.split(separator: " ").dropFirst().prefix(2) == [path[...], "tmpfs"] }
+        guard ProcessInfo.processInfo.environment["TMPDIR"] == nil,
+            let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8),
+            mounts.split(separator: "\n").contains(where: isMemory),
             statvfs(path, &status) == 0, access(path, W_OK | X_OK) == 0,
             UInt64(status.f_bavail) * UInt64(status.f_frsize) >= 1 << 30
         else { return nil }
@@ -189,13 +193,12 @@ final class PostgresPrivateCluster {
     /// Starts the server on the kept data directory: stops one a killed run left behind, and makes
     /// the directory anew (it is only a cache) when it is missing or will not start.
     private func startKept(in folder: URL) throws {
-        let pidFile = data.appending(path: "postmaster.pid").path
         if FileManager.default.fileExists(atPath: pidFile) {
             // `pg_ctl stop` signals whatever process has the file's pid: after a reboot that may be
             // another program of the server's user (a system PostgreSQL). Only this data directory's
             // own server is stopped; a stale file is removed.
             if let pid = Self.pid(in: pidFile), Self.isServer(pid, of: data) {
-                _ = try? run("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
+                stop("immediate")
             } else {
                 try? FileManager.default.removeItem(atPath: pidFile)
             }
@@ -246,7 +249,6 @@ final class PostgresPrivateCluster {
                     + "-c full_page_writes=off -c dynamic_shared_memory_type=mmap",
                 "start",
             ])
-        let pidFile = data.appending(path: "postmaster.pid").path
         let started = ContinuousClock.now
         var seenRunning = false
         while PQping(url) != PQPING_OK {
@@ -271,7 +273,6 @@ final class PostgresPrivateCluster {
     /// `start()` does), for at most 60 s.
     private func stop(_ mode: String) {
         guard (try? run("pg_ctl", ["-D", data.path, "-m", mode, "-W", "stop"])) != nil else { return }
-        let pidFile = data.appending(path: "postmaster.pid").path
         let started = ContinuousClock.now
         while FileManager.default.fileExists(atPath: pidFile), ContinuousClock.now - started < .seconds(60) {
             usleep(5000)
