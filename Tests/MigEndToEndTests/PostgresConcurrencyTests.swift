@@ -400,7 +400,7 @@ import Testing
         #expect(next.status == 0, "\(next.stderr)")
         #expect(try FileManager.default.attributesOfItem(atPath: data.path)[.systemFileNumber] as? Int == madeAt)
         #expect(!next.stderr.contains("throw-away"), "\(next.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: tablespaces).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tablespaces).isEmpty, "\(next.stderr)")
     }
 
     /// Whether mig puts shadow databases in memory here: `/dev/shm` a memory file system with a GiB

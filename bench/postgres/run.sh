@@ -28,7 +28,6 @@ mig=$(release_mig)
 eval "$(TMPDIR="${MIG_BENCH_SERVER_TMPDIR:-${TMPDIR:-/tmp}}" "$root/scripts/postgres-server" start)"
 trap '"$root/scripts/postgres-server" stop "$MIG_TEST_POSTGRES_DIR"; rm -rf "$work"' EXIT
 psql_bin="$MIG_TEST_POSTGRES_BIN/psql"
-url="${MIG_TEST_POSTGRES_URL%/postgres}/bench"
 
 python3 "$root/bench/sqlite/generate.py" "$work/db/migrations" "$count" "$work/all-up.sql" --postgres
 mkdir -p "$work/.migrate"
@@ -39,29 +38,39 @@ for file in "$work"/db/migrations/*.up.sql; do
 done > "$work/apply-each.sql"
 cat > "$work/psql-per-file.sh" <<SCRIPT
 for file in "$work"/db/migrations/*.up.sql; do
-  "$psql_bin" -X -q -v ON_ERROR_STOP=1 -1 -d "$url" -f "\$file" >/dev/null || exit 1
+  "$psql_bin" -X -q -v ON_ERROR_STOP=1 -1 -d "\$MIG_DATABASE_URL" -f "\$file" >/dev/null || exit 1
 done
 SCRIPT
 
+# Every timed run gets a database of its own, and none is dropped before the series ends: on ext4
+# without a journal, every file created after a DROP DATABASE first skips each inode freed in the
+# last 30 seconds, so a drop before each run made the runs slower and slower, and the later in a
+# round, the slower, whatever ran.
+databases=0
 fresh_database() {
-  "$psql_bin" -X -q -d "$MIG_TEST_POSTGRES_URL" -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench' >/dev/null
+  databases=$((databases + 1))
+  url="${MIG_TEST_POSTGRES_URL%/postgres}/bench_$databases"
+  "$psql_bin" -X -q -d "$MIG_TEST_POSTGRES_URL" -c "CREATE DATABASE bench_$databases" >/dev/null
 }
 
 # Every run times each contender once, in turn, on a fresh database, so that load from elsewhere on
 # the machine falls on all of them alike; the medians are reported.
+# Each round starts one contender later, so that none is always first after the last round.
 declare -A commands=(
-  [session]="'$psql_bin' -X -q -v ON_ERROR_STOP=1 -d '$url' -f apply-each.sql"
+  [session]="'$psql_bin' -X -q -v ON_ERROR_STOP=1 -d \"\$MIG_DATABASE_URL\" -f apply-each.sql"
   [per_file]="bash psql-per-file.sh"
-  [single]="'$psql_bin' -X -q -v ON_ERROR_STOP=1 -1 -d '$url' -f all-up.sql"
+  [single]="'$psql_bin' -X -q -v ON_ERROR_STOP=1 -1 -d \"\$MIG_DATABASE_URL\" -f all-up.sql"
   [mig_up]="'$mig' up"
   [mig_no_shadow]="'$mig' up --no-shadow"
 )
+contenders=(session per_file single mig_up mig_no_shadow)
 declare -A times=()
 cd "$work"
-export MIG_DATABASE_URL="$url"
-for _ in $(seq "$runs"); do
-  for name in session per_file single mig_up mig_no_shadow; do
+for round in $(seq "$runs"); do
+  for index in "${!contenders[@]}"; do
+    name=${contenders[$(((index + round) % ${#contenders[@]}))]}
     fresh_database
+    export MIG_DATABASE_URL="$url"
     start=$(date +%s.%N)
     sh -c "${commands[$name]}" >/dev/null 2>&1 || { echo "failed: ${commands[$name]}" >&2; exit 1; }
     end=$(date +%s.%N)
@@ -77,6 +86,7 @@ single=$(median "${times[single]}")
 mig_up=$(median "${times[mig_up]}")
 mig_no_shadow=$(median "${times[mig_no_shadow]}")
 fresh_database
+export MIG_DATABASE_URL="$url"
 up_memory=$(peak_megabytes "$mig" up)
 applied=$("$psql_bin" -X -A -t -d "$url" -c 'SELECT count(*) FROM mig_history')
 

@@ -93,6 +93,7 @@ public struct MigrationRunner {
         let whole = options.singleTransaction ? try SingleTransactionPlan(plan, on: driver, executor: executor) : nil
         var unrehearsed: [RunReport.Unrehearsed] = []
         if options.rehearse {
+            defer { rehearsalSource?.endRehearsals() }
             unrehearsed = try rehearse(plan, readings: readings, progress: progress)
         }
         guard !options.dryRun else {

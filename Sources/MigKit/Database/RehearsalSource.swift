@@ -9,4 +9,7 @@ public protocol RehearsalSource: AnyObject {
     func copy(of database: any DatabaseDriver, catalog: Catalog, directoryPrefix: String) throws -> (
         database: any DatabaseDriver, notes: [String]
     )
+
+    /// The run needs no more copies: what made them is let go of while the real run goes on.
+    func endRehearsals()
 }

@@ -18,8 +18,10 @@ public final class PostgresRehearsalSource: RehearsalSource {
     private let makeServer: ServerFactory
     private let settings: Configuration.Database
     private let environment: [String: String]
-    /// Started on the first copy and kept as long as this source, with every copy made on it.
+    /// Started on the first copy and kept until `endRehearsals()`, with every copy made on it.
     private var server: PostgresShadowServer?
+    /// Where the server is let go of once the rehearsals are over.
+    private let teardown = BackgroundRelease()
 
     public init(
         settings: Configuration.Database, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -38,13 +40,18 @@ public final class PostgresRehearsalSource: RehearsalSource {
         }
         let targetVersion = target.serverVersion
         var notes: [String] = []
-        let server: PostgresShadowServer
-        if let known = self.server {
-            server = known
-        } else {
-            server = try makeServer(Self.major(targetVersion))
-            notes += server.clusterNote.map { [$0] } ?? []
-        }
+        // The dump of the target and the start of the shadow server wait on different programs.
+        let (settings, environment, known, makeServer) = (settings, environment, server, makeServer)
+        let (dumped, started) = concurrently(
+            {
+                Result { () throws(DatabaseError) in
+                    try SchemaDump(
+                        of: target, major: Self.major(targetVersion), settings: settings, environment: environment)
+                }
+            },
+            { Result { try known ?? makeServer(Self.major(targetVersion)) } })
+        let server = try started.get()
+        if known == nil { notes += server.clusterNote.map { [$0] } ?? [] }
         self.server = server
         if Self.major(server.serverVersion) != Self.major(targetVersion) {
             notes.append(
@@ -54,7 +61,7 @@ public final class PostgresRehearsalSource: RehearsalSource {
         }
         let dumpFailure: DatabaseError
         do {
-            return (try restoredDump(of: target, targetVersion: targetVersion, on: server), notes)
+            return (try dumped.get().restore(on: server), notes)
         } catch {
             dumpFailure = error
         }
@@ -71,41 +78,11 @@ public final class PostgresRehearsalSource: RehearsalSource {
         }
     }
 
-    /// A shadow database restored from `pg_dump --schema-only` of `target`.
-    private func restoredDump(of target: PostgresDriver, targetVersion: Int, on server: PostgresShadowServer)
-        throws(DatabaseError) -> any DatabaseDriver
-    {
-        guard let tools = PostgresClientTools.forServer(major: Self.major(targetVersion), environment: environment)
-        else {
-            throw DatabaseError(
-                message: "no pg_dump of PostgreSQL \(Self.major(targetVersion)) or newer is installed "
-                    + "(looked in /usr/lib/postgresql/*/bin and the PATH)")
-        }
-        let folder: URL
-        do {
-            folder = try PostgresClientTools.privateFolder()
-        } catch {
-            throw DatabaseError(message: "cannot create a private temporary folder for the schema dump: \(error)")
-        }
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let dump = folder.appending(path: "schema.sql")
-        // pg_dump takes a share lock on every table it dumps; a table locked exclusively would make it
-        // wait without end, so it waits at most as long as a migration would.
-        let lockWait = settings.lockTimeout.flatMap { ["0", ""].contains($0) ? nil : $0 } ?? settings.lockWait
-        try tools.run(
-            "pg_dump",
-            [
-                "--schema-only", "--no-owner", "--no-privileges", "--lock-wait-timeout=\(lockWait)",
-                "--file=\(dump.path)",
-            ], connection: target.connectionString, database: target.databaseOverride,
-            connectTimeout: settings.connectTimeout)
-        do {
-            return try server.makeDatabase(restoring: dump, with: tools)
-        } catch let error as DatabaseError {
-            throw error
-        } catch {
-            throw DatabaseError(message: "\(error)")
-        }
+    /// Lets go of the shadow server on another thread: dropping the copies and stopping a private
+    /// cluster take a tenth of a second, which the real run need not wait for. This source waits for
+    /// that when it goes.
+    public func endRehearsals() {
+        teardown.release(&server)
     }
 
     /// A shadow database in which the migrations `target`'s history lists as applied ran again, in
@@ -150,5 +127,54 @@ public final class PostgresRehearsalSource: RehearsalSource {
     /// A `server_version_num` as people write the version (`9.6`, `15`).
     private static func shown(_ version: Int) -> String {
         version >= 100000 ? "\(version / 10000)" : "\(version / 10000).\(version / 100 % 100)"
+    }
+}
+
+/// `pg_dump --schema-only --no-owner --no-privileges` of a target, in a private temporary folder
+/// that goes with this.
+private final class SchemaDump {
+    private let folder: URL
+    private let file: URL
+    private let tools: PostgresClientTools
+
+    /// Dumps `target` (of PostgreSQL `major`) with a `pg_dump` of that version or newer.
+    init(of target: PostgresDriver, major: Int, settings: Configuration.Database, environment: [String: String])
+        throws(DatabaseError)
+    {
+        guard let tools = PostgresClientTools.forServer(major: major, environment: environment) else {
+            throw DatabaseError(
+                message: "no pg_dump of PostgreSQL \(major) or newer is installed "
+                    + "(looked in /usr/lib/postgresql/*/bin and the PATH)")
+        }
+        do {
+            folder = try PostgresClientTools.privateFolder()
+        } catch {
+            throw DatabaseError(message: "cannot create a private temporary folder for the schema dump: \(error)")
+        }
+        file = folder.appending(path: "schema.sql")
+        self.tools = tools
+        // pg_dump takes a share lock on every table it dumps; a table locked exclusively would make it
+        // wait without end, so it waits at most as long as a migration would.
+        let lockWait = settings.lockTimeout.flatMap { ["0", ""].contains($0) ? nil : $0 } ?? settings.lockWait
+        try tools.run(
+            "pg_dump",
+            [
+                "--schema-only", "--no-owner", "--no-privileges", "--lock-wait-timeout=\(lockWait)",
+                "--file=\(file.path)",
+            ], connection: target.connectionString, database: target.databaseOverride,
+            connectTimeout: settings.connectTimeout)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// A new database on `server` holding the dumped schema.
+    func restore(on server: PostgresShadowServer) throws(DatabaseError) -> any DatabaseDriver {
+        do {
+            return try server.makeDatabase(restoring: file, with: tools)
+        } catch let error as DatabaseError {
+            throw error
+        } catch {
+            throw DatabaseError(message: "\(error)")
+        }
     }
 }
