@@ -20,6 +20,17 @@ import Testing
         #expect(sawSecond && sawFirst)
     }
 
+    /// A side's closure is not escaping: the other thread must let go of it before `concurrently`
+    /// returns, or the Swift runtime stops the process (a race, so it is tried many times).
+    @Test func concurrentlyLetsGoOfItsClosuresBeforeItReturns() {
+        var total = 0
+        for round in 0..<5_000 {
+            let (first, second) = concurrently({ round }, { 1 })
+            total += first + second
+        }
+        #expect(total == (0..<5_000).reduce(0, +) + 5_000)
+    }
+
     @Test func concurrentlyReturnsEachSidesOwnResult() {
         let (number, text) = concurrently({ 6 * 7 }, { "forty-two" })
         #expect(number == 42)

@@ -34,6 +34,30 @@ import Testing
         }
     }
 
+    /// The rehearsal runs on a copy of the database, but an attached file or a `VACUUM INTO` file is
+    /// the real one: such a script is never rehearsed, so a dry run leaves it alone and `mig up`
+    /// writes it once.
+    @Test func aScriptThatWritesAnotherFileIsNeverRehearsed() throws {
+        let archive = fixture.scratch.url.appending(path: "archive.db").path
+        let backup = fixture.scratch.url.appending(path: "backup.db").path
+        try fixture.add(
+            "0001", "archive",
+            up: "-- mig:no-transaction\nATTACH DATABASE '\(archive)' AS archive;\n"
+                + "CREATE TABLE IF NOT EXISTS archive.log (id int);\nINSERT INTO archive.log VALUES (1);\nDETACH archive;")
+        try fixture.add("0002", "backup", up: "-- mig:no-transaction\nVACUUM INTO '\(backup)';")
+        let database = try fixture.database()
+        let dryRun = try run(database, .init(dryRun: true))
+        #expect(dryRun.unrehearsed.map(\.migration) == ["0001_archive", "0002_backup"])
+        #expect(dryRun.unrehearsed.first?.reason.contains("attaches another database file (line 3)") == true, "\(dryRun.unrehearsed)")
+        #expect(!FileManager.default.fileExists(atPath: archive))
+        #expect(!FileManager.default.fileExists(atPath: backup))
+        let report = try run(database)
+        #expect(report.completed.count == 2)
+        let attached = try SQLiteDriver(path: archive)
+        #expect(try attached.connection.prepare("SELECT count(*) FROM log").rows { $0.integer(0) } == [1])
+        #expect(FileManager.default.fileExists(atPath: backup))
+    }
+
     @Test func aRealRunRunsItAsWrittenAndRecordsItAfterwards() throws {
         try fixture.add("0001", "users", up: "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;")
         try fixture.add(

@@ -1,19 +1,36 @@
 import Dispatch
 
-/// Runs `first` and `second` at the same time, each on its own thread, and returns both results
+/// Runs `first` on a thread of its own while `second` runs on this one, and returns both results
 /// once both have ended: for two waits on different programs (a shadow server's start, a schema
-/// dump of the target) that need not queue behind each other. The caller vouches that neither
-/// touches what the other uses.
+/// dump of the target) that need not queue behind each other, on any number of cores. The caller
+/// vouches that neither touches what the other uses.
 func concurrently<First, Second>(_ first: () -> First, _ second: () -> Second) -> (First, Second) {
     withoutActuallyEscaping(first) { first in
-        withoutActuallyEscaping(second) { second in
-            nonisolated(unsafe) var results: (First?, Second?) = (nil, nil)
-            nonisolated(unsafe) let (first, second) = (first, second)
-            DispatchQueue.concurrentPerform(iterations: 2) { index in
-                if index == 0 { results.0 = first() } else { results.1 = second() }
-            }
-            return (results.0!, results.1!)
+        let work = Work(first)
+        let done = DispatchGroup()
+        done.enter()
+        DispatchQueue.global().async {
+            work.run()
+            done.leave()
         }
+        let secondResult = second()
+        done.wait()
+        return (work.result!, secondResult)
+    }
+}
+
+/// `first`'s side of `concurrently`: the other thread holds this, not the closure, which it lets go
+/// of as soon as it has run, before `concurrently` returns (a closure that is not escaping must not
+/// outlive the call, and a dispatched block lives on a little after it ends).
+private final class Work<Result>: @unchecked Sendable {
+    private var body: (() -> Result)?
+    private(set) var result: Result?
+
+    init(_ body: @escaping () -> Result) { self.body = body }
+
+    func run() {
+        result = body?()
+        body = nil
     }
 }
 
@@ -22,6 +39,8 @@ func concurrently<First, Second>(_ first: () -> First, _ second: () -> Second) -
 /// of them when it goes itself, so that the process never ends before them.
 final class BackgroundRelease {
     private let pending = DispatchGroup()
+    /// Every teardown of the process still under way, whichever instance began it.
+    private static let everywhere = DispatchGroup()
 
     /// Takes `object` and lets go of it on another thread, where its `deinit` runs when `object`
     /// was its last reference.
@@ -30,11 +49,17 @@ final class BackgroundRelease {
         guard object != nil else { return }
         let held = Held(object.take()!)
         pending.enter()
+        Self.everywhere.enter()
         DispatchQueue.global().async { [pending] in
             held.object = nil
             pending.leave()
+            Self.everywhere.leave()
         }
     }
+
+    /// Waits until every teardown this process began has ended: before taking something one of
+    /// them still holds (the kept shadow cluster's lock). Never call it from a teardown.
+    static func waitForAll() { everywhere.wait() }
 
     /// The one reference to an object on its way to another thread, which only that thread uses.
     private final class Held: @unchecked Sendable {

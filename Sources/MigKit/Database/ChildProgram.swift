@@ -70,6 +70,6 @@ struct SpawnAttributes {
 /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), declared only for
 /// `_GNU_SOURCE` and so not visible to Swift: the child closes every descriptor from `from` on.
 @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
-private func spawnClosesDescriptors(
+func spawnClosesDescriptors(
     _ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, from: Int32
 ) -> Int32

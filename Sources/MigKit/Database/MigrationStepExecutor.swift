@@ -86,11 +86,44 @@ struct MigrationStepExecutor {
 
     /// Why a rehearsal cannot run `repeatable` (as `reasonNotToRehearse(_:)` says for a step).
     func reasonNotToRehearse(_ repeatable: RepeatableMigration) throws(MigrationFailure) -> String? {
-        let mode = try transactionMode(of: repeatable)
+        let (reading, mode) = try read(repeatable.script, of: repeatable.identifier, direction: .up)
         let path = RunContext.displayPath(of: repeatable.script.path, under: directoryPrefix)
+        if let other = outsideFileUse(in: reading, of: repeatable.script) {
+            return "\(path) is a repeatable migration that \(other), which this rehearsal cannot undo: it was not run"
+        }
         guard mode.isSelfManaged else { return nil }
         return "\(path) is a repeatable migration that manages its own transactions, "
             + "which this rehearsal cannot undo: it was not run"
+    }
+
+    /// What in `reading` reaches files outside the database, which a rehearsal on a copy would reach
+    /// for real, on this machine: SQLite's `ATTACH` (a relative path names the same file for the
+    /// copy, which the script may then change) and `VACUUM … INTO`; PostgreSQL's `COPY` to or from a
+    /// server file or program (the shadow server would read, write or run it here, as its superuser)
+    /// and `CREATE TABLESPACE` (a folder of the database server's machine). `nil` when nothing does.
+    private func outsideFileUse(in reading: SQLScript, of script: Script) -> String? {
+        for statement in reading.statements {
+            let line = script.fileLine(forScriptLine: statement.startLine)
+            switch driver.dialect {
+            case .sqlite:
+                let words = statement.text.prefix(64).split(whereSeparator: \.isWhitespace).prefix(3).map {
+                    $0.uppercased()
+                }
+                if words.first == "ATTACH" { return "attaches another database file (line \(line))" }
+                if words.first == "VACUUM", words.dropFirst().contains("INTO") {
+                    return "writes a copy of the database to a file (VACUUM INTO, line \(line))"
+                }
+            case .postgres:
+                switch statement.tree.map(PostgresStatementNode.init) {
+                case .copy(_, toClient: false)?:
+                    return "copies to or from a file or program of the database server (COPY, line \(line))"
+                case .alwaysOutsideTransaction("CREATE TABLESPACE")?:
+                    return "creates a tablespace in a folder of the database server (line \(line))"
+                default: break
+                }
+            }
+        }
+        return nil
     }
 
     /// Runs a repeatable migration and, with a `context`, records it in the repeatables table;
@@ -154,9 +187,12 @@ struct MigrationStepExecutor {
     /// Why a rehearsal (or dry run) cannot run `step`: a script with its own transaction control is
     /// never run where it could commit. `nil` when it can.
     func reasonNotToRehearse(_ step: MigrationPlan.Step) throws(MigrationFailure) -> String? {
-        let (script, _, mode) = try prepare(step)
-        guard case .selfManaged(let line) = mode else { return nil }
+        let (script, reading, mode) = try prepare(step)
         let path = RunContext.displayPath(of: script.path, under: directoryPrefix)
+        if let other = outsideFileUse(in: reading, of: script) {
+            return "\(path) \(other), which a rehearsal or dry run cannot undo: it was not run"
+        }
+        guard case .selfManaged(let line) = mode else { return nil }
         return "\(path) manages its own transactions (line \(script.fileLine(forScriptLine: line))), "
             + "so a rehearsal or dry run cannot undo it: it was not run"
     }

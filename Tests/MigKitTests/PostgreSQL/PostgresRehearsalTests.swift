@@ -45,6 +45,48 @@ import Testing
 
     // MARK: - The rehearsal
 
+    /// The shadow server runs on this machine as its superuser: a `COPY` from a program would run
+    /// the program here, in a dry run too. Such a script is never rehearsed.
+    @Test func aCopyFromAProgramIsNeverRunByTheRehearsal() throws {
+        let marker = FileManager.default.temporaryDirectory.appending(path: "mig-copy-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        try fixture.add("0002", "imported", up: "COPY busy FROM PROGRAM 'touch \(marker)';")
+        let report = try run(.init(dryRun: true))
+        #expect(report.unrehearsed.map(\.migration) == ["0002_imported"])
+        #expect(report.unrehearsed.first?.reason.contains("COPY, line 2") == true, "\(report.unrehearsed)")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    /// The rehearsal's kept cluster stops on another thread while the real run goes on; the same
+    /// run asking for the kept cluster again right after (the schema file's refresh after
+    /// `mig up`) waits for that stop and gets the cluster, not a throw-away one said to be another
+    /// run's.
+    @Test func theSameRunGetsTheKeptClusterAgainRightAfterItsRehearsal() throws {
+        try fixture.add("0002", "column", up: "ALTER TABLE busy ADD COLUMN name text;")
+        let folder = fixture.scratch.url.appending(path: ".migrate/cache/postgres")
+        let settings = Configuration.Database()
+        let source = PostgresRehearsalSource(settings: settings) { majorVersion in
+            try PostgresShadowServer(
+                url: nil, settings: settings, majorVersion: majorVersion, keptClusterFolder: folder, announce: {})
+        }
+        var notes: [String] = []
+        let report = try MigrationRunner(
+            driver: try PostgresDriver(url: database.url, settings: settings), catalog: try fixture.catalog(),
+            context: fixture.context, rehearsalSource: source
+        ).run(.init(dryRun: true)) {
+            if case .rehearsalNote(let note) = $0 { notes.append(note) }
+        } plan: {
+            try $0.upPlan(allowChanged: false)
+        }
+        #expect(report.rehearsed)
+        #expect(notes.isEmpty, "\(notes)")
+        #expect(FileManager.default.fileExists(atPath: folder.appending(path: "data/PG_VERSION").path))
+        let (again, note) = try PostgresPrivateCluster.kept(in: folder)
+        #expect(note == nil)
+        #expect(again.isKept)
+        withExtendedLifetime(source) {}
+    }
+
     /// The old rehearsal ran the plan on the database itself and waited for the lock (then failed); the
     /// copy waits only for the schema dump, at most `lock_timeout`, and is then rebuilt from the
     /// applied migrations instead.

@@ -58,6 +58,8 @@ final class PostgresPrivateCluster {
         guard try findBinaries(majorVersion: nil) == tools.binaries else {
             return (try PostgresPrivateCluster(majorVersion: majorVersion), nil)
         }
+        // This run's own earlier cluster may still be stopping on another thread, holding the lock.
+        BackgroundRelease.waitForAll()
         let lock: Int32
         switch Self.lock(folder) {
         case .success(let descriptor): lock = descriptor
@@ -344,6 +346,9 @@ final class PostgresPrivateCluster {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // A descriptor another thread opened since the pass above (a password file for pg_dump)
+        // goes neither to the server nor to the watchdog.
+        _ = spawnClosesDescriptors(&actions, from: spare >= 0 ? 4 : 3)
         var attributes = SpawnAttributes(newSession: newSession)
         defer { attributes.release() }
         let arguments = command.map { strdup($0) } + [nil]
