@@ -69,6 +69,47 @@ import Testing
         #expect(text.stdout.contains("reordered: reached main after 0003_items"))
         #expect(try repo.mig(["history", "nope"]).stderr.contains("`nope` names no commit in this repository"))
     }
+    /// goose's hybrid versions: a timestamp renamed to the next sequential number (`goose fix`)
+    /// leaves the line; neither it nor what comes after is reordered against its old name.
+    @Test func aVersionRenamedAwayIsNotOneThatLaterMigrationsComeAfter() throws {
+        let repo = try BranchRepository()
+        try repo.commitMigrations("first", "20230101120000_a")
+        try repo.commitMigrations("second", "00001_b")
+        try repo.git.git(["mv", BranchRepository.path("20230101120000_a"), BranchRepository.path("00002_a")])
+        try repo.git.commit("goose fix")
+        try repo.commitMigrations("third", "00003_c")
+        let history = try records(repo)
+        #expect(history["00002_a"]?["reachedAfter"] == nil)
+        #expect(history["00003_c"]?["reachedAfter"] == nil)
+        #expect(history["00001_b"]?["reachedAfter"] as? String == "20230101120000_a")
+    }
+
+    /// Trees some old tools wrote give a folder's mode as `040000`; Git reads them as folders, and
+    /// so must the history, or the migrations would seem deleted there and added again after.
+    @Test func aFolderWithAZeroPaddedModeIsStillAFolder() throws {
+        let repo = try BranchRepository()
+        try repo.commitMigrations("users", "0001_users")
+        var tree: [UInt8] = []
+        for line in try repo.git.git(["ls-tree", "HEAD"]).split(separator: "\n") {
+            let fields = line.split(separator: "\t", maxSplits: 1)
+            let info = fields[0].split(separator: " ")
+            let mode = info[1] == "tree" ? "040000" : String(info[0])
+            tree += Array("\(mode) \(fields[1])".utf8) + [0]
+            let hex = Array(info[2].utf8)
+            tree += stride(from: 0, to: 40, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+        }
+        try repo.git.write("padded.tree", bytes: tree)
+        let padded = try repo.git.git(["hash-object", "-w", "-t", "tree", "--literally", "padded.tree"])
+        try repo.git.remove("padded.tree")
+        let commit = try repo.git.git(["commit-tree", padded, "-p", "HEAD", "-m", "rewritten by an old tool"])
+        _ = try repo.git.git(["update-ref", "HEAD", commit])
+        try repo.commitMigrations("orders", "0002_orders")
+        let history = try records(repo)
+        #expect(history["0001_users"]?["deleted"] == nil)
+        #expect(history["0001_users"]?["removals"] == nil || (history["0001_users"]?["removals"] as? [Any])?.isEmpty == true)
+        #expect(history["0002_orders"]?["reachedAfter"] == nil)
+    }
+
     @Test func migrationsAddedInOneCommitAreNotReorderedAgainstEachOther() throws {
         let repo = try BranchRepository()
         // Git lists the files by path, so 10_c comes before 9_b in the commit's diff.

@@ -67,6 +67,21 @@ import Testing
         #expect(merge.contains("Merge conflict in .migrate/guard"))
     }
 
+    /// A migration file Git ignores (a local seed) is not in what `mig check` reads, so `mig new`
+    /// leaves it out of the guard too: the guard is not stale, and `mig fix` has nothing to update.
+    @Test func anIgnoredMigrationFileIsNotInTheGuard() throws {
+        let repo = try initializedRepository()
+        try repo.git.write(".gitignore", "db/migrations/0099_local_seed.sql\n")
+        try repo.git.commit("ignore local seeds")
+        try repo.git.write("db/migrations/0099_local_seed.sql", BranchRepository.text("0099_local_seed"))
+        try newMigration(repo, "orders")
+        #expect(!(try repo.git.read(".migrate/guard")).contains("0099_local_seed"))
+        #expect(!(try repo.checkJSON().codes.contains("stale-guard")))
+        let fix = try repo.mig(["fix"])
+        #expect(fix.status == 0, "\(fix.stderr)")
+        #expect(!fix.stdout.contains("updated .migrate/guard"), "\(fix.stdout)")
+    }
+
     @Test func aStaleGuardIsReportedAndAMissingOneIsNot() throws {
         let repo = try initializedRepository()
         try repo.git.write("db/migrations/0002_orders.sql", BranchRepository.text("0002_orders"))

@@ -66,10 +66,23 @@ public struct MergeGuard: Sendable {
             hint: "run `mig fix` (it renumbers what needs it and rewrites the guard), then commit \(Self.relativePath)")
     }
 
-    /// Writes the guard for the project's migration directory as it is on disk.
+    /// Writes the guard for the project's migration directory as it is on disk, without the files
+    /// Git ignores there, as `mig check` and `mig fix` read it: a local, ignored file never makes
+    /// the guard stale.
     public func write() throws {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(Self.text(for: project.migrationSource).utf8).write(to: file, options: .atomic)
+        try Data(Self.text(for: listedSource).utf8).write(to: file, options: .atomic)
+    }
+
+    /// The migrations the guard lists: the directory without what Git ignores, or all of it
+    /// outside a working tree.
+    private var listedSource: any MigrationSource {
+        guard let repository = try? GitRepository(discoveringFrom: project.root), !repository.isBare,
+            let projectPath = repository.relativePath(of: project.root)
+        else { return project.migrationSource }
+        return WorkingTreeSource(
+            files: project.migrationSource, repository: repository,
+            repositoryPath: BranchContext.joined(projectPath, project.configuration.migrations.directory))
     }
 
     /// Whether `mig new` and `mig fix` should keep the file: turned on in config, or already there.

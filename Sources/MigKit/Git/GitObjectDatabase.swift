@@ -78,8 +78,10 @@ final class GitRawObject {
             if bytes[(space + 1)..<nul].elementsEqual(wanted) {
                 var oid = git_oid()
                 withUnsafeMutableBytes(of: &oid.id) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[(nul + 1)..<(nul + 21)])) }
-                // Git writes a folder's mode as 40000.
-                return (GitObjectID(oid), bytes[offset..<space].elementsEqual("40000".utf8))
+                // The mode in octal digits: Git writes a folder's as 40000, and some old tools wrote
+                // 040000 (`git fsck`'s zeroPaddedFilemode), which Git and libgit2 read alike.
+                let mode = bytes[offset..<space].reduce(0) { $0 &* 8 &+ (Int($1) &- 48) }
+                return (GitObjectID(oid), mode & 0o170000 == 0o040000)
             }
             offset = nul + 21
         }

@@ -289,27 +289,57 @@ public final class MigrationHistoryReader {
             line.append(id)
             cursor = nodes[id]?.parents.first
         }
-        var newest: (version: Version, identifier: String)?
+        var present = PresentVersions()
         for id in line.reversed() {
             let node = try node(id)
             let parentTree = try node.parents.first.map { parent throws -> GitObjectID? in try self.node(parent).tree } ?? nil
             let tree = node.tree
             guard tree != parentTree else { continue }
             let changes = try firstParentChanges[id] ?? diff(parentTree, tree)
+            // A migration deleted or renamed away (`goose fix`, a corrected timestamp) is no longer a
+            // higher version that later arrivals come after.
+            for change in changes where change.kind == .deleted || change.kind == .renamed {
+                if let path = change.oldPath, let version = FileName(path: path)?.version { present.remove(version) }
+            }
             // Migrations that arrive together are compared with what was there before, not with each other.
-            let before = newest
+            let before = present.newest
             for change in changes where change.kind == .added || change.kind == .renamed {
-                guard let path = change.newPath, let name = FileName(path: path), let version = name.version,
-                    let position = index["\(version.text)_\(name.name)"], history.records[position].reached == nil
+                guard let path = change.newPath, let name = FileName(path: path), let version = name.version else {
+                    continue
+                }
+                present.add(version, identifier: "\(version.text)_\(name.name)")
+                guard let position = index["\(version.text)_\(name.name)"], history.records[position].reached == nil
                 else { continue }
                 history.records[position].reached = try info(id)
                 if let before, version < before.version {
                     history.records[position].reachedAfter = before.identifier
                 }
-                if newest == nil || version > newest!.version { newest = (version, "\(version.text)_\(name.name)") }
             }
         }
         return history
+    }
+
+    /// The versions whose files are on a line at a commit, with the newest: what a migration that
+    /// arrives there is compared with. Counted per file, as an up and a down file share a version.
+    private struct PresentVersions {
+        private var files: [Version: (count: Int, identifier: String)] = [:]
+        private(set) var newest: (version: Version, identifier: String)?
+
+        mutating func add(_ version: Version, identifier: String) {
+            files[version, default: (0, identifier)].count += 1
+            if newest == nil || version > newest!.version { newest = (version, identifier) }
+        }
+
+        mutating func remove(_ version: Version) {
+            guard let entry = files[version] else { return }
+            if entry.count > 1 {
+                files[version]!.count -= 1
+                return
+            }
+            files[version] = nil
+            guard newest?.version == version else { return }
+            newest = files.max { $0.key < $1.key }.map { ($0.key, $0.value.identifier) }
+        }
     }
 
     // MARK: - Trees and diffs
