@@ -3,6 +3,25 @@ import MigTestSupport
 import Testing
 
 @Suite struct CheckCommandTests {
+    /// A migration folder that is a link to another folder of the repository is followed in every
+    /// commit, as a checkout follows it, so the base's migrations are there to compare with.
+    @Test func aLinkedMigrationFolderIsReadAtTheBaseToo() throws {
+        let repo = try BranchRepository()
+        try repo.git.write("shared/migrations/0001_users.sql", BranchRepository.text("0001_users"))
+        try FileManager.default.createDirectory(at: repo.url.appending(path: "db"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: repo.url.appending(path: "db/migrations").path, withDestinationPath: "../shared/migrations")
+        try repo.git.commit("users, in a shared folder")
+        try repo.git.checkout("feature", create: true)
+        try repo.git.write("shared/migrations/0002_orders.sql", BranchRepository.text("0002_orders"))
+        try repo.git.commit("orders")
+        try repo.git.checkout("main")
+        try repo.git.write("shared/migrations/0002_invoices.sql", BranchRepository.text("0002_invoices"))
+        try repo.git.commit("invoices")
+        try repo.git.checkout("feature")
+        #expect(try repo.checkJSON().codes == ["duplicate-version"])
+    }
+
     @Test func twoBranchesAddingTheSameVersionIsADuplicate() throws {
         let repo = try BranchRepository()
         try repo.commitMigrations("users", "0001_users")

@@ -6,6 +6,8 @@ public final class GitTreeSource: MigrationSource {
     private let root: GitTree
     /// The directory's path relative to the repository root.
     private let directory: String
+    /// Where its files are in the commit: `directory`, or the folder it links to.
+    private let location: String
     /// Every entry below the directory, by path relative to it: a blob, a link to resolve, or a
     /// submodule (`other`), which is listed so that the loader reports it.
     private let entries: [String: GitTree.Entry]
@@ -14,8 +16,9 @@ public final class GitTreeSource: MigrationSource {
     /// How many links in a row `contents(of:)` follows before it calls the chain a loop.
     private static let maximumLinkHops = 16
 
-    /// The folder `directory` (relative to the repository root) in `commit`; an absent folder
-    /// reads as empty.
+    /// The folder `directory` (relative to the repository root) in `commit`, or the folder inside
+    /// the commit that a link there names, as a checkout would follow it; an absent folder reads
+    /// as empty.
     public init(
         repository: GitRepository, commit: GitObjectID, directory: String, displayPrefix: String
     ) throws(GitError) {
@@ -25,17 +28,32 @@ public final class GitTreeSource: MigrationSource {
         root = try GitCommit(commit, in: repository).tree()
         var files: [String: GitTree.Entry] = [:]
         var attributes = false
-        let folder = try root.subtree(atPath: directory)
-        if let folder { try Self.collect(folder, prefix: "", into: &files, attributes: &attributes) }
+        let found = try Self.folder(at: self.directory, in: root)
+        if let (folder, _) = found { try Self.collect(folder, prefix: "", into: &files, attributes: &attributes) }
         self.entries = files
-        holdsFolder = folder != nil
+        location = found?.location ?? self.directory
+        holdsFolder = found != nil && location == self.directory
         holdsAttributes = attributes
+    }
+
+    /// The folder at `path` in `root` and where it is: there, or at the end of the links a link
+    /// there starts (inside the commit); `nil` when there is none.
+    private static func folder(at path: String, in root: GitTree) throws(GitError) -> (GitTree, location: String)? {
+        var location = path
+        for _ in 0..<maximumLinkHops {
+            if let tree = try root.subtree(atPath: location) { return (tree, location) }
+            guard let entry = try root.entry(atPath: location), entry.kind == .link,
+                let next = resolve(String(decoding: try GitBlob(entry.id, in: root.repository).bytes, as: UTF8.self), from: location)
+            else { return nil }
+            location = next
+        }
+        return nil
     }
 
     /// Whether a `.gitattributes` file stands below the directory.
     public let holdsAttributes: Bool
 
-    /// Whether the commit has a folder (a tree, not a link or a submodule) at the directory's path.
+    /// Whether the commit has a folder (a tree, not a link to one or a submodule) at the directory's path.
     public let holdsFolder: Bool
 
     /// Every file's path relative to the repository root.
@@ -79,7 +97,7 @@ public final class GitTreeSource: MigrationSource {
         guard var entry = entries[path] else {
             throw CatalogError.unreadable(path: displayPath(of: path), reason: "not in this commit")
         }
-        var location = directory.isEmpty ? path : directory + "/" + path
+        var location = self.location.isEmpty ? path : self.location + "/" + path
         for _ in 0..<Self.maximumLinkHops {
             guard entry.kind == .link else { return try GitBlob(entry.id, in: repository).bytes }
             let target = String(decoding: try GitBlob(entry.id, in: repository).bytes, as: UTF8.self)
