@@ -42,9 +42,9 @@ public final class GitTreeSource: MigrationSource {
         var location = path
         for _ in 0..<maximumLinkHops {
             if let tree = try root.subtree(atPath: location) { return (tree, location) }
-            guard let entry = try root.entry(atPath: location), entry.kind == .link,
-                let next = resolve(String(decoding: try GitBlob(entry.id, in: root.repository).bytes, as: UTF8.self), from: location)
-            else { return nil }
+            guard let entry = try root.entry(atPath: location), entry.kind == .link else { return nil }
+            let target = String(decoding: try GitBlob(entry.id, in: root.repository).bytes, as: UTF8.self)
+            guard let next = resolve(target, from: location) else { return nil }
             location = next
         }
         return nil

@@ -41,7 +41,7 @@ public final class PostgresRehearsalSource: RehearsalSource {
         let targetVersion = target.serverVersion
         var notes: [String] = []
         // The dump of the target and the start of the shadow server wait on different programs.
-        let (settings, environment, known, makeServer) = (settings, environment, server, makeServer)
+        let known = server
         let (dumped, started) = concurrently(
             {
                 Result { () throws(DatabaseError) in
